@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Forks, never threads: the Temporal worker's native bridge and LanceDB's native module
+// are not safe to share across worker threads.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          // One Temporal dev server and one PostgreSQL for the whole run, started here if the
+          // environment does not point at running ones (see tests/support/global-setup.ts).
+          globalSetup: ['tests/support/global-setup.ts'],
+          // Integration files share those servers; one at a time keeps a 2-core machine honest.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
