@@ -7,6 +7,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // Integration files share one Temporal server and one PostgreSQL; one file at a time keeps a
+    // 2-core machine honest (unit files are fast enough not to miss the parallelism).
+    fileParallelism: false,
     projects: [
       {
         extends: true,
@@ -20,8 +23,6 @@ export default defineConfig({
           // One Temporal dev server and one PostgreSQL for the whole run, started here if the
           // environment does not point at running ones (see tests/support/global-setup.ts).
           globalSetup: ['tests/support/global-setup.ts'],
-          // Integration files share those servers; one at a time keeps a 2-core machine honest.
-          fileParallelism: false,
         },
       },
     ],

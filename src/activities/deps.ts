@@ -1,0 +1,96 @@
+// What activities need from the outside world, built once per worker process and injected
+// (samples-typescript `activities-dependency-injection`): tests build the same thing against their own servers.
+import type { DatacreekConfig } from '../config/schema';
+import { connectDatabase, type Database } from '../db/client';
+import { LlmClient } from '../llm';
+import { embedLexical } from '../vectors/lexical-embedder';
+import { openVectorStore, type VectorStore } from '../vectors';
+
+export interface Embedder {
+  /** `lexical` embeddings are feature-hashed n-grams: useful for near-duplicates, not for meaning. */
+  kind: 'openai' | 'lexical' | 'local';
+  dimensions: number;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+export interface ActivityDeps {
+  config: DatacreekConfig;
+  database: Database;
+  vectors(): Promise<VectorStore>;
+  embedder: Embedder;
+  /** The generation / judge endpoint client (one per endpoint per process, sharing its concurrency limit). */
+  llm(): LlmClient;
+  /** The reward-model endpoint client, when reward scoring is enabled. */
+  rewardLlm(): LlmClient;
+  close(): Promise<void>;
+}
+
+export function llmEndpointConfig(config: DatacreekConfig, override: { baseURL?: string; apiKey?: string; model?: string } = {}) {
+  return {
+    baseURL: override.baseURL || config.llm.base_url,
+    apiKey: override.apiKey || config.llm.api_key || 'not-needed',
+    model: override.model || config.llm.model,
+    timeoutMs: config.llm.timeout_ms,
+    maxRetries: config.llm.retries,
+    maxConcurrency: config.llm.concurrency,
+    structuredOutput: config.llm.structured_output,
+    temperature: config.llm.temperature,
+    maxTokens: config.llm.max_tokens,
+  };
+}
+
+export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): Embedder {
+  const dims = config.embedding.dimensions;
+  if (config.embedding.provider === 'lexical') {
+    return { kind: 'lexical', dimensions: dims, embed: async (texts) => embedLexical(texts, dims) };
+  }
+  if (config.embedding.provider === 'local') {
+    throw new Error('embedding.provider "local" needs a local embedding model; use "lexical" or "openai".');
+  }
+  let client: LlmClient | undefined;
+  const embeddingClient = () => {
+    if (!config.embedding.base_url) return llm();
+    client ??= new LlmClient(
+      llmEndpointConfig(config, { baseURL: config.embedding.base_url, apiKey: config.embedding.api_key, model: config.embedding.model }),
+    );
+    return client;
+  };
+  return {
+    kind: 'openai',
+    dimensions: dims,
+    embed: async (texts) => {
+      const out: number[][] = [];
+      for (let i = 0; i < texts.length; i += config.embedding.batch_size) {
+        const { vectors } = await embeddingClient().embed(texts.slice(i, i + config.embedding.batch_size), {
+          model: config.embedding.model,
+          dimensions: dims,
+        });
+        out.push(...vectors);
+      }
+      return out;
+    },
+  };
+}
+
+export function createActivityDeps(config: DatacreekConfig, opts: { databaseUrl?: string } = {}): ActivityDeps {
+  const database = connectDatabase(opts.databaseUrl ?? config.database.url, { poolSize: config.database.pool_size });
+  let store: Promise<VectorStore> | undefined;
+  let llmClient: LlmClient | undefined;
+  let rewardClient: LlmClient | undefined;
+  const llm = () => (llmClient ??= new LlmClient(llmEndpointConfig(config)));
+  return {
+    config,
+    database,
+    vectors: () => (store ??= openVectorStore(config.paths.lancedb_dir)),
+    embedder: createEmbedder(config, llm),
+    llm,
+    rewardLlm: () =>
+      (rewardClient ??= new LlmClient(
+        llmEndpointConfig(config, { baseURL: config.reward.base_url, apiKey: config.reward.api_key, model: config.reward.model }),
+      )),
+    close: async () => {
+      await database.close();
+      if (store) await (await store).close();
+    },
+  };
+}

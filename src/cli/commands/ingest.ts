@@ -1,0 +1,76 @@
+// `datacreek ingest PATH|URL …`: starts the ingest workflow and reports a status per file.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
+import { listDocuments } from '../../parsers';
+import type { IngestResult } from '../../workflows/ingest-input';
+import { CliError, configFor, EXIT, print, table } from '../output';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('ingest documents (PDF, HTML, DOCX, PPTX, TXT, MD), URLs, YouTube videos or dataset files into a dataset')
+    .argument('<inputs...>', 'files, directories or URLs')
+    .requiredOption('-d, --dataset <id>', 'the dataset to ingest into (created if new)')
+    .option('--include <glob>', 'only files matching (repeatable)', collect)
+    .option('--exclude <glob>', 'skip files matching (repeatable)', collect)
+    .option('--preview', 'list what would be ingested, without ingesting')
+    .option('--detach', 'start the workflow and return at once')
+    .action(async (inputs: string[], opts, cmd: Command) => {
+      const config = configFor(cmd);
+      const items = inputs.map((i) => (/^https?:\/\//i.test(i) ? { url: i } : { path: path.resolve(i) }));
+      if (opts.preview) {
+        const rows: Record<string, unknown>[] = [];
+        for (const item of items) {
+          if ('url' in item) {
+            rows.push({ item: item.url, format: 'url', size: '', action: 'fetch' });
+            continue;
+          }
+          const listed = await listDocuments(item.path, { include: opts.include, exclude: opts.exclude ?? config.ingest.exclude });
+          for (const f of listed) {
+            rows.push({ item: f.relativePath || item.path, format: f.format ?? '', size: f.size, action: f.skipped ? `skip: ${f.skipped}` : 'ingest' });
+          }
+        }
+        print(cmd, table(rows), rows);
+        return;
+      }
+      const client = await connectTemporalClient(config);
+      const workflowId = `ingest-${opts.dataset}-${Date.now().toString(36)}`;
+      const handle = await client.workflow.start('ingestWorkflow', {
+        taskQueue: config.temporal.task_queue,
+        workflowId,
+        args: [{ datasetId: opts.dataset, items, include: opts.include, exclude: opts.exclude }],
+      });
+      if (opts.detach) {
+        print(cmd, `started ${workflowId}\n${workflowUiUrl(config, workflowId)}`, { workflowId, url: workflowUiUrl(config, workflowId) });
+        return;
+      }
+      let result: IngestResult;
+      try {
+        result = await handle.result();
+      } catch (err) {
+        const cause = (err as { cause?: { message?: string } }).cause;
+        throw new CliError(cause?.message ?? (err as Error).message, EXIT.usage);
+      }
+      const rows = [
+        ...result.files.map((f) => ({
+          item: f.item,
+          status: f.status,
+          format: f.format ?? '',
+          chunks: f.chunks ?? '',
+          records: f.seedRecords ?? '',
+          reason: f.error ? `${f.error.message}${f.error.hint ? ` (${f.error.hint})` : ''}` : '',
+        })),
+        ...result.skipped.map((s) => ({ item: s.item, status: 'skipped', format: '', chunks: '', records: '', reason: s.reason })),
+      ];
+      const t = result.totals;
+      print(
+        cmd,
+        `${table(rows)}\n\n${t.ingested} ingested, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped; ${t.chunks} chunks, ${t.seedRecords} seed records\nhistory: ${workflowUiUrl(config, workflowId)}`,
+        { workflowId, ...result },
+      );
+      if (t.failed > 0) process.exitCode = EXIT.partial;
+    });
+}

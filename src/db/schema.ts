@@ -1,0 +1,216 @@
+// The PostgreSQL schema: one module, migrations generated from it by drizzle-kit into drizzle/.
+// Every id a workflow writes is deterministic (derived from workflow id, round, batch, position or a content
+// hash), and unique keys back each one, so every write can be an idempotent upsert.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  isAdmin: boolean('is_admin').notNull().default(false),
+  createdAt: createdAt(),
+});
+
+/** API keys are stored as a SHA-256 hash; the key itself is shown once, at creation. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull(),
+    /** The first characters of the key, so a person can tell keys apart without the secret. */
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_uq').on(t.keyHash)],
+);
+
+export const datasets = pgTable(
+  'datasets',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    type: text('type').notNull().default('qa'),
+    /** idle | ingesting | building | completed | cancelled | failed */
+    status: text('status').notNull().default('idle'),
+    target: integer('target'),
+    acceptedCount: integer('accepted_count').notNull().default(0),
+    stopReason: text('stop_reason'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('datasets_owner_idx').on(t.ownerId)],
+);
+
+/** Something ingested into a dataset: a file, a URL, a transcript, or an existing dataset file. */
+export const sources = pgTable(
+  'sources',
+  {
+    /** `${datasetId}:${contentHash}`: re-ingesting identical content is a no-op. */
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** file | url | youtube | dataset */
+    kind: text('kind').notNull(),
+    uri: text('uri').notNull(),
+    fileName: text('file_name').notNull(),
+    format: text('format').notNull(),
+    contentHash: text('content_hash').notNull(),
+    title: text('title'),
+    chunkCount: integer('chunk_count').notNull().default(0),
+    seedRecordCount: integer('seed_record_count').notNull().default(0),
+    metadata: jsonb('metadata').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sources_dataset_idx').on(t.datasetId)],
+);
+
+export const chunks = pgTable(
+  'chunks',
+  {
+    /** `${sourceId}#${index}` */
+    id: text('id').primaryKey(),
+    sourceId: text('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    datasetId: text('dataset_id').notNull(),
+    index: integer('index').notNull(),
+    text: text('text').notNull(),
+    startOffset: integer('start_offset').notNull(),
+    endOffset: integer('end_offset').notNull(),
+    pages: integer('pages').array(),
+    contentHash: text('content_hash').notNull(),
+    tokenCount: integer('token_count'),
+  },
+  (t) => [index('chunks_dataset_idx').on(t.datasetId, t.id)],
+);
+
+/** Records of an imported dataset, used as seeds for synthetic variants. */
+export const seedRecords = pgTable(
+  'seed_records',
+  {
+    /** `${sourceId}#${position}` */
+    id: text('id').primaryKey(),
+    sourceId: text('source_id')
+      .notNull()
+      .references(() => sources.id, { onDelete: 'cascade' }),
+    datasetId: text('dataset_id').notNull(),
+    position: integer('position').notNull(),
+    content: jsonb('content').notNull(),
+    metadata: jsonb('metadata').notNull().default({}),
+  },
+  (t) => [index('seed_records_dataset_idx').on(t.datasetId, t.id)],
+);
+
+/**
+ * Every candidate the build loop produced, and what became of it. `status` is candidate → accepted |
+ * rejected (with `rejectReason`) | surplus (good, but the target was already met). Nothing is dropped.
+ */
+export const records = pgTable(
+  'records',
+  {
+    /** `${batchId}/${position}`, where batchId = `${workflowId}/r${round}/b${i}`. */
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    batchId: text('batch_id').notNull(),
+    round: integer('round').notNull(),
+    position: integer('position').notNull(),
+    /** candidate | accepted | rejected | surplus */
+    status: text('status').notNull().default('candidate'),
+    rejectReason: text('reject_reason'),
+    rejectDetail: text('reject_detail'),
+    type: text('type').notNull(),
+    content: jsonb('content'),
+    /** The LLM's raw text when it could not be parsed into a record. */
+    rawOutput: text('raw_output'),
+    contentHash: text('content_hash'),
+    minhash: bytea('minhash'),
+    score: real('score'),
+    judgeReasoning: text('judge_reasoning'),
+    reward: jsonb('reward'),
+    chunkId: text('chunk_id'),
+    seedRecordId: text('seed_record_id'),
+    source: text('source'),
+    /** Order of acceptance within the dataset, 1..target; what makes "exactly N" checkable. */
+    acceptSeq: integer('accept_seq'),
+    tokensIn: integer('tokens_in').notNull().default(0),
+    tokensOut: integer('tokens_out').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('records_dataset_status_idx').on(t.datasetId, t.status),
+    index('records_batch_idx').on(t.batchId),
+    // No duplicate content among accepted records of a dataset, whatever retries happen.
+    uniqueIndex('records_accepted_content_uq')
+      .on(t.datasetId, t.contentHash)
+      .where(sql`status = 'accepted'`),
+    uniqueIndex('records_accept_seq_uq').on(t.datasetId, t.acceptSeq),
+  ],
+);
+
+/** Workflows started for a user: the task id is the workflow id. */
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    datasetId: text('dataset_id'),
+    /** ingest | build | generate | curate | save */
+    kind: text('kind').notNull(),
+    workflowType: text('workflow_type').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('tasks_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+/** Progress of a build, mirrored from the workflow so it survives the workflow and can be listed cheaply. */
+export const buildProgress = pgTable('build_progress', {
+  workflowId: text('workflow_id').primaryKey(),
+  datasetId: text('dataset_id').notNull(),
+  progress: jsonb('progress').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const exportsTable = pgTable(
+  'exports',
+  {
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    format: text('format').notNull(),
+    /** [{ split, path, records, bytes }] */
+    files: jsonb('files').notNull(),
+    recordCount: integer('record_count').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [index('exports_dataset_idx').on(t.datasetId)],
+);

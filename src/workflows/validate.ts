@@ -1,0 +1,26 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { z } from 'zod';
+
+/** Validates a workflow's input; a bad input fails the workflow at once (no retry) with every problem listed. */
+export function parseWorkflowInput<S extends z.ZodType>(schema: S, raw: unknown, workflowName: string): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
+  throw ApplicationFailure.nonRetryable(
+    `Invalid ${workflowName} input:\n  - ${problems.join('\n  - ')}`,
+    'InvalidInput',
+    { problems },
+  );
+}
+
+/** The message, error type and hint of a failed activity, for a per-item status. */
+export function describeFailure(err: unknown): { code: string; message: string; hint?: string } {
+  let cur: any = err;
+  while (cur?.cause && !(cur.type && cur.name === 'ApplicationFailure')) cur = cur.cause;
+  const details = Array.isArray(cur?.details) ? cur.details[0] : undefined;
+  return {
+    code: cur?.type ?? cur?.name ?? 'Error',
+    message: cur?.message ?? String(err),
+    hint: details && typeof details === 'object' && 'hint' in details ? String(details.hint) : undefined,
+  };
+}
