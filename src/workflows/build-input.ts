@@ -1,0 +1,80 @@
+// The one JSON object that starts a build (`buildDataset`), from HTTP, the CLI or
+// `temporal workflow start --type buildDataset --input '{…}'`. Unset fields take the worker's config defaults.
+import { z } from 'zod';
+import { datasetTypeSchema } from '../records/types';
+import { DATASET_ID_PATTERN } from './ids';
+
+export const scoringSchema = z
+  .object({
+    mode: z.enum(['judge', 'reward', 'both', 'none']),
+    /** Judge scores are 1–10; records below are rejected (seed 001 uses 7.0). */
+    threshold: z.number().min(1).max(10),
+    rewardThreshold: z.number(),
+  })
+  .partial()
+  .strict();
+
+export const dedupOverrideSchema = z
+  .object({
+    exact: z.boolean(),
+    minhash: z.object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) }).partial().strict(),
+    semantic: z.object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) }).partial().strict(),
+  })
+  .partial()
+  .strict();
+
+export const buildInputSchema = z
+  .object({
+    datasetId: z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    ownerId: z.string().min(1).default('local'),
+    type: datasetTypeSchema.optional(),
+    /** Exactly this many records are accepted, unless max rounds or the token budget stop the build first. */
+    target: z.number().int().positive('target must be at least 1'),
+    maxRounds: z.number().int().positive().optional(),
+    /** Prompt + completion tokens; 0 or unset: the config default (0 = unlimited). */
+    tokenBudget: z.number().int().min(0).optional(),
+    /** Chunks or seed records per batch (one activity). */
+    batchSize: z.number().int().positive().max(1000).optional(),
+    /** Batches in flight at once, at different stages. */
+    concurrency: z.number().int().positive().max(64).optional(),
+    itemsPerChunk: z.number().int().positive().max(100).optional(),
+    /** Which ingested material to generate from. */
+    sources: z.object({ chunks: z.boolean(), seeds: z.boolean() }).partial().strict().optional(),
+    scoring: scoringSchema.optional(),
+    dedup: dedupOverrideSchema.optional(),
+    /** Extra filter steps for this build, e.g. [{ "step": "pii", "action": "redact" }]. */
+    filters: z.array(z.record(z.string(), z.unknown())).optional(),
+    generation: z
+      .object({ temperature: z.number().min(0).max(2), maxTokens: z.number().int().positive() })
+      .partial()
+      .strict()
+      .optional(),
+    /** Prompt templates by name, overriding the config's for this dataset. */
+    prompts: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export type BuildInput = z.input<typeof buildInputSchema>;
+export type ParsedBuildInput = z.output<typeof buildInputSchema>;
+
+export type StopReason = 'target_reached' | 'max_rounds' | 'token_budget' | 'sources_exhausted' | 'cancelled';
+
+/** What the `progress` query answers, and what is mirrored to PostgreSQL (build_progress). */
+export interface BuildProgress {
+  datasetId: string;
+  status: 'running' | 'paused' | 'draining' | 'completed' | 'cancelled';
+  target: number;
+  accepted: number;
+  generated: number;
+  parseFailures: number;
+  rejected: Record<string, number>;
+  surplus: number;
+  round: number;
+  batchesDone: number;
+  batchesInFlight: number;
+  tokensIn: number;
+  tokensOut: number;
+  concurrency: number;
+  stopReason?: StopReason;
+  continuedAsNew: number;
+}
