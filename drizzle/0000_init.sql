@@ -7,6 +7,17 @@ CREATE TABLE "api_keys" (
 	"revoked_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "batches" (
+	"id" text PRIMARY KEY NOT NULL,
+	"dataset_id" text NOT NULL,
+	"round" integer NOT NULL,
+	"index" integer NOT NULL,
+	"status" text NOT NULL,
+	"summary" jsonb NOT NULL,
+	"accept_summary" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "build_progress" (
 	"workflow_id" text PRIMARY KEY NOT NULL,
 	"dataset_id" text NOT NULL,
@@ -65,6 +76,7 @@ CREATE TABLE "records" (
 	"raw_output" text,
 	"content_hash" text,
 	"minhash" "bytea",
+	"embedding" real[],
 	"score" real,
 	"judge_reasoning" text,
 	"reward" jsonb,
@@ -118,6 +130,7 @@ CREATE TABLE "users" (
 );
 --> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "batches" ADD CONSTRAINT "batches_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "chunks" ADD CONSTRAINT "chunks_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "datasets" ADD CONSTRAINT "datasets_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "exports" ADD CONSTRAINT "exports_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -126,6 +139,7 @@ ALTER TABLE "seed_records" ADD CONSTRAINT "seed_records_source_id_sources_id_fk"
 ALTER TABLE "sources" ADD CONSTRAINT "sources_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_owner_id_users_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_uq" ON "api_keys" USING btree ("key_hash");--> statement-breakpoint
+CREATE INDEX "batches_dataset_idx" ON "batches" USING btree ("dataset_id");--> statement-breakpoint
 CREATE INDEX "chunks_dataset_idx" ON "chunks" USING btree ("dataset_id","id");--> statement-breakpoint
 CREATE INDEX "datasets_owner_idx" ON "datasets" USING btree ("owner_id");--> statement-breakpoint
 CREATE INDEX "exports_dataset_idx" ON "exports" USING btree ("dataset_id");--> statement-breakpoint

@@ -150,6 +150,8 @@ export const records = pgTable(
     rawOutput: text('raw_output'),
     contentHash: text('content_hash'),
     minhash: bytea('minhash'),
+    /** The record's embedding, kept so dedup can be rebuilt by any worker without re-embedding. */
+    embedding: real('embedding').array(),
     score: real('score'),
     judgeReasoning: text('judge_reasoning'),
     reward: jsonb('reward'),
@@ -171,6 +173,26 @@ export const records = pgTable(
       .where(sql`status = 'accepted'`),
     uniqueIndex('records_accept_seq_uq').on(t.datasetId, t.acceptSeq),
   ],
+);
+
+/** One batch of a build: written when its candidates are processed, updated when they are accepted. */
+export const batches = pgTable(
+  'batches',
+  {
+    /** `${workflowId}/r${round}/b${index}` */
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    round: integer('round').notNull(),
+    index: integer('index').notNull(),
+    /** processed | accepted */
+    status: text('status').notNull(),
+    summary: jsonb('summary').notNull(),
+    acceptSummary: jsonb('accept_summary'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('batches_dataset_idx').on(t.datasetId)],
 );
 
 /** Workflows started for a user: the task id is the workflow id. */

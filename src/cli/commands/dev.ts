@@ -1,6 +1,8 @@
 // `datacreek dev` (the whole local stack) and `datacreek worker` (a worker alone, for production).
 import type { Command } from 'commander';
 import { redactConfig } from '../../config/load';
+import { migrateDatabase } from '../../db/client';
+import { redactUrl } from '../../config/load';
 import { ensureServices } from '../../services/stack';
 import { startWorker } from '../../worker/worker';
 import { configFor } from '../output';
@@ -22,6 +24,15 @@ export function registerDevCommands(program: Command): void {
         await services.stop();
         log('stopped');
       });
+    });
+
+  program
+    .command('migrate')
+    .description('apply the database migrations in drizzle/ to database.url / DATABASE_URL')
+    .action(async (_opts, cmd: Command) => {
+      const config = configFor(cmd);
+      await migrateDatabase(config.database.url);
+      console.log(`migrations applied to ${redactUrl(config.database.url)}`);
     });
 
   program
