@@ -1,0 +1,105 @@
+// Reward-model scoring (seed 003): each record is sent to a reward model as the conversation it
+// teaches (user turns, then the assistant's answer); the model's attribute scores are parsed from
+// its content or logprobs and folded into one score with a configurable formula.
+import type { LlmClient } from '../llm/client';
+import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../llm/types';
+import {
+  DEFAULT_REWARD_FORMULA,
+  combineRewardScore,
+  parseRewardAttributes,
+  type RewardAttributes,
+  type RewardFormula,
+  type RewardParseMode,
+} from '../llm/reward';
+import type { RecordContent } from '../records/types';
+import type { LlmCallOptions, RecordFailure } from './types';
+
+export interface RecordToScore {
+  id: string;
+  content: RecordContent;
+}
+
+export interface RewardScore {
+  id: string;
+  attributes: RewardAttributes;
+  /** The combined score (see RewardFormula; by default Nemotron's weighted sum). */
+  score: number;
+}
+
+export interface RewardScoringOptions extends Omit<LlmCallOptions, 'temperature'> {
+  /** Where the model puts its scores: the message content or the logprobs tokens. */
+  parse: RewardParseMode;
+  /** Weight per attribute; default NEMOTRON_REWARD_WEIGHTS. */
+  weights?: Record<string, number>;
+  combine?: RewardFormula['combine'];
+}
+
+export interface RewardScoringResult {
+  items: RewardScore[];
+  failures: RecordFailure[];
+  usage: TokenCount;
+}
+
+export async function rewardScoreRecords(llm: LlmClient, records: RecordToScore[], options: RewardScoringOptions): Promise<RewardScoringResult> {
+  const formula: RewardFormula = {
+    weights: options.weights ?? DEFAULT_REWARD_FORMULA.weights,
+    combine: options.combine ?? DEFAULT_REWARD_FORMULA.combine,
+  };
+  // One call per record, all at once: the endpoint limiter bounds how many are in flight.
+  const outcomes = await Promise.all(
+    records.map(async (record) => {
+      const result = await llm.chat({
+        messages: rewardConversation(record.content),
+        logprobs: options.parse === 'logprobs',
+        maxTokens: options.maxTokens,
+        callSite: 'reward',
+        signal: options.signal,
+      });
+      const attributes = parseRewardAttributes(options.parse === 'logprobs' ? result.logprobs : result.content);
+      const combined = combineRewardScore(attributes, formula);
+      const raw = options.parse === 'logprobs' ? JSON.stringify(result.logprobs ?? null) : result.content;
+      return { record, attributes, combined, raw, usage: result.usage };
+    }),
+  );
+  const items: RewardScore[] = [];
+  const failures: RecordFailure[] = [];
+  for (const { record, attributes, combined, raw } of outcomes) {
+    if (combined.ok) items.push({ id: record.id, attributes, score: combined.score });
+    else failures.push({ id: record.id, raw, reason: combined.reason });
+  }
+  return { items, failures, usage: outcomes.reduce((sum, outcome) => addTokenCounts(sum, outcome.usage), emptyTokenCount()) };
+}
+
+/**
+ * The conversation a record teaches, ending with the assistant turn to score. System turns are
+ * dropped (reward models score user/assistant exchanges); a preference pair is scored on `chosen`.
+ */
+export function rewardConversation(content: RecordContent): LlmMessage[] {
+  switch (content.type) {
+    case 'qa':
+      return [
+        { role: 'user', content: content.question },
+        { role: 'assistant', content: content.answer },
+      ];
+    case 'cot':
+      return [
+        { role: 'user', content: content.question },
+        { role: 'assistant', content: `${content.reasoning}\n\n${content.answer}` },
+      ];
+    case 'summary':
+      return [
+        { role: 'user', content: `${content.instruction}\n\n${content.input}` },
+        { role: 'assistant', content: content.summary },
+      ];
+    case 'conversation': {
+      const turns = content.messages.filter((message) => message.role !== 'system');
+      const lastAssistant = turns.map((message) => message.role).lastIndexOf('assistant');
+      return turns.slice(0, lastAssistant + 1);
+    }
+    case 'preference':
+      return [
+        { role: 'user', content: content.prompt },
+        { role: 'assistant', content: content.chosen },
+      ];
+  }
+}
