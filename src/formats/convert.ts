@@ -31,7 +31,8 @@ export async function convertFile(
   opts: ConvertOptions = {},
 ): Promise<ConvertResult> {
   const imported = await importDataset(input, opts.import);
-  const baseName = opts.baseName ?? basename(input.fileName, extname(input.fileName));
+  // File names from uploads may hold spaces or other characters that are not safe as an output name.
+  const baseName = opts.baseName ?? basename(input.fileName, extname(input.fileName)).replace(/[^\w.-]+/g, '_');
   const records = imported.records.map((r) => importedToDatasetRecord(r, baseName));
   if (opts.outDir) {
     const written = await writeExport(records, { ...opts, format: to, outDir: opts.outDir, baseName });

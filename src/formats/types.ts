@@ -84,7 +84,8 @@ export interface ExportMappingOptions {
   /**
    * Add each record's metadata as a `metadata` field to alpaca / sharegpt / openai-chat rows, so that a later
    * import restores it (e.g. Alpaca's separate instruction/input after a trip through ShareGPT). Off by
-   * default: strict loaders (the OpenAI fine-tuning API) reject unknown keys.
+   * default: trainers load every column, and metadata whose fields differ from row to row can break the
+   * schema inference of `datasets.load_dataset('json')`.
    */
   keepMetadata?: boolean;
 }

@@ -23,7 +23,7 @@ import {
 export type ValidationFormat = ExportFormat | 'axolotl-chat-template';
 
 export interface ValidationProblem {
-  /** 1-based line of the row (for Parquet: the row number, and the message names the file). */
+  /** 1-based line of the row (for Parquet: the row number, and the message names the file); 0 = the whole file. */
   line: number;
   message: string;
 }

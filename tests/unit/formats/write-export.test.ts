@@ -75,6 +75,13 @@ describe('writeExport', () => {
     expect(listTree(outDir)).toEqual([]);
   });
 
+  it('refuses a baseName that would leave outDir', async () => {
+    const one: DatasetRecord[] = [{ id: 'a', content: { type: 'qa', question: 'Q', answer: 'A' } }];
+    await expect(writeExport(one, { format: 'jsonl', outDir: freshDir(), baseName: '../escape' })).rejects.toThrow(
+      /baseName "..\/escape" is not a plain file name/,
+    );
+  });
+
   it('replaces an earlier export of the same name', async () => {
     const outDir = freshDir();
     const one: DatasetRecord[] = [{ id: 'a', content: { type: 'qa', question: 'Q', answer: 'A' } }];
