@@ -78,3 +78,8 @@ export function toRecordContent(
 export function normalize(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
+
+/** Added to item failures of an answer that hit the token limit, so the fix is clear. */
+export function cutOffNote(finishReason: string | null): string {
+  return finishReason === 'length' ? ' (the answer was cut off at the token limit: raise maxTokens or ask for fewer items)' : '';
+}

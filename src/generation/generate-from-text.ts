@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount, type TokenCount } from '../llm/types';
 import type { DatasetType, RecordContent } from '../records/types';
-import { itemsEnvelope, itemsJsonSchema, itemsSchemaName, toRecordContent } from './answer-schemas';
+import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, toRecordContent } from './answer-schemas';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';
 import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
@@ -69,7 +69,7 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
   answer.value.items.forEach((item, index) => {
     const converted = toRecordContent(options.type, item, { sourceText: options.text });
     if (converted.ok) items.push(converted.content);
-    else failures.push({ raw: JSON.stringify(item), reason: `item ${index}: ${converted.reason}` });
+    else failures.push({ raw: JSON.stringify(item), reason: `item ${index}: ${converted.reason}${cutOffNote(answer.finishReason)}` });
   });
   return { items, failures, usage };
 }

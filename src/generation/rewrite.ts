@@ -4,7 +4,7 @@
 import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount } from '../llm/types';
 import { recordText, type RecordContent } from '../records/types';
-import { normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
+import { cutOffNote, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
 import { renderPrompt, requirePrompt, rewriteInstructionName, type PromptTemplates, type RewriteKind } from './prompts';
 import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
@@ -88,7 +88,9 @@ async function rewriteRecord(
   answer.value.variants.forEach((variant, index) => {
     // A summary's input is the source text; a variant keeps the original's.
     const converted = toRecordContent(record.type, variant, { sourceText: record.type === 'summary' ? record.input : undefined });
-    if (!converted.ok) failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: ${converted.reason}` });
+    if (!converted.ok) {
+      failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: ${converted.reason}${cutOffNote(answer.finishReason)}` });
+    }
     else if (normalize(recordText(converted.content)) === original) {
       failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: identical to the original record` });
     } else items.push(converted.content);

@@ -143,7 +143,16 @@ export class LlmClient {
 
     const firstOutcome = interpretJson(first, options.schema);
     if (firstOutcome.ok) {
-      return { ok: true, value: firstOutcome.value, raw: first.content, usage: first.usage, repaired: firstOutcome.repaired, reasked: false, mode };
+      return {
+        ok: true,
+        value: firstOutcome.value,
+        raw: first.content,
+        usage: first.usage,
+        repaired: firstOutcome.repaired,
+        reasked: false,
+        mode,
+        finishReason: first.finishReason,
+      };
     }
 
     const reaskMessages: LlmMessage[] = [
@@ -155,7 +164,16 @@ export class LlmClient {
     const usage = addTokenCounts(first.usage, second.usage);
     const secondOutcome = interpretJson(second, options.schema);
     if (secondOutcome.ok) {
-      return { ok: true, value: secondOutcome.value, raw: second.content, usage, repaired: secondOutcome.repaired, reasked: true, mode };
+      return {
+        ok: true,
+        value: secondOutcome.value,
+        raw: second.content,
+        usage,
+        repaired: secondOutcome.repaired,
+        reasked: true,
+        mode,
+        finishReason: second.finishReason,
+      };
     }
     return {
       ok: false,
@@ -264,7 +282,10 @@ export class LlmClient {
         if (!failure.retryable || attempt >= this.config.maxRetries) {
           throw new LlmRequestError(this.endpoint, failure.kind, failure.status, attempt + 1, failure.message);
         }
-        await sleep(failure.retryAfterMs ?? backoffDelayMs(attempt), signal);
+        // The endpoint's Retry-After when it gave a positive one (the limiter pauses every caller
+        // until then); otherwise exponential backoff, so a "Retry-After: 0" is no licence to hammer.
+        const retryAfterMs = failure.retryAfterMs ?? 0;
+        await sleep(retryAfterMs > 0 ? retryAfterMs : backoffDelayMs(attempt, { baseMs: this.config.retryBaseDelayMs }), signal);
       }
     }
   }
@@ -315,6 +336,9 @@ function validateEndpointConfig(config: LlmEndpointConfig): void {
   if (!(config.timeoutMs > 0)) throw new Error(`${where}: timeoutMs must be a positive number of milliseconds, got ${config.timeoutMs}`);
   if (!Number.isInteger(config.maxRetries) || config.maxRetries < 0) {
     throw new Error(`${where}: maxRetries must be an integer ≥ 0, got ${config.maxRetries}`);
+  }
+  if (config.retryBaseDelayMs !== undefined && !(config.retryBaseDelayMs >= 0)) {
+    throw new Error(`${where}: retryBaseDelayMs must be a number of milliseconds ≥ 0, got ${config.retryBaseDelayMs}`);
   }
   if (!STRUCTURED_OUTPUT_MODES.includes(config.structuredOutput)) {
     throw new Error(`${where}: structuredOutput must be one of ${STRUCTURED_OUTPUT_MODES.join(', ')}, got ${String(config.structuredOutput)}`);

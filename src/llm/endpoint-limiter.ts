@@ -59,8 +59,9 @@ export class EndpointLimiter {
   private throttled = 0;
   private failed = 0;
   private successStreak = 0;
-  /** Requests that started before the last decrease saw the old limit; their 429s must not cut again. */
-  private lastDecreaseAt = -Infinity;
+  /** Grants are numbered; those made before the last decrease saw the old limit and their 429s must not cut again. */
+  private grants = 0;
+  private grantsAtLastDecrease = -1;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | null = null;
   private readonly waiters: Waiter[] = [];
@@ -152,6 +153,7 @@ export class EndpointLimiter {
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
     const acquiredAt = Date.now();
+    const grantNumber = ++this.grants;
     let released = false;
     return {
       acquiredAt,
@@ -159,13 +161,13 @@ export class EndpointLimiter {
         if (released) return;
         released = true;
         this.inFlight--;
-        this.record(outcome, acquiredAt, retryAfterMs);
+        this.record(outcome, grantNumber, retryAfterMs);
         this.pump();
       },
     };
   }
 
-  private record(outcome: RequestOutcome, acquiredAt: number, retryAfterMs?: number): void {
+  private record(outcome: RequestOutcome, grantNumber: number, retryAfterMs?: number): void {
     if (outcome === 'cancelled') return;
     if (outcome === 'success') {
       this.completed++;
@@ -184,9 +186,9 @@ export class EndpointLimiter {
     }
     this.throttled++;
     if (retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfterMs);
-    if (acquiredAt >= this.lastDecreaseAt) {
+    if (grantNumber > this.grantsAtLastDecrease) {
       this.limit = Math.max(this.minConcurrency, Math.floor(this.limit * this.decreaseFactor));
-      this.lastDecreaseAt = Date.now();
+      this.grantsAtLastDecrease = this.grants;
     }
   }
 
@@ -241,11 +243,14 @@ export function clearEndpointLimiters(): void {
 
 /** The registry key of a base URL: origin plus path without trailing slashes, so `…/v1` and `…/v1/` share. */
 export function endpointKey(baseURL: string): string {
-  let url: URL;
+  let url: URL | null = null;
   try {
     url = new URL(baseURL);
   } catch {
-    throw new Error(`LLM baseURL "${baseURL}" is not a valid URL: use an absolute URL such as http://localhost:8000/v1`);
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error(`LLM baseURL "${baseURL}" is not a valid URL: use an absolute http(s) URL such as http://localhost:8000/v1`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

@@ -15,6 +15,8 @@ export interface LlmEndpointConfig {
   timeoutMs: number;
   /** Retries after the first attempt on 429, 5xx, 408, 409, timeouts and connection errors. */
   maxRetries: number;
+  /** First backoff step (default 250 ms); it doubles per attempt, with jitter, up to 20 s. */
+  retryBaseDelayMs?: number;
   /** Upper bound of the adaptive per-endpoint concurrency limit shared by the whole process. */
   maxConcurrency: number;
   structuredOutput: StructuredOutputMode;
@@ -93,6 +95,8 @@ export type JsonResult<T> =
       reasked: boolean;
       /** The mode that was actually used (after a json_schema → prompt fallback). */
       mode: StructuredOutputMode;
+      /** `length` when the answer was cut off at the token limit (repair may have dropped its tail). */
+      finishReason: string | null;
     }
   | {
       ok: false;
