@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +114,10 @@ describe('validateExport: axolotl, DPO and KTO', () => {
     const dir = mkdtempSync(join(tmpdir(), 'datacreek-validate-'));
     const path = join(dir, 'train.jsonl');
     writeFileSync(path, jsonl([{ prompt: 'p', completion: 'c', label: false }]));
-    expect(await validateExport({ path }, 'kto')).toEqual({ ok: true, problems: [], records: 1 });
+    try {
+      expect(await validateExport({ path }, 'kto')).toEqual({ ok: true, problems: [], records: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parse as parseYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../../../src/records/types';
 import {
   ExportFormatError,
@@ -15,7 +15,13 @@ import {
 } from '../../../src/formats/index';
 import { fixtureInput } from './fixture-files';
 
-const freshDir = () => mkdtempSync(join(tmpdir(), 'datacreek-export-'));
+const createdDirs: string[] = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'datacreek-export-'));
+  createdDirs.push(dir);
+  return dir;
+};
+afterAll(() => createdDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 /** Every entry under dir, recursively, relative to it. */
 const listTree = (dir: string, prefix = ''): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
