@@ -1,0 +1,93 @@
+// Deleting a dataset removes everything it owns: rows (sources, chunks, seed records, records, exports cascade
+// from the dataset row), its LanceDB tables and its export files. It is refused while a task still works on it,
+// and the steps run so that a failure half-way leaves a state the same DELETE can finish.
+import { rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { and, eq } from 'drizzle-orm';
+import { buildProgress, datasets, exportsTable, tasks } from '../db/schema';
+import { chunkTableName, recordTableName } from '../activities/tables';
+import { buildWorkflowId } from '../workflows/ids';
+import type { ResolvedDeps } from './context';
+import { conflict } from './errors';
+import { isInside } from './ingest-paths';
+import { workflowStatus } from './task-workflows';
+
+export interface DatasetDeletion {
+  datasetId: string;
+  vectorTablesDropped: string[];
+  exportFilesRemoved: number;
+}
+
+export async function deleteDataset(deps: ResolvedDeps, ownerId: string, datasetId: string): Promise<DatasetDeletion> {
+  await refuseWhileBusy(deps, ownerId, datasetId);
+  const vectorTablesDropped = await dropVectorTables(deps, datasetId);
+  const exportFilesRemoved = await removeExportFiles(deps, datasetId);
+  await deps.database.db.transaction(async (tx) => {
+    await tx.delete(buildProgress).where(eq(buildProgress.datasetId, datasetId));
+    await tx.delete(datasets).where(and(eq(datasets.id, datasetId), eq(datasets.ownerId, ownerId)));
+  });
+  return { datasetId, vectorTablesDropped, exportFilesRemoved };
+}
+
+/** The build workflow and every task of this user on the dataset must be closed. */
+async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: string): Promise<void> {
+  const rows = await deps.database.db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.ownerId, ownerId), eq(tasks.datasetId, datasetId)));
+  const workflowIds = [...new Set([buildWorkflowId(datasetId), ...rows.map((r) => r.id)])];
+  const limit = pLimit(8);
+  const statuses = await Promise.all(workflowIds.map((id) => limit(async () => ({ id, ...(await workflowStatus(deps, id)) }))));
+  const running = statuses.filter((s) => s.status === 'running').map((s) => s.id);
+  if (running.length) {
+    throw conflict(
+      'dataset_busy',
+      `Dataset "${datasetId}" has running task(s): ${running.join(', ')}`,
+      `Wait for them to finish or cancel them (POST /v1/tasks/${running[0]}/cancel), then delete again.`,
+    );
+  }
+}
+
+/** LanceDB tables are named `chunks__<id>` / `records__<id>`; a longer id that merely starts the same is spared. */
+export function belongsToDataset(tableName: string, datasetId: string): boolean {
+  return [chunkTableName(datasetId), recordTableName(datasetId)].some((base) => tableName === base || tableName.startsWith(`${base}__`));
+}
+
+async function dropVectorTables(deps: ResolvedDeps, datasetId: string): Promise<string[]> {
+  const store = await deps.vectorTables();
+  const names = new Set<string>();
+  for (const base of [chunkTableName(datasetId), recordTableName(datasetId)]) {
+    for (const name of await store.listTables(base)) if (belongsToDataset(name, datasetId)) names.add(name);
+  }
+  for (const name of names) await store.dropTable(name);
+  return [...names];
+}
+
+/** Removes the export files (only inside paths.exports_dir) and the folders they leave empty. */
+async function removeExportFiles(deps: ResolvedDeps, datasetId: string): Promise<number> {
+  const exportsDir = path.resolve(deps.config.paths.exports_dir);
+  const rows = await deps.database.db.select({ files: exportsTable.files }).from(exportsTable).where(eq(exportsTable.datasetId, datasetId));
+  let removed = 0;
+  const folders = new Set<string>();
+  for (const row of rows) {
+    for (const file of (row.files as { path?: string }[]) ?? []) {
+      if (!file?.path) continue;
+      const abs = path.resolve(exportsDir, file.path);
+      if (!isInside(abs, exportsDir)) continue;
+      await rm(abs, { force: true });
+      removed++;
+      folders.add(path.dirname(abs));
+    }
+  }
+  for (const folder of folders) {
+    for (let dir = folder; isInside(dir, exportsDir) && dir !== exportsDir; dir = path.dirname(dir)) {
+      const gone = await rmdir(dir).then(
+        () => true,
+        () => false,
+      );
+      if (!gone) break;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,122 @@
+// Every error the API answers has one shape, `{ error: { code, message, hint }, requestId }`, and is produced in
+// one place (the app's onError), whatever threw it: a route, a validator, a body limit, Temporal or PostgreSQL.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import type { AppEnv } from './context';
+
+export interface ErrorIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Others' resources answer 404 exactly like missing ones, so ids never reveal what exists. */
+export function notFound(what: string, id: string, hint: string): ApiError {
+  return new ApiError(404, 'not_found', `${what} "${id}" not found`, hint);
+}
+
+export function badRequest(code: string, message: string, hint: string, issues?: ErrorIssue[]): ApiError {
+  return new ApiError(400, code, message, hint, issues);
+}
+
+export function conflict(code: string, message: string, hint: string): ApiError {
+  return new ApiError(409, code, message, hint);
+}
+
+export function zodIssues(error: ZodError): ErrorIssue[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+    const keys = (issue as { keys?: string[] }).keys;
+    const message =
+      issue.code === 'unrecognized_keys' && keys ? `unknown field(s) ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    return { path: where, message, code: issue.code };
+  });
+}
+
+const TARGET_NAMES: Record<string, string> = {
+  json: 'JSON body',
+  form: 'form body',
+  query: 'query string',
+  param: 'path',
+  header: 'headers',
+};
+
+/** The defaultHook of every OpenAPI route: a request that does not match its schema is a 400 listing each issue. */
+export function validationHook(result: { success: boolean; target: string; error?: ZodError }): void {
+  if (result.success || !result.error) return;
+  const issues = zodIssues(result.error);
+  const what = TARGET_NAMES[result.target] ?? result.target;
+  throw badRequest(
+    'invalid_request',
+    `Invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    'Fix the fields listed in error.issues; /openapi.json describes every request.',
+    issues,
+  );
+}
+
+export function errorBody(err: ApiError, requestId: string) {
+  return {
+    error: { code: err.code, message: err.message, hint: err.hint ?? null, ...(err.issues ? { issues: err.issues } : {}) },
+    requestId,
+  };
+}
+
+/** Turns anything thrown into an ApiError; unknown errors become a 500 whose message leaks no internals. */
+export function toApiError(err: unknown, requestId: string): { apiError: ApiError; unexpected: boolean } {
+  if (err instanceof ApiError) return { apiError: err, unexpected: false };
+  if (err instanceof HTTPException) return { apiError: fromHttpException(err), unexpected: false };
+  if (isTemporalUnavailable(err)) {
+    return {
+      apiError: new ApiError(
+        503,
+        'temporal_unavailable',
+        'The Temporal server cannot be reached',
+        'Start it (`datacreek dev`) or check temporal.address in the configuration, then retry.',
+      ),
+      unexpected: true,
+    };
+  }
+  return {
+    apiError: new ApiError(500, 'internal_error', 'Internal server error', `Retry later; the server log has the details under request id ${requestId}.`),
+    unexpected: true,
+  };
+}
+
+function fromHttpException(err: HTTPException): ApiError {
+  switch (err.status) {
+    case 400:
+      return badRequest('malformed_body', `Malformed request body: ${err.message}`, 'Send valid JSON with Content-Type: application/json.');
+    case 413:
+      return new ApiError(413, 'payload_too_large', 'Request body too large', 'Send a smaller body (limits: api.max_body_bytes, api.max_upload_bytes).');
+    case 415:
+      return new ApiError(415, 'unsupported_media_type', `Unsupported Content-Type`, 'Send Content-Type: application/json (or multipart/form-data for uploads).');
+    default:
+      return new ApiError(err.status as ContentfulStatusCode, 'http_error', err.message || 'Request failed', 'See /docs for how to call this route.');
+  }
+}
+
+function isTemporalUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: number; message?: string; cause?: unknown };
+  if (e?.name === 'ServiceError' || e?.name === 'TransportError') return true;
+  // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) while talking to the Temporal frontend.
+  return (e?.code === 14 || e?.code === 4) && typeof e.message === 'string';
+}
+
+export function sendError(c: Context<AppEnv>, err: ApiError) {
+  return c.json(errorBody(err, c.get('requestId') ?? 'unknown'), err.status);
+}

@@ -1,0 +1,354 @@
+// /v1/tasks: start ingest, build, generate, curate and save workflows for the caller, follow them, and steer the
+// running ones (pause, resume, cancel, retarget). Bodies are the workflows' own input schemas, minus `ownerId`
+// (always the caller) plus an optional per-request `config` / `configName`.
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from '../router';
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import pLimit from 'p-limit';
+import { mergeDeep } from '../../config/load';
+import { tasks } from '../../db/schema';
+import { buildInputSchema } from '../../workflows/build-input';
+import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
+import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
+import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
+import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../config-override';
+import type { AppEnv, ResolvedDeps } from '../context';
+import { ownedOrNewDataset, requireOwnedDataset } from '../dataset-queries';
+import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
+import { resolveAllowedPath } from '../ingest-paths';
+import {
+  configNameSchema,
+  configOverrideSchema,
+  datasetIdSchema,
+  errorResponses,
+  page,
+  pageSchema,
+  paginationQuerySchema,
+  TASK_KINDS,
+  taskSchema,
+  taskStartedSchema,
+} from '../schemas';
+import {
+  cancelTask,
+  describeTask,
+  shortSuffix,
+  signalTask,
+  startTask,
+  updateTask,
+  type TaskRow,
+} from '../task-workflows';
+import { safeUploadName, saveUploads, type SavedUploads } from '../uploads';
+
+const overrideFields = { config: configOverrideSchema.optional(), configName: configNameSchema.optional() };
+
+export const ingestTaskBody = ingestInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('IngestTask');
+const uploadedFile = z.custom<File>((v) => v instanceof File, 'expected a file').openapi({ type: 'string', format: 'binary' });
+export const ingestUploadBody = z
+  .object({
+    datasetId: datasetIdSchema,
+    file: z.union([uploadedFile, z.array(uploadedFile).min(1)]).openapi({ description: 'One or more files (repeat the field)' }),
+    configName: configNameSchema.optional(),
+    config: z.string().optional().openapi({ description: 'A JSON config override, as text' }),
+  })
+  .strict()
+  .openapi('IngestUpload');
+export const buildTaskBody = buildInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('BuildTask');
+export const generateTaskBody = buildInputSchema.omit({ ownerId: true, scoring: true }).extend(overrideFields).openapi('GenerateTask');
+export const curateTaskBody = curateInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('CurateTask');
+export const saveTaskBody = exportInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('SaveTask');
+export const patchTaskBody = z
+  .object({
+    target: z.number().int().positive('target must be at least 1').optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((v) => v.target !== undefined || v.concurrency !== undefined, { message: 'give target and/or concurrency' })
+  .openapi('PatchTask');
+
+const started = { 202: { description: 'The workflow started', content: { 'application/json': { schema: taskStartedSchema } } } };
+
+function startRoute<S extends z.ZodTypeAny>(kind: Exclude<TaskKind, 'ingest'>, schema: S, summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/tasks/${kind}`,
+    tags: ['tasks'],
+    summary,
+    request: { body: { required: true, content: { 'application/json': { schema } } } },
+    responses: { ...started, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
+  });
+}
+
+const ingestRoute = createRoute({
+  method: 'post',
+  path: '/tasks/ingest',
+  tags: ['tasks'],
+  summary: 'Ingest server paths (inside ingest.allowed_roots), URLs, or uploaded files into a dataset',
+  request: {
+    body: {
+      required: false,
+      content: { 'application/json': { schema: ingestTaskBody }, 'multipart/form-data': { schema: ingestUploadBody } },
+    },
+  },
+  responses: { ...started, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
+});
+const buildRoute = startRoute('build', buildTaskBody, 'Build a dataset: generate, score, filter and dedupe until `target` records are accepted');
+const generateRoute = startRoute('generate', generateTaskBody, 'Generate records without scoring (a build with scoring mode none)');
+const curateRoute = startRoute('curate', curateTaskBody, 'Score and filter an existing dataset\'s records');
+const saveRoute = startRoute('save', saveTaskBody, 'Export the accepted records in a training format, split');
+
+const taskIdParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, example: 'build-support-faq' }) });
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/tasks',
+  tags: ['tasks'],
+  summary: 'List the caller\'s tasks, newest first',
+  request: {
+    query: paginationQuerySchema.extend({ datasetId: datasetIdSchema.optional(), kind: z.enum(TASK_KINDS).optional() }),
+  },
+  responses: {
+    200: { description: 'A page of tasks', content: { 'application/json': { schema: pageSchema(taskSchema, 'TaskPage') } } },
+    ...errorResponses(400, 401, 503),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/tasks/{id}',
+  tags: ['tasks'],
+  summary: 'A task\'s status, with its live progress, result or error',
+  request: { params: taskIdParam },
+  responses: { 200: { description: 'The task', content: { 'application/json': { schema: taskSchema } } }, ...errorResponses(401, 404, 503) },
+});
+
+const controlResponse = z.object({ taskId: z.string(), requested: z.string(), status: z.string() }).openapi('TaskControl');
+function controlRoute(action: 'pause' | 'resume' | 'cancel', summary: string) {
+  return createRoute({
+    method: 'post',
+    path: `/tasks/{id}/${action}`,
+    tags: ['tasks'],
+    summary,
+    request: { params: taskIdParam },
+    responses: {
+      202: { description: 'Sent to the workflow', content: { 'application/json': { schema: controlResponse } } },
+      ...errorResponses(401, 404, 409, 503),
+    },
+  });
+}
+const pauseRoute = controlRoute('pause', 'Pause a running build (batches in flight finish; no new ones start)');
+const resumeRoute = controlRoute('resume', 'Resume a paused build');
+const cancelRoute = controlRoute('cancel', 'Cancel a running task (accepted records are kept)');
+
+const patchRoute = createRoute({
+  method: 'patch',
+  path: '/tasks/{id}',
+  tags: ['tasks'],
+  summary: 'Change a running build\'s target or concurrency',
+  request: { params: taskIdParam, body: { required: true, content: { 'application/json': { schema: patchTaskBody } } } },
+  responses: {
+    200: {
+      description: 'The build\'s progress after the change',
+      content: { 'application/json': { schema: z.object({ taskId: z.string(), progress: z.unknown() }).openapi('TaskPatched') } },
+    },
+    ...errorResponses(400, 401, 404, 409, 413, 415, 503, 504),
+  },
+});
+
+/** The kinds that run the build workflow, which alone understands pause, resume, setTarget and setConcurrency. */
+const STEERABLE_KINDS = new Set(['build', 'generate']);
+
+export function taskRoutes(deps: ResolvedDeps) {
+  const app = createRouter();
+  const { database, config } = deps;
+
+  /** Validates the request's overrides, layers the body's explicit fields over them, and checks the result. */
+  function workflowInput<S extends z.ZodTypeAny>(
+    kind: TaskKind,
+    schema: S,
+    body: Record<string, unknown> & TaskConfigRequest,
+    ownerId: string,
+    defaults: Record<string, unknown> = {},
+  ): z.output<S> {
+    const { config: inline, configName, ...explicit } = body;
+    const fromConfig = resolveTaskOverrides(kind, config, { config: inline, configName });
+    const merged = mergeDeep(mergeDeep(defaults, fromConfig), explicit);
+    const parsed = schema.safeParse({ ...merged, ownerId });
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      throw badRequest(
+        'invalid_request',
+        `Invalid ${kind} task: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        'Fix the fields listed in error.issues (they may come from the config override).',
+        issues,
+      );
+    }
+    return parsed.data;
+  }
+
+  async function requireOwnedTask(ownerId: string, id: string): Promise<TaskRow> {
+    const [row] = await database.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)));
+    if (!row) throw notFound('task', id, 'List your tasks with GET /v1/tasks.');
+    return row;
+  }
+
+  async function requireRunning(row: TaskRow, action: string) {
+    const view = await describeTask(deps, row, { details: false });
+    if (view.status !== 'running') {
+      throw conflict('task_not_running', `Task "${row.id}" is ${view.status}; it cannot ${action}`, 'Only running tasks take live controls; start a new task instead.');
+    }
+  }
+
+  function requireSteerable(row: TaskRow, action: string) {
+    if (!STEERABLE_KINDS.has(row.kind)) {
+      throw conflict('not_supported', `A ${row.kind} task cannot ${action}`, 'Only build and generate tasks can be paused, resumed or retargeted; any task can be cancelled.');
+    }
+  }
+
+  app.openapi(ingestRoute, async (c) => {
+    const user = c.get('user');
+    const contentType = (c.req.header('content-type') ?? '').toLowerCase();
+    let body: Record<string, unknown> & TaskConfigRequest;
+    let uploads: SavedUploads | undefined;
+    let files: File[] = [];
+    if (contentType.startsWith('multipart/form-data')) {
+      // The route declares two body types; the form validator ran for this one, its typing does not follow.
+      const form = c.req.valid('form' as never) as z.output<typeof ingestUploadBody>;
+      files = Array.isArray(form.file) ? form.file : [form.file];
+      body = { datasetId: form.datasetId, configName: form.configName, config: parseConfigField(form.config) };
+    } else if (contentType.startsWith('application/json')) {
+      body = c.req.valid('json') as z.output<typeof ingestTaskBody>;
+    } else {
+      throw new ApiError(415, 'unsupported_media_type', 'POST /v1/tasks/ingest takes JSON or a multipart upload', 'Send Content-Type: application/json, or multipart/form-data with datasetId and file fields.');
+    }
+    const datasetId = String(body.datasetId);
+    // Everything is validated (server paths, overrides, the whole input) before an upload touches the disk;
+    // uploads stand in under their safe names until they are saved.
+    let items = files.length
+      ? files.map((f) => ({ path: safeUploadName(f.name) }))
+      : (body.items as IngestItem[]).map((item) => ('path' in item ? { path: resolveAllowedPath(item.path, config.ingest.allowed_roots) } : item));
+    workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
+    await ownedOrNewDataset(database, user.id, datasetId);
+    if (files.length) {
+      uploads = await saveUploads(config.paths.data_dir, user.id, files);
+      items = uploads.paths.map((p) => ({ path: p }));
+    }
+    const input = workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
+    try {
+      const result = await startTask(deps, { kind: 'ingest', datasetId, ownerId: user.id, workflowId: `ingest-${datasetId}-${shortSuffix()}`, input });
+      return c.json(result, 202);
+    } catch (err) {
+      await uploads?.discard();
+      throw err;
+    }
+  });
+
+  app.openapi(buildRoute, async (c) => {
+    const user = c.get('user');
+    const body = c.req.valid('json');
+    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
+    const input = workflowInput('build', buildInputSchema, body, user.id, { type: dataset.type });
+    const result = await startTask(deps, { kind: 'build', datasetId: dataset.id, ownerId: user.id, workflowId: buildWorkflowId(dataset.id), input });
+    return c.json(result, 202);
+  });
+
+  app.openapi(generateRoute, async (c) => {
+    const user = c.get('user');
+    const body = c.req.valid('json');
+    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
+    const input = workflowInput('generate', buildInputSchema, { ...body, scoring: { mode: 'none' } }, user.id, { type: dataset.type });
+    const result = await startTask(deps, { kind: 'generate', datasetId: dataset.id, ownerId: user.id, workflowId: buildWorkflowId(dataset.id), input });
+    return c.json(result, 202);
+  });
+
+  app.openapi(curateRoute, async (c) => {
+    const user = c.get('user');
+    const body = c.req.valid('json');
+    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
+    const input = workflowInput('curate', curateInputSchema, body, user.id);
+    const workflowId = curateWorkflowId(dataset.id, shortSuffix());
+    return c.json(await startTask(deps, { kind: 'curate', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
+  });
+
+  app.openapi(saveRoute, async (c) => {
+    const user = c.get('user');
+    const body = c.req.valid('json');
+    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
+    const input = workflowInput('save', exportInputSchema, body, user.id);
+    const workflowId = `export-${dataset.id}-${shortSuffix()}`;
+    return c.json(await startTask(deps, { kind: 'save', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const user = c.get('user');
+    const { limit, offset, datasetId, kind } = c.req.valid('query');
+    const filters: SQL[] = [eq(tasks.ownerId, user.id)];
+    if (datasetId) filters.push(eq(tasks.datasetId, datasetId));
+    if (kind) filters.push(eq(tasks.kind, kind));
+    const where = and(...filters);
+    const rows = await database.db.select().from(tasks).where(where).orderBy(desc(tasks.createdAt), tasks.id).limit(limit).offset(offset);
+    const [{ total }] = await database.db.select({ total: count() }).from(tasks).where(where);
+    // One describe() per task, a few at a time: the page stays cheap for Temporal.
+    const limitDescribes = pLimit(8);
+    const items = await Promise.all(rows.map((row) => limitDescribes(() => describeTask(deps, row, { details: false }))));
+    return c.json(page(items, total, limit, offset), 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    return c.json(await describeTask(deps, row, { details: true }), 200);
+  });
+
+  app.openapi(pauseRoute, async (c) => {
+    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    requireSteerable(row, 'be paused');
+    await requireRunning(row, 'be paused');
+    await signalTask(deps, row.id, 'pause');
+    return c.json({ taskId: row.id, requested: 'pause', status: 'running' }, 202);
+  });
+
+  app.openapi(resumeRoute, async (c) => {
+    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    requireSteerable(row, 'be resumed');
+    await requireRunning(row, 'be resumed');
+    await signalTask(deps, row.id, 'resume');
+    return c.json({ taskId: row.id, requested: 'resume', status: 'running' }, 202);
+  });
+
+  app.openapi(cancelRoute, async (c) => {
+    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    await requireRunning(row, 'be cancelled');
+    await cancelTask(deps, row.id);
+    return c.json({ taskId: row.id, requested: 'cancel', status: 'cancelling' }, 202);
+  });
+
+  app.openapi(patchRoute, async (c) => {
+    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const { target, concurrency } = c.req.valid('json');
+    requireSteerable(row, 'change its target or concurrency');
+    await requireRunning(row, 'change its target or concurrency');
+    let progress: unknown;
+    if (target !== undefined) progress = await updateTask(deps, row.id, 'setTarget', { target });
+    if (concurrency !== undefined) progress = await updateTask(deps, row.id, 'setConcurrency', { concurrency });
+    return c.json({ taskId: row.id, progress }, 200);
+  });
+
+  return app;
+}
+
+/** The multipart `config` field carries JSON text; it must be an object like the JSON body's `config`. */
+function parseConfigField(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw badRequest('invalid_config', `The config field is not valid JSON: ${(err as Error).message}`, 'Send the override as a JSON object, e.g. {"chunking":{"chunk_size":2000}}.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw badRequest('invalid_config', 'The config field must be a JSON object', 'Send the override as a JSON object, e.g. {"chunking":{"chunk_size":2000}}.');
+  }
+  return parsed as Record<string, unknown>;
+}
