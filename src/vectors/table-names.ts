@@ -1,0 +1,41 @@
+// LanceDB table names derived from dataset ids. Dataset ids are user input (slashes, spaces, Unicode);
+// LanceDB accepts only letters, digits, '_', '-' and '.'. A readable slug plus a hash of the exact id
+// keeps names valid, recognisable in a directory listing, and distinct for ids that slug alike.
+import { createHash } from 'node:crypto';
+
+const VALID_TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
+const VALID_PURPOSE = /^[a-z][a-z0-9_]{0,30}$/;
+const PURPOSE_SEPARATOR = '__';
+
+/** The prefix shared by every table of one dataset: `ds_<slug>_<hash8>__`. */
+export function datasetTablePrefix(datasetId: string): string {
+  if (datasetId.length === 0) throw new Error('A dataset id is needed to name its vector tables; got an empty string');
+  const slug = datasetId
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  const hash = createHash('sha256').update(datasetId, 'utf8').digest('hex').slice(0, 8);
+  return `ds_${slug || 'x'}_${hash}${PURPOSE_SEPARATOR}`;
+}
+
+/**
+ * The table holding one dataset's vectors for one purpose, e.g. `vectorTableName('my data/v1', 'dedup')`
+ * → `ds_my-data-v1_1a2b3c4d__dedup`. `purpose` is a short lowercase word such as `chunks` or `dedup`.
+ */
+export function vectorTableName(datasetId: string, purpose: string): string {
+  if (!VALID_PURPOSE.test(purpose)) {
+    throw new Error(`Vector table purpose "${purpose}" must be a short lowercase word (a-z, 0-9, _), e.g. "chunks" or "dedup"`);
+  }
+  return `${datasetTablePrefix(datasetId)}${purpose}`;
+}
+
+/** Throws a message naming the table and the fix when a name is not a valid LanceDB table name. */
+export function assertValidTableName(name: string): void {
+  if (!VALID_TABLE_NAME.test(name)) {
+    throw new Error(
+      `"${name}" is not a valid vector table name (letters, digits, '_', '-', '.', at most 200 characters); build names with vectorTableName(datasetId, purpose)`,
+    );
+  }
+}
