@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
 import { buildProgress, datasets, exportsTable, tasks } from '../db/schema';
 import { chunkTableName, recordTableName } from '../activities/tables';
+import { datasetTablePrefix } from '../vectors/table-names';
 import { buildWorkflowId } from '../workflows/ids';
 import type { ResolvedDeps } from './context';
 import { conflict } from './errors';
@@ -49,19 +50,21 @@ async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: s
   }
 }
 
-/** LanceDB tables are named `chunks__<id>` / `records__<id>`; a longer id that merely starts the same is spared. */
+/**
+ * A dataset's LanceDB tables: `chunks__<id>` / `records__<id>` (named by the ingest and build activities) and
+ * every `ds_<slug>_<hash>__<purpose>` table of the vector store's own naming. A longer id that merely starts
+ * the same (`<id>-2`) is spared.
+ */
 export function belongsToDataset(tableName: string, datasetId: string): boolean {
+  if (tableName.startsWith(datasetTablePrefix(datasetId))) return true;
   return [chunkTableName(datasetId), recordTableName(datasetId)].some((base) => tableName === base || tableName.startsWith(`${base}__`));
 }
 
 async function dropVectorTables(deps: ResolvedDeps, datasetId: string): Promise<string[]> {
   const store = await deps.vectorTables();
-  const names = new Set<string>();
-  for (const base of [chunkTableName(datasetId), recordTableName(datasetId)]) {
-    for (const name of await store.listTables(base)) if (belongsToDataset(name, datasetId)) names.add(name);
-  }
+  const names = (await store.listTables()).filter((name) => belongsToDataset(name, datasetId));
   for (const name of names) await store.dropTable(name);
-  return [...names];
+  return names;
 }
 
 /** Removes the export files (only inside paths.exports_dir) and the folders they leave empty. */

@@ -21,6 +21,9 @@ function appWith(api: Record<string, unknown> = {}) {
   });
 }
 
+// Bodies are checked field by field below; `any` keeps those assertions readable.
+const bodyOf = async (res: Response): Promise<any> => res.json();
+
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
@@ -33,7 +36,7 @@ describe('API edges', () => {
   it('answers 401 with the error shape when no API key is sent', async () => {
     const res = await app.request('/v1/datasets');
     expect(res.status).toBe(401);
-    const body = await res.json();
+    const body = await bodyOf(res);
     expect(body).toMatchObject({ error: { code: 'unauthorized', message: expect.any(String), hint: expect.stringContaining('X-API-Key') } });
     expect(body.requestId).toBe(res.headers.get('x-request-id'));
   });
@@ -46,7 +49,7 @@ describe('API edges', () => {
   it('echoes a valid X-Request-Id and generates one otherwise', async () => {
     const echoed = await app.request('/v1/datasets', { headers: { 'x-request-id': 'trace-123' } });
     expect(echoed.headers.get('x-request-id')).toBe('trace-123');
-    expect((await echoed.json()).requestId).toBe('trace-123');
+    expect((await bodyOf(echoed)).requestId).toBe('trace-123');
     const generated = await app.request('/v1/datasets');
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -56,16 +59,16 @@ describe('API edges', () => {
     expect((await app.request('/v1/users', json({ name: 'a' }, { 'x-admin-token': 'wrong' }))).status).toBe(401);
     const disabled = await appWith({ admin_token: '' }).request('/v1/users', json({ name: 'a' }, { 'x-admin-token': '' }));
     expect(disabled.status).toBe(403);
-    expect((await disabled.json()).error.code).toBe('user_creation_disabled');
+    expect((await bodyOf(disabled)).error.code).toBe('user_creation_disabled');
   });
 
   it('answers a malformed JSON body with 400 and unknown fields with the zod issues', async () => {
     const malformed = await app.request('/v1/users', json('{"name": ', { 'x-admin-token': 'admin-secret' }));
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe('malformed_body');
+    expect((await bodyOf(malformed)).error.code).toBe('malformed_body');
     const unknown = await app.request('/v1/users', json({ name: 'a', role: 'root' }, { 'x-admin-token': 'admin-secret' }));
     expect(unknown.status).toBe(400);
-    const body = await unknown.json();
+    const body = await bodyOf(unknown);
     expect(body.error.code).toBe('invalid_request');
     expect(body.error.issues).toEqual([expect.objectContaining({ path: '(root)', message: expect.stringContaining('"role"') })]);
   });
@@ -73,23 +76,23 @@ describe('API edges', () => {
   it('refuses a body over api.max_body_bytes with 413, before reading it', async () => {
     const res = await app.request('/v1/users', json({ name: 'x'.repeat(2000) }, { 'x-admin-token': 'admin-secret' }));
     expect(res.status).toBe(413);
-    expect((await res.json()).error).toMatchObject({ code: 'payload_too_large', hint: expect.stringContaining('api.max_body_bytes') });
+    expect((await bodyOf(res)).error).toMatchObject({ code: 'payload_too_large', hint: expect.stringContaining('api.max_body_bytes') });
   });
 
   it('answers unknown routes with a JSON 404', async () => {
     const res = await app.request('/v2/nothing');
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('route_not_found');
+    expect((await bodyOf(res)).error.code).toBe('route_not_found');
   });
 
   it('forwards the unversioned aliases to /v1', async () => {
     const res = await app.request('/datasets');
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthorized');
+    expect((await bodyOf(res)).error.code).toBe('unauthorized');
   });
 
   it('documents every route in /openapi.json and lists them on /docs', async () => {
-    const doc = await (await app.request('/openapi.json')).json();
+    const doc = await bodyOf(await app.request('/openapi.json'));
     const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
     );
