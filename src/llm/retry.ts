@@ -30,7 +30,7 @@ export function classifyFailure(error: unknown, timedOut: boolean): ClassifiedFa
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
-    const retryAfterMs = parseRetryAfter(error.headers?.get('retry-after') ?? null);
+    const retryAfterMs = parseRetryAfterMs(error.headers?.get('retry-after-ms')) ?? parseRetryAfter(error.headers?.get('retry-after') ?? null);
     if (status === 429) return { kind: 'rate_limited', retryable: true, status, retryAfterMs, message };
     if (status >= 500) return { kind: 'server_error', retryable: true, status, retryAfterMs, message };
     return { kind: 'client_error', retryable: RETRYABLE_CLIENT_STATUSES.has(status), status, retryAfterMs, message };
@@ -48,6 +48,12 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - now);
+}
+
+/** `retry-after-ms` (sent by OpenAI and Azure OpenAI) gives the wait in milliseconds, finer than Retry-After. */
+export function parseRetryAfterMs(value: string | null | undefined): number | null {
+  if (value == null || !/^\s*\d+(\.\d+)?\s*$/.test(value)) return null;
+  return Math.round(Number(value));
 }
 
 export interface BackoffOptions {

@@ -13,9 +13,11 @@ const USAGE = `Usage: tsx tests/llm-server/main.ts [options]
   --per-token-ms N          extra latency per completion token
   --concurrency N           requests served at once, 0 = unlimited
   --overload queue|reject   beyond the concurrency: wait, or answer 429
+  --rps N                   requests per second before 429s (0 = no limit)
   --fault-<kind> RATE       probability per request; kinds: ${FAULT_KINDS.join(', ')}
   --retry-after N           seconds sent in Retry-After
   --retry-after-format seconds|http-date
+  --no-retry-after-ms       send only Retry-After, not retry-after-ms
   --hang-ms N               how long a hung request is held
   --dup-exact R --dup-near R --dup-semantic R   share of duplicate items
   --dims N                  embedding dimensions (default 384)
@@ -33,8 +35,10 @@ function main(): void {
       'per-token-ms': { type: 'string' },
       concurrency: { type: 'string' },
       overload: { type: 'string' },
+      rps: { type: 'string' },
       'retry-after': { type: 'string' },
       'retry-after-format': { type: 'string' },
+      'no-retry-after-ms': { type: 'boolean' },
       'hang-ms': { type: 'string' },
       'dup-exact': { type: 'string' },
       'dup-near': { type: 'string' },
@@ -70,8 +74,10 @@ function main(): void {
     perTokenLatencyMs: number('per-token-ms'),
     concurrency: number('concurrency'),
     overload: flags.overload as 'queue' | 'reject' | undefined,
+    requestsPerSecond: number('rps'),
     retryAfterSeconds: number('retry-after'),
     retryAfterFormat: flags['retry-after-format'] as 'seconds' | 'http-date' | undefined,
+    sendRetryAfterMs: flags['no-retry-after-ms'] ? false : undefined,
     hangMs: number('hang-ms'),
     embeddingDimensions: number('dims'),
     rejectJsonSchema: flags['reject-json-schema'] as boolean | undefined,

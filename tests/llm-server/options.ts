@@ -39,12 +39,19 @@ export interface TestLlmServerOptions {
   concurrency: number;
   /** Beyond C: `queue` makes requests wait (vLLM); `reject` answers 429 with Retry-After (hosted APIs). */
   overload: 'queue' | 'reject';
+  /**
+   * A hosted API's rate limit: at most this many requests per second (a token bucket holding one
+   * second's worth); beyond it, 429 with Retry-After and retry-after-ms until the next token. 0 = off.
+   */
+  requestsPerSecond: number;
   /** Probability per request of each fault. */
   faults: FaultRates;
   /** Faults injected into the next requests in order, before any rate applies: exact scenarios for tests. */
   forcedFaults: FaultKind[];
   retryAfterSeconds: number;
   retryAfterFormat: 'seconds' | 'http-date';
+  /** Also send OpenAI's `retry-after-ms` header (clients prefer it); off to test plain Retry-After. */
+  sendRetryAfterMs: boolean;
   /** How long a hung request is held before the server answers 504. */
   hangMs: number;
   duplicates: DuplicateRates;
@@ -73,10 +80,12 @@ export function defaultOptions(): TestLlmServerOptions {
     perTokenLatencyMs: 0,
     concurrency: 0,
     overload: 'queue',
+    requestsPerSecond: 0,
     faults: noFaults(),
     forcedFaults: [],
     retryAfterSeconds: 1,
     retryAfterFormat: 'seconds',
+    sendRetryAfterMs: true,
     hangMs: 60_000,
     // Some repetition by default so the dedup stages of integration tests have work.
     duplicates: { exact: 0.05, near: 0.05, semantic: 0.05 },
@@ -114,5 +123,6 @@ export function validateOptions(options: TestLlmServerOptions): void {
   if (!Number.isInteger(options.embeddingDimensions) || options.embeddingDimensions < 1) {
     throw new Error(`embeddingDimensions must be a positive integer, got ${options.embeddingDimensions}`);
   }
+  if (!(options.requestsPerSecond >= 0)) throw new Error(`requestsPerSecond must be ≥ 0 (0 = no limit), got ${options.requestsPerSecond}`);
   if (options.overload !== 'queue' && options.overload !== 'reject') throw new Error(`overload must be "queue" or "reject", got ${String(options.overload)}`);
 }

@@ -111,14 +111,40 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
   };
   const sendError = (res: ServerResponse, status: number, message: string, type: string, param: string | null = null, headers: Record<string, string> = {}) =>
     sendJson(res, status, { error: { message, type, param, code: null } }, headers);
-  const retryAfterHeader = () => {
-    const seconds = options.retryAfterSeconds;
-    return options.retryAfterFormat === 'http-date' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
+  /** Retry-After (whole seconds or an HTTP date, as configured) plus OpenAI's finer retry-after-ms. */
+  const retryAfterHeaders = (waitMs: number) => {
+    const seconds = Math.ceil(waitMs / 1000);
+    const headers: Record<string, string> = {
+      'retry-after': options.retryAfterFormat === 'http-date' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds),
+    };
+    if (options.sendRetryAfterMs) headers['retry-after-ms'] = String(Math.ceil(waitMs));
+    return headers;
   };
-  const sendRateLimit = (res: ServerResponse, why: string) =>
-    sendError(res, 429, `Rate limit reached: ${why}. Retry after ${options.retryAfterSeconds}s.`, 'rate_limit_exceeded', null, {
-      'retry-after': retryAfterHeader(),
-    });
+  const sendRateLimit = (res: ServerResponse, why: string, waitMs = options.retryAfterSeconds * 1000) =>
+    sendError(res, 429, `Rate limit reached: ${why}. Retry after ${Math.ceil(waitMs)} ms.`, 'rate_limit_exceeded', null, retryAfterHeaders(waitMs));
+
+  // The requests-per-second limit: a token bucket that holds one second's worth of requests.
+  let bucketTokens = 0;
+  let bucketUpdatedAt = Date.now();
+  let bucketRate = 0;
+  /** 0 when a request may pass (and takes a token), else the ms until the next token. */
+  const rateLimitWaitMs = (): number => {
+    const rate = options.requestsPerSecond;
+    if (rate <= 0) return 0;
+    const now = Date.now();
+    if (bucketRate !== rate) {
+      bucketRate = rate;
+      bucketTokens = rate;
+    } else {
+      bucketTokens = Math.min(rate, bucketTokens + ((now - bucketUpdatedAt) / 1000) * rate);
+    }
+    bucketUpdatedAt = now;
+    if (bucketTokens >= 1) {
+      bucketTokens -= 1;
+      return 0;
+    }
+    return ((1 - bucketTokens) / rate) * 1000;
+  };
 
   /**
    * The life of one model request: transport fault, overload policy, a slot, latency, answer. The
@@ -147,6 +173,11 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
       if (fault === 'rate_limit') {
         status = 429;
         return sendRateLimit(res, 'injected fault');
+      }
+      const waitMs = rateLimitWaitMs();
+      if (waitMs > 0) {
+        status = 429;
+        return sendRateLimit(res, `more than ${options.requestsPerSecond} requests per second`, waitMs);
       }
       if (options.overload === 'reject' && active >= capacity()) {
         status = 429;

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   const defaults = defaultOptions();
-  server.setOptions({ ...defaults, port: server.port, faults: noFaults(), forcedFaults: [] });
+  server.setOptions({ ...defaults, port: server.port, faults: noFaults(), forcedFaults: [], requestsPerSecond: 0 });
   server.resetStats();
   clearEndpointLimiters();
 });
@@ -40,7 +40,7 @@ describe('LlmClient.chat', () => {
   });
 
   it('honours Retry-After in seconds: the retry waits, the limiter pauses and counts the 429', async () => {
-    server.setOptions({ forcedFaults: ['rate_limit'], retryAfterSeconds: 1 });
+    server.setOptions({ forcedFaults: ['rate_limit'], retryAfterSeconds: 1, sendRetryAfterMs: false });
     const llm = new LlmClient(testEndpointConfig(server.url));
     const started = Date.now();
     const result = await llm.chat(ask());
@@ -51,12 +51,22 @@ describe('LlmClient.chat', () => {
   });
 
   it('honours Retry-After given as an HTTP date', async () => {
-    server.setOptions({ forcedFaults: ['rate_limit'], retryAfterSeconds: 2, retryAfterFormat: 'http-date' });
+    server.setOptions({ forcedFaults: ['rate_limit'], retryAfterSeconds: 2, retryAfterFormat: 'http-date', sendRetryAfterMs: false });
     const llm = new LlmClient(testEndpointConfig(server.url));
     const started = Date.now();
     await llm.chat(ask());
     // An HTTP date has whole seconds, so "in 2 s" can mean anything from just over 1 s to 2 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('prefers the finer retry-after-ms when the endpoint sends it', async () => {
+    server.setOptions({ forcedFaults: ['rate_limit'], retryAfterSeconds: 0.3 });
+    const llm = new LlmClient(testEndpointConfig(server.url));
+    const started = Date.now();
+    await llm.chat(ask());
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+    expect(elapsed).toBeLessThan(900); // not the whole second of the rounded-up Retry-After
   });
 
   it('retries a hung request after its timeout', async () => {
@@ -146,6 +156,20 @@ describe('concurrency under faults', () => {
       await Promise.all(Array.from({ length: 16 }, (_, i) => llm.chat(ask(`Recovered ${round}-${i}.`))));
     }
     expect(llm.endpointLimiter().stats().limit).toBe(8);
+  });
+
+  it('stays under a requests-per-second limit by pausing on its Retry-After', async () => {
+    server.setOptions({ requestsPerSecond: 20, latencyMs: 100 });
+    const llm = new LlmClient(testEndpointConfig(server.url, { maxConcurrency: 8, maxRetries: 20 }));
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => llm.chat(ask(`Limited ${i}.`))));
+    const stats = server.stats();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // 20 at once, then 20 more over a second
+    expect(stats.byStatus['200']).toBe(40);
+    // Each 429 pauses every caller until the next token and lowers the limit: refusals stay
+    // fewer than successes (a client retrying on its own timers would be refused many times over).
+    expect(stats.byStatus['429']).toBeGreaterThan(0);
+    expect(stats.byStatus['429']).toBeLessThan(40);
   });
 
   it('applies setMaxConcurrency to every client of the endpoint at run time', async () => {

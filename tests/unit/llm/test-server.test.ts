@@ -27,7 +27,7 @@ afterAll(async () => {
   await server.close();
 });
 beforeEach(() => {
-  server.setOptions({ faults: noFaults(), forcedFaults: [], latencyMs: 0, concurrency: 0, duplicates: { exact: 0, near: 0, semantic: 0 } });
+  server.setOptions({ faults: noFaults(), forcedFaults: [], latencyMs: 0, concurrency: 0, requestsPerSecond: 0, duplicates: { exact: 0, near: 0, semantic: 0 } });
   server.resetStats();
 });
 
@@ -76,6 +76,19 @@ describe('test LLM server', () => {
     const [a, b] = await Promise.all([post('/chat/completions', qaRequest()), post('/chat/completions', qaRequest())]);
     expect([a.status, b.status].sort()).toEqual([200, 429]);
     expect((a.status === 429 ? a : b).headers.get('retry-after')).toBe('3');
+    expect((a.status === 429 ? a : b).headers.get('retry-after-ms')).toBe('3000');
+  });
+
+  it('refuses requests beyond its requests-per-second limit until the next token', async () => {
+    server.setOptions({ requestsPerSecond: 5 });
+    const responses = await Promise.all(Array.from({ length: 8 }, () => post('/chat/completions', qaRequest())));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(5);
+    const refused = responses.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(3);
+    const waitMs = Number(refused[0].headers.get('retry-after-ms'));
+    expect(waitMs).toBeGreaterThan(0);
+    expect(waitMs).toBeLessThanOrEqual(200);
+    server.setOptions({ requestsPerSecond: 0 });
   });
 
   it('rejects bad requests the way OpenAI does', async () => {
