@@ -3,7 +3,7 @@
 // text, so its offsets, pages/slides and hash always describe precisely what the chunk holds.
 import { countTokens } from 'gpt-tokenizer';
 import type { ParsedDocument } from '../parsers/types';
-import { characterMeasure, tokenMeasure } from './measure';
+import { characterMeasure, createTokenMeasure } from './measure';
 import { toChunk } from './provenance';
 import { semanticSpans } from './semantic';
 import { DEFAULT_SIMILARITY_DROP, type Chunk, type ChunkOptions, type Span } from './types';
@@ -23,7 +23,7 @@ export async function chunkDocument(doc: ParsedDocument, opts: ChunkOptions): Pr
     text.length < opts.wholeDocumentBelow ? [{ start: 0, end: text.length }] : await spansFor(text, opts);
   return spans.map((span, index) => {
     const chunk = toChunk(doc, span, index);
-    if (opts.strategy === 'token') chunk.tokenCount = countTokens(chunk.text);
+    if (opts.strategy === 'token') chunk.tokenCount = span.units ?? countTokens(chunk.text);
     return chunk;
   });
 }
@@ -35,7 +35,7 @@ async function spansFor(text: string, opts: ChunkOptions): Promise<Span[]> {
     case 'sliding':
       return splitIntoWindows(text, { size: opts.chunkSize, overlap: opts.overlap, measure: characterMeasure });
     case 'token':
-      return splitIntoWindows(text, { size: opts.chunkSize, overlap: opts.overlap, measure: tokenMeasure });
+      return splitIntoWindows(text, { size: opts.chunkSize, overlap: opts.overlap, measure: createTokenMeasure(text) });
     case 'semantic':
       return semanticSpans(text, {
         chunkSize: opts.chunkSize,

@@ -1,13 +1,13 @@
 // How chunk size is measured: in characters, or in tokens of the o200k encoding (GPT-4o family,
 // via gpt-tokenizer). A measure answers the two questions the window splitter asks.
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import { countTokens, decodeGenerator, encode } from 'gpt-tokenizer';
 
 export interface SizeMeasure {
-  /** The furthest end such that text[start, end) is at most `limit` units. */
+  /** The furthest end such that text[start, end) is at most `limit` units (an estimate for tokens). */
   maxEnd(text: string, start: number, limit: number): number;
   /** The start of the last `amount` units of text[from, end) (never before `from`). */
   tailStart(text: string, from: number, end: number, amount: number): number;
-  /** Size of text[start, end) in units. */
+  /** Exact size of text[start, end) in units. */
   size(text: string, start: number, end: number): number;
 }
 
@@ -17,43 +17,60 @@ export const characterMeasure: SizeMeasure = {
   size: (_text, start, end) => end - start,
 };
 
-// Tokens average ~4 characters in prose; windows of this many characters per token are tokenized
-// first and widened only when they turn out too short (long runs of spaces, repeated symbols).
-const CHARACTERS_PER_TOKEN_GUESS = 6;
-
-export const tokenMeasure: SizeMeasure = {
-  maxEnd(text, start, limit) {
-    for (let guess = limit * CHARACTERS_PER_TOKEN_GUESS; ; guess *= 2) {
-      const windowEnd = Math.min(text.length, start + guess);
-      const tokens = encode(text.slice(start, windowEnd));
-      if (tokens.length <= limit) {
-        if (windowEnd === text.length) return windowEnd;
-        continue;
-      }
-      // The first `limit` tokens decode to a prefix of the window; a multi-byte character split
-      // across tokens decodes to a replacement character, so keep only the part that matches.
-      let end = start + commonPrefixLength(decode(tokens.slice(0, limit)), text, start);
-      // Tokenizing the prefix alone can merge differently at its edge; shrink until it fits.
-      while (end > start + 1 && countTokens(text.slice(start, end)) > limit) end--;
-      return Math.max(end, start + 1);
+/**
+ * A token measure for one text: the text is tokenized once and every token's end offset is
+ * recorded, so finding "the next N tokens" or "the last N tokens" is a binary search rather than a
+ * fresh tokenization. Token boundaries come from the whole-text tokenization; a slice tokenized on
+ * its own can differ by a token or two at its edges, which is why `size` counts exactly.
+ */
+export function createTokenMeasure(text: string): SizeMeasure {
+  const tokenEnds = tokenEndOffsets(text);
+  const tokenCount = tokenEnds.length;
+  const tokenStart = (index: number): number => (index <= 0 ? 0 : index >= tokenCount ? text.length : tokenEnds[index - 1]);
+  /** Number of tokens that end at or before `offset`. */
+  const tokensEndingBy = (offset: number): number => {
+    let low = 0;
+    let high = tokenCount;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (tokenEnds[middle] <= offset) low = middle + 1;
+      else high = middle;
     }
-  },
-  tailStart(text, from, end, amount) {
-    if (amount <= 0) return end;
-    const windowStart = Math.max(from, end - amount * CHARACTERS_PER_TOKEN_GUESS * 2);
-    const tokens = encode(text.slice(windowStart, end));
-    if (tokens.length <= amount) return windowStart;
-    const suffix = decode(tokens.slice(tokens.length - amount));
-    // Align the decoded suffix with the text (a split multi-byte character can shift it by one).
-    let start = end - suffix.length;
-    while (start < end && !suffix.endsWith(text.slice(start, end))) start++;
-    return Math.max(from, start);
-  },
-  size: (text, start, end) => countTokens(text.slice(start, end)),
-};
+    return low;
+  };
+  return {
+    maxEnd(_text, start, limit) {
+      const first = tokensEndingBy(start); // the first token that ends after `start`
+      return first + limit >= tokenCount ? text.length : Math.max(start + 1, tokenStart(first + limit));
+    },
+    tailStart(_text, from, end, amount) {
+      return Math.max(from, tokenStart(tokensEndingBy(end) - amount));
+    },
+    size: (_text, start, end) => countTokens(text.slice(start, end)),
+  };
+}
 
-function commonPrefixLength(candidate: string, text: string, offset: number): number {
-  let length = 0;
-  while (length < candidate.length && offset + length < text.length && candidate[length] === text[offset + length]) length++;
-  return length;
+/** Character offset at which each token of `text` ends (tokens inside one character share it). */
+function tokenEndOffsets(text: string): Int32Array {
+  const tokens = encode(text);
+  const ends = new Int32Array(tokens.length);
+  let pulled = 0;
+  const counted = {
+    *[Symbol.iterator]() {
+      for (const token of tokens) {
+        pulled++;
+        yield token;
+      }
+    },
+  };
+  // decodeGenerator pulls one token at a time and yields once a whole character is complete, so
+  // at each yield every token pulled so far ends at the current offset.
+  let offset = 0;
+  let assigned = 0;
+  for (const piece of decodeGenerator(counted)) {
+    offset += piece.length;
+    for (; assigned < pulled; assigned++) ends[assigned] = offset;
+  }
+  for (; assigned < tokens.length; assigned++) ends[assigned] = text.length;
+  return ends;
 }

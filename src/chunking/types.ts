@@ -59,4 +59,6 @@ export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = {
 export interface Span {
   start: number;
   end: number;
+  /** Size in the unit the span was measured in (characters or tokens), when known. */
+  units?: number;
 }

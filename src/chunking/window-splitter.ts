@@ -11,30 +11,32 @@ export interface WindowOptions {
   measure: SizeMeasure;
 }
 
-/** Spans covering text[from, to) in order; consecutive spans overlap by `overlap` units. */
+/** Spans covering text[from, to) in order, each with its size in units. */
 export function splitIntoWindows(text: string, options: WindowOptions, from = 0, to = text.length): Span[] {
   const { size, overlap, measure } = options;
+  const contentEnd = trimEnd(text, from, to);
   const spans: Span[] = [];
   let start = skipWhitespace(text, from, to);
-  while (start < to) {
+  while (start < contentEnd) {
     const hardEnd = Math.min(to, measure.maxEnd(text, start, size));
-    if (hardEnd >= to) {
-      spans.push({ start, end: trimEnd(text, start, to) });
-      break;
-    }
     // The next chunk must start after this one does, so the cut has to leave more than `overlap`.
     const minEnd = overlap > 0 ? overlapSafeMinimum(text, start, hardEnd, overlap, measure) : start + 1;
-    const cut = preferredCut(text, start, hardEnd, minEnd);
-    const end = trimEnd(text, start, cut);
-    spans.push({ start, end });
+    let end = hardEnd >= contentEnd ? contentEnd : trimEnd(text, start, preferredCut(text, start, hardEnd, minEnd));
+    let units = measure.size(text, start, end);
+    // A slice tokenized on its own can take a token or two more than the whole-text tokenization
+    // suggested; cut back to the previous boundary until it fits.
+    while (units > size && end > start + 1) {
+      end = trimEnd(text, start, preferredCut(text, start, end - 1, minEnd < end - 1 ? minEnd : start + 1));
+      units = measure.size(text, start, end);
+    }
+    spans.push({ start, end, units });
+    if (end >= contentEnd) break;
     start = overlap > 0 ? measure.tailStart(text, start + 1, end, overlap) : skipWhitespace(text, end, to);
   }
   return spans;
 }
 
 function overlapSafeMinimum(text: string, start: number, hardEnd: number, overlap: number, measure: SizeMeasure): number {
-  // For characters this is exact; for tokens, `overlap` tokens take at most the characters the
-  // measure says they take from the hard end, which is a safe lower bound for the cut.
   const overlapCharacters = hardEnd - measure.tailStart(text, start, hardEnd, overlap);
   return Math.min(hardEnd, start + overlapCharacters + 1);
 }
