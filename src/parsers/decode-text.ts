@@ -40,7 +40,8 @@ export function assertTextual(bytes: Uint8Array, fileName: string): void {
  * Invalid UTF-8 fails with `not_utf8`, saying where and how to convert the file.
  */
 export function decodeText(bytes: Uint8Array, fileName: string, encoding?: string): string {
-  if (encoding) return decodeWithLabel(bytes, encoding, fileName);
+  // Naming UTF-8 explicitly (e.g. from an HTTP charset) keeps the strict check: it is the default.
+  if (encoding && !/^utf-?8$/i.test(encoding.trim())) return decodeWithLabel(bytes, encoding, fileName);
   if (hasUtf16ByteOrderMark(bytes)) {
     const variant = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
     throw new DocumentError(

@@ -24,7 +24,10 @@ export interface FetchUrlOptions extends NetworkPolicy {
 export interface FetchedDocument {
   url: string;
   finalUrl: string;
+  /** Media type without parameters, lower case (e.g. "text/html"). */
   contentType: string;
+  /** The charset parameter of the Content-Type header, if any: pass it as ParseOptions.encoding. */
+  charset?: string;
   bytes: Uint8Array;
   /** A file name for the document (from the URL path, extension from the content type when missing). */
   fileName: string;
@@ -80,8 +83,10 @@ export async function fetchUrl(url: string, opts: FetchUrlOptions = {}): Promise
       );
     }
     const bytes = await readBody(url, response, opts.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal, timeoutMs);
-    const contentType = (response.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
-    return { url, finalUrl: current.href, contentType, bytes, fileName: fileNameFor(current, contentType) };
+    const header = response.headers['content-type'] ?? 'application/octet-stream';
+    const contentType = header.split(';')[0].trim().toLowerCase();
+    const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(header)?.[1].toLowerCase();
+    return { url, finalUrl: current.href, contentType, charset, bytes, fileName: fileNameFor(current, contentType) };
   }
 }
 

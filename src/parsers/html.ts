@@ -15,7 +15,7 @@ const BOILERPLATE_SELECTOR =
 
 export function parseHtml(fileName: string, bytes: Uint8Array, options: ParseOptions): ParsedDocument {
   assertTextual(bytes, fileName);
-  const html = decodeHtml(bytes, fileName, options.encoding);
+  const { html, encoding } = decodeHtml(bytes, fileName, options.encoding);
   const document = parseHTML(html).document as unknown as DomDocument;
   const pageTitle = document.querySelector('title')?.textContent?.trim() || undefined;
   const language = document.documentElement?.getAttribute('lang') ?? undefined;
@@ -52,6 +52,7 @@ export function parseHtml(fileName: string, bytes: Uint8Array, options: ParseOpt
     segments: assembler.segments,
     metadata: {
       extractor,
+      encoding,
       markdown: options.markdown === true,
       language: article?.lang ?? language,
       byline: article?.byline ?? undefined,
@@ -62,18 +63,27 @@ export function parseHtml(fileName: string, bytes: Uint8Array, options: ParseOpt
   };
 }
 
-/** Decodes with the caller's encoding, else the page's declared charset, else strict UTF-8. */
-function decodeHtml(bytes: Uint8Array, fileName: string, encoding?: string): string {
-  if (encoding) return decodeText(bytes, fileName, encoding);
+/**
+ * Decodes as a browser would: the caller's encoding, else the page's declared charset, else UTF-8;
+ * an undeclared page that is not valid UTF-8 is read as windows-1252, the HTML standard's fallback
+ * for legacy pages (recorded in metadata.encoding).
+ */
+function decodeHtml(bytes: Uint8Array, fileName: string, encoding?: string): { html: string; encoding: string } {
+  if (encoding) return { html: decodeText(bytes, fileName, encoding), encoding };
   const declared = declaredCharset(bytes);
   if (declared && !/^utf-?8$/i.test(declared)) {
     try {
-      return new TextDecoder(declared).decode(bytes);
+      return { html: new TextDecoder(declared).decode(bytes), encoding: declared.toLowerCase() };
     } catch {
-      // An unknown label in the page itself: fall through to UTF-8, which fails clearly if wrong.
+      // An unknown label in the page itself: fall back as if nothing were declared.
     }
   }
-  return decodeText(bytes, fileName);
+  try {
+    return { html: decodeText(bytes, fileName), encoding: 'utf-8' };
+  } catch (error) {
+    if (declared || !(error instanceof DocumentError) || error.code !== 'not_utf8') throw error;
+    return { html: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252 (undeclared, guessed)' };
+  }
 }
 
 function declaredCharset(bytes: Uint8Array): string | undefined {

@@ -60,7 +60,8 @@ function assertLooksLikeCompletePdf(fileName: string, bytes: Uint8Array): void {
       'Check that the file really is a PDF; if it has another format, give it the matching extension',
     );
   }
-  const tailStart = Math.max(0, bytes.length - 2048);
+  // Some producers pad the file after the marker; 8 KB of slack accepts them.
+  const tailStart = Math.max(0, bytes.length - 8192);
   const tail = Buffer.from(bytes.buffer, bytes.byteOffset + tailStart, bytes.length - tailStart).toString('latin1');
   if (!tail.includes('%%EOF')) {
     throw new DocumentError(

@@ -92,6 +92,7 @@ describe('fetchUrl against a local server', () => {
     const fetched = await fetchUrl(`${base}/page`, { allowedHosts });
     expect(new TextDecoder().decode(fetched.bytes)).toContain('hello');
     expect(fetched.contentType).toBe('text/html');
+    expect(fetched.charset).toBe('utf-8');
     expect(fetched.fileName).toBe('page.html');
   });
 

@@ -51,6 +51,16 @@ describe('HTML main-content extraction', () => {
     expect(doc.text).toContain('Fruit | Price\nApple | 1 €');
   });
 
+  it('reads legacy pages as a browser would: declared charset, else windows-1252 when not UTF-8', async () => {
+    const page = (head: string) =>
+      new Uint8Array(Buffer.from(`<html><head>${head}</head><body><article><p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, served every day in our little caf\u00e9 by the river.</p></article></body></html>`, 'latin1'));
+    const declared = await parseDocument({ fileName: 'menu.html', bytes: page('<meta charset="iso-8859-1">') });
+    expect(declared.text).toContain('Café crème brûlée');
+    const undeclared = await parseDocument({ fileName: 'menu.html', bytes: page('') });
+    expect(undeclared.text).toContain('Café crème brûlée');
+    expect(undeclared.metadata.encoding).toBe('windows-1252 (undeclared, guessed)');
+  });
+
   it('fails with empty_document when a page has no text', async () => {
     const html = '<!doctype html><html><head><script>render()</script></head><body><div id="root"></div></body></html>';
     const error = await parseDocument({ fileName: 'spa.html', bytes: new TextEncoder().encode(html) }).catch((caught: unknown) => caught);
