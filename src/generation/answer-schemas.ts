@@ -79,6 +79,20 @@ export function normalize(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * Whether the last item of an answer cut off at the token limit is really complete. jsonrepair
+ * closes a string cut mid-word, which would turn "The Rhine flo" into a valid-looking answer; so
+ * the item counts as complete only if the raw text holds its last value followed by the closing
+ * brace (compared without whitespace, which models format freely).
+ */
+export function lastItemIsComplete(raw: string, item: unknown): boolean {
+  if (!item || typeof item !== 'object') return false;
+  const values = Object.values(item as Record<string, unknown>);
+  if (values.length === 0) return false;
+  const squeeze = (text: string) => text.replace(/\s+/g, '');
+  return squeeze(raw).includes(`${squeeze(JSON.stringify(values[values.length - 1]))}}`);
+}
+
 /** Added to item failures of an answer that hit the token limit, so the fix is clear. */
 export function cutOffNote(finishReason: string | null): string {
   return finishReason === 'length' ? ' (the answer was cut off at the token limit: raise maxTokens or ask for fewer items)' : '';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount, type TokenCount } from '../llm/types';
 import type { DatasetType, RecordContent } from '../records/types';
-import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, toRecordContent } from './answer-schemas';
+import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, lastItemIsComplete, toRecordContent } from './answer-schemas';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';
 import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
@@ -66,7 +66,12 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
   const items: RecordContent[] = [];
   const failures: GenerationFailure[] = [];
   if (answer.value.items.length === 0) failures.push({ raw: answer.raw, reason: 'the answer held no items' });
-  answer.value.items.forEach((item, index) => {
+  const answered = answer.value.items;
+  answered.forEach((item, index) => {
+    if (index === answered.length - 1 && answer.finishReason === 'length' && !lastItemIsComplete(answer.raw, item)) {
+      failures.push({ raw: JSON.stringify(item), reason: `item ${index}: incomplete${cutOffNote('length')}` });
+      return;
+    }
     const converted = toRecordContent(options.type, item, { sourceText: options.text });
     if (converted.ok) items.push(converted.content);
     else failures.push({ raw: JSON.stringify(item), reason: `item ${index}: ${converted.reason}${cutOffNote(answer.finishReason)}` });

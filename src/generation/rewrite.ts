@@ -4,7 +4,7 @@
 import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount } from '../llm/types';
 import { recordText, type RecordContent } from '../records/types';
-import { cutOffNote, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
+import { cutOffNote, lastItemIsComplete, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
 import { renderPrompt, requirePrompt, rewriteInstructionName, type PromptTemplates, type RewriteKind } from './prompts';
 import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
@@ -85,7 +85,12 @@ async function rewriteRecord(
   const failures: GenerationFailure[] = [];
   if (answer.value.variants.length === 0) failures.push({ raw: answer.raw, reason: `${kind}: the answer held no variants` });
   const original = normalize(recordText(record));
-  answer.value.variants.forEach((variant, index) => {
+  const answered = answer.value.variants;
+  answered.forEach((variant, index) => {
+    if (index === answered.length - 1 && answer.finishReason === 'length' && !lastItemIsComplete(answer.raw, variant)) {
+      failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: incomplete${cutOffNote('length')}` });
+      return;
+    }
     // A summary's input is the source text; a variant keeps the original's.
     const converted = toRecordContent(record.type, variant, { sourceText: record.type === 'summary' ? record.input : undefined });
     if (!converted.ok) {

@@ -10,7 +10,7 @@ export function embedText(text: string, dimensions: number): number[] {
   for (const feature of features) {
     const h = hash32(feature);
     // Bigrams weigh less than words so word order changes the vector only a little.
-    const weight = feature.includes(' ') ? 0.5 : 1;
+    const weight = feature.includes(' ') ? 0.3 : 1;
     // The sign hash keeps collisions from adding up in one direction.
     vector[h % dimensions] += (hash32(feature, 7) & 1 ? 1 : -1) * weight;
   }

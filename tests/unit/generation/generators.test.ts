@@ -67,8 +67,17 @@ describe('generateFromText', () => {
     const result = await generateFromText(llm, { type: 'cot', text: SAMPLE_TEXT, numItems: 5, prompts });
     expect(result.items).toHaveLength(3);
     for (const item of result.items) expect(recordContentSchema.safeParse(item).success).toBe(true);
-    expect(result.failures).toEqual([{ raw: expect.any(String), reason: expect.stringMatching(/^item 3: .*reasoning.*cut off at the token limit/) }]);
+    expect(result.failures).toEqual([{ raw: expect.any(String), reason: expect.stringMatching(/^item 3: incomplete .*cut off at the token limit/) }]);
     expect(() => JSON.parse(result.failures[0].raw)).not.toThrow();
+  });
+
+  it('does not take a string cut mid-word by the token limit for a complete item', async () => {
+    // max_tokens cuts the answer inside the third item; jsonrepair would close its strings.
+    const full = await generateFromText(llm, { type: 'qa', text: SAMPLE_TEXT, numItems: 3, prompts });
+    const rawLength = JSON.stringify({ items: full.items.map(({ type: _type, ...fields }) => fields) }).length;
+    const cut = await generateFromText(llm, { type: 'qa', text: SAMPLE_TEXT, numItems: 3, prompts, maxTokens: Math.floor((rawLength - 12) / 4) });
+    expect(cut.items).toEqual(full.items.slice(0, 2));
+    expect(cut.failures).toEqual([{ raw: expect.any(String), reason: expect.stringMatching(/^item 2: incomplete/) }]);
   });
 
   it('turns an answer that stays unusable into one failure with the raw text', async () => {

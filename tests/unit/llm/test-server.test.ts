@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { nearVariant, semanticVariant } from '../../llm-server/duplicates';
+import { embedText } from '../../llm-server/embeddings';
 import { noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { SAMPLE_TEXT } from '../../llm-server/test-endpoint';
@@ -57,6 +59,25 @@ describe('test LLM server', () => {
     const near = JSON.parse((await post('/chat/completions', qaRequest(other, 2))).json.choices[0].message.content).items;
     for (const item of near) expect(seen.has(JSON.stringify(item))).toBe(false);
     expect(server.stats().duplicatesInjected.near).toBe(2);
+  });
+
+  it('makes near duplicates that share most shingles and semantic ones that only share meaning', () => {
+    const original = 'The Rhine is a major European river that rises in the Swiss Alps and flows into the North Sea.';
+    const shingles = (text: string) => {
+      const w = text.toLowerCase().match(/[a-z]+/g)!;
+      return new Set(w.slice(2).map((_, i) => w.slice(i, i + 3).join(' ')));
+    };
+    const jaccard = (a: Set<string>, b: Set<string>) => [...a].filter((x) => b.has(x)).length / new Set([...a, ...b]).size;
+    const cosine = (a: number[], b: number[]) => a.reduce((sum, value, i) => sum + value * b[i], 0);
+
+    const near = nearVariant(original);
+    expect(near).not.toBe(original);
+    expect(jaccard(shingles(original), shingles(near))).toBeGreaterThan(0.5);
+
+    const semantic = semanticVariant(original);
+    expect(jaccard(shingles(original), shingles(semantic))).toBeLessThan(0.1);
+    expect(cosine(embedText(original, 384), embedText(semantic, 384))).toBeGreaterThan(0.85);
+    expect(cosine(embedText(original, 384), embedText('Quarterly revenue grew on software sales.', 384))).toBeLessThan(0.3);
   });
 
   it('serves at most C requests at once and queues the rest', async () => {
