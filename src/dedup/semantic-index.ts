@@ -85,6 +85,8 @@ export class SemanticIndex {
   private centeredNorms = new Float32Array(0);
   private center: Float32Array;
   private builtAtSize = 0;
+  /** Items [0, indexedCount) are in the hash tables; later ones are inserted at the next query. */
+  private indexedCount = 0;
   private generation = 0;
   private seenStamp = new Uint32Array(0);
   private queryStamp = 0;
@@ -142,28 +144,23 @@ export class SemanticIndex {
     return this.sketchFor(unit);
   }
 
-  /** Adds a prepared vector; returns its item number. May rebuild the hash tables as the index grows. */
+  /**
+   * Adds a prepared vector; returns its item number. The hash tables catch up lazily at the next query,
+   * so loading many vectors costs one table build, not one per growth step.
+   */
   add(prepared: PreparedVector): number {
     const item = this.count;
     this.ensureCapacity(item + 1);
     this.vectors.set(prepared.unit, item * this.dims);
     this.count++;
-    if (this.buckets === null) {
-      if (this.count >= this.bruteForceBelow) this.rebuild();
-    } else if (this.count >= this.builtAtSize * this.rebuildGrowthFactor) {
-      this.rebuild();
-    } else {
-      const current = prepared.generation === this.generation ? prepared : this.sketchFor(prepared.unit);
-      this.sketches.set(current.sketch, item * SKETCH_WORDS);
-      this.centeredNorms[item] = current.centeredNorm;
-      this.buckets.insert(this.tableKeys(current.sketch));
-    }
+    const tablesCurrent = this.buckets !== null && this.indexedCount === item && prepared.generation === this.generation && prepared.sketch.length > 0;
+    if (tablesCurrent && this.count < this.builtAtSize * this.rebuildGrowthFactor) this.insertSketched(item, prepared);
     return item;
   }
 
   /**
-   * Adds `count` row-major vectors at once (e.g. an accepted set loaded from LanceDB), building the hash
-   * tables once at the end instead of re-centring as the index grows. Returns the first item number.
+   * Adds `count` row-major vectors at once (e.g. an accepted set loaded from LanceDB). Returns the first
+   * item number.
    */
   addMany(flat: Float32Array, count: number): number {
     if (flat.length !== count * this.dims) {
@@ -180,15 +177,15 @@ export class SemanticIndex {
       else this.vectors.fill(0, target, target + this.dims);
     }
     this.count += count;
-    if (this.count >= this.bruteForceBelow) this.rebuild();
     return first;
   }
 
   /** The most similar indexed item with cosine ≥ `threshold`, or null. */
   nearest(prepared: PreparedVector, threshold: number): SemanticMatch | null {
     if (this.count === 0) return null;
-    if (this.buckets === null) return this.nearestExact(prepared.unit, threshold);
-    const current = prepared.generation === this.generation ? prepared : this.sketchFor(prepared.unit);
+    if (this.count < this.bruteForceBelow) return this.nearestExact(prepared.unit, threshold);
+    this.catchUpTables();
+    const current = prepared.generation === this.generation && prepared.sketch.length > 0 ? prepared : this.sketchFor(prepared.unit);
     return this.nearestByHashing(current, threshold);
   }
 
@@ -209,13 +206,9 @@ export class SemanticIndex {
   /** Removes the newest items until `size === newSize` (to roll back a tentatively checked batch). */
   truncate(newSize: number): void {
     if (newSize >= this.count) return;
-    if (this.buckets !== null) {
-      if (newSize < this.bruteForceBelow) {
-        this.buckets = null;
-        this.builtAtSize = 0;
-      } else {
-        this.buckets.truncate(newSize, (item) => this.tableKeys(this.sketches.subarray(item * SKETCH_WORDS, (item + 1) * SKETCH_WORDS)));
-      }
+    if (this.buckets !== null && newSize < this.indexedCount) {
+      this.buckets.truncate(newSize, (item) => this.tableKeys(this.sketches.subarray(item * SKETCH_WORDS, (item + 1) * SKETCH_WORDS)));
+      this.indexedCount = newSize;
     }
     this.count = newSize;
   }
@@ -223,6 +216,17 @@ export class SemanticIndex {
   /** The stored unit vector of an item. */
   vectorOf(item: number): Float32Array {
     return this.vectors.slice(item * this.dims, (item + 1) * this.dims);
+  }
+
+  /** Builds or re-centres the tables when due, then inserts items added since. */
+  private catchUpTables(): void {
+    if (this.buckets === null || this.count >= this.builtAtSize * this.rebuildGrowthFactor) {
+      this.rebuild();
+      return;
+    }
+    for (let item = this.indexedCount; item < this.count; item++) {
+      this.insertSketched(item, this.sketchFor(this.vectors.subarray(item * this.dims, (item + 1) * this.dims)));
+    }
   }
 
   /** Re-centres on the current items and rebuilds every sketch and hash table. */
@@ -241,13 +245,19 @@ export class SemanticIndex {
     this.seenStamp = new Uint32Array(capacity);
     this.queryStamp = 0;
     this.buckets = new BucketTables(this.tableCount, capacity);
+    this.indexedCount = 0;
+    // Mark the tables as existing before sketching, so sketchFor uses the new centre.
     for (let item = 0; item < this.count; item++) {
-      const prepared = this.sketchFor(this.vectors.subarray(item * this.dims, (item + 1) * this.dims));
-      this.sketches.set(prepared.sketch, item * SKETCH_WORDS);
-      this.centeredNorms[item] = prepared.centeredNorm;
-      this.buckets.insert(this.tableKeys(prepared.sketch));
+      this.insertSketched(item, this.sketchFor(this.vectors.subarray(item * this.dims, (item + 1) * this.dims)));
     }
     this.builtAtSize = this.count;
+  }
+
+  private insertSketched(item: number, prepared: PreparedVector): void {
+    this.sketches.set(prepared.sketch, item * SKETCH_WORDS);
+    this.centeredNorms[item] = prepared.centeredNorm;
+    this.buckets!.insert(this.tableKeys(prepared.sketch));
+    this.indexedCount = item + 1;
   }
 
   private sketchFor(unit: Float32Array): PreparedVector {
