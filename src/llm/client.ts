@@ -34,6 +34,13 @@ import {
 
 /** A request that failed for good: not retryable, or out of retries. Bad output is never this (see chatJson). */
 export class LlmRequestError extends Error {
+  /**
+   * Whether trying again later may help (rate limit, 5xx, timeout, connection, 408/409): an
+   * activity retry is worth it. False for other 4xx answers (bad key, unknown model, bad request),
+   * which need a config fix and should fail the activity as non-retryable.
+   */
+  readonly retryableLater: boolean;
+
   constructor(
     readonly endpoint: string,
     readonly kind: FailureKind,
@@ -43,6 +50,7 @@ export class LlmRequestError extends Error {
   ) {
     super(`LLM request to ${endpoint} failed after ${attempts} attempt(s) (${kind}${status ? ` ${status}` : ''}): ${detail}${hintFor(kind, status)}`);
     this.name = 'LlmRequestError';
+    this.retryableLater = kind !== 'client_error' || status === 408 || status === 409;
   }
 }
 
@@ -55,7 +63,10 @@ function hintFor(kind: FailureKind, status: number | null): string {
   return '';
 }
 
-/** Endpoints known (from a 400) not to accept `response_format`; they get the schema in the prompt instead. */
+/**
+ * Endpoint + model pairs known (from a 400) not to accept `response_format`; they get the schema in
+ * the prompt instead. Per model too, because one endpoint (OpenAI, a proxy) may serve models that differ.
+ */
 const endpointsWithoutResponseFormat = new Set<string>();
 
 const MAX_EMBEDDING_BATCH = 2048;
@@ -125,7 +136,8 @@ export class LlmClient {
    */
   async chatJson<T>(options: ChatJsonOptions<T>): Promise<JsonResult<T>> {
     const jsonSchema = options.jsonSchema ?? toEndpointJsonSchema(options.schema as z.ZodType);
-    let mode = this.effectiveMode(options.mode);
+    const fallbackKey = `${this.endpoint}#${options.model ?? this.config.model}`;
+    let mode = endpointsWithoutResponseFormat.has(fallbackKey) ? 'prompt' : (options.mode ?? this.config.structuredOutput);
     let messages = structuredMessages(options.messages, mode, options.schemaName, jsonSchema);
 
     let first: ChatResult;
@@ -135,7 +147,7 @@ export class LlmClient {
       if (mode === 'prompt' || !isResponseFormatRejection(error)) throw error;
       // The endpoint does not do structured output (older vLLM, llama.cpp without grammar support,
       // some proxies): describe the schema in the prompt from now on, for every client of it.
-      endpointsWithoutResponseFormat.add(this.endpoint);
+      endpointsWithoutResponseFormat.add(fallbackKey);
       mode = 'prompt';
       messages = structuredMessages(options.messages, mode, options.schemaName, jsonSchema);
       first = await this.chat(this.structuredRequest(options, mode, messages, jsonSchema));
@@ -226,11 +238,6 @@ export class LlmClient {
       vectors: results.flatMap((result) => result.vectors),
       usage: results.reduce((sum, result) => addTokenCounts(sum, result.usage), { promptTokens: 0, completionTokens: 0, calls: 0 }),
     };
-  }
-
-  private effectiveMode(requested?: StructuredOutputMode): StructuredOutputMode {
-    if (endpointsWithoutResponseFormat.has(this.endpoint)) return 'prompt';
-    return requested ?? this.config.structuredOutput;
   }
 
   private structuredRequest<T>(

@@ -151,7 +151,6 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
    * answer is computed (and the request validated) before anything else so a bad request is a 400.
    */
   const serveModelRequest = async (
-    req: IncomingMessage,
     res: ServerResponse,
     endpoint: 'chat' | 'embeddings',
     prepare: () => { payload: (fault: FaultKind | null) => unknown; completionTokens: number; promptTokens: number; task: string },
@@ -218,8 +217,8 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
     }
   };
 
-  const chatCompletion = (req: IncomingMessage, res: ServerResponse, body: ChatRequestBody) =>
-    serveModelRequest(req, res, 'chat', () => {
+  const chatCompletion = (res: ServerResponse, body: ChatRequestBody) =>
+    serveModelRequest(res, 'chat', () => {
       const messages = validateChatRequest(body, options);
       const answer = answerChat(body, messages, duplicates, options.duplicates);
       const promptTokens = estimateTokens(messages.map(messageText).join('\n'));
@@ -256,8 +255,8 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
       };
     });
 
-  const embeddings = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) =>
-    serveModelRequest(req, res, 'embeddings', () => {
+  const embeddings = (res: ServerResponse, body: Record<string, unknown>) =>
+    serveModelRequest(res, 'embeddings', () => {
       const inputs = validateEmbeddingRequest(body);
       const encoding = body.encoding_format ?? 'float';
       if (encoding !== 'float' && encoding !== 'base64') {
@@ -311,8 +310,8 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
           data: options.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'datacreek-test' })),
         });
       }
-      if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletion(req, res, (await readJson(req)) as ChatRequestBody);
-      if (req.method === 'POST' && path === '/v1/embeddings') return await embeddings(req, res, (await readJson(req)) as Record<string, unknown>);
+      if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletion(res, (await readJson(req)) as ChatRequestBody);
+      if (req.method === 'POST' && path === '/v1/embeddings') return await embeddings(res, (await readJson(req)) as Record<string, unknown>);
       sendError(res, 404, `Unknown route ${req.method} ${path}; this server speaks /v1/chat/completions, /v1/embeddings and /v1/models`, 'not_found');
     } catch (error) {
       if (error instanceof HttpError) return sendError(res, error.status, error.message, 'invalid_request_error', error.param);

@@ -121,6 +121,7 @@ const SUMMARY_INSTRUCTIONS = [
 
 export function generateItems(type: string, text: string, count: number): Item[] {
   const sentences = splitSentences(text);
+  if (sentences.length === 0) return []; // nothing to ask about: an empty answer, as a model would give
   const offset = hash32(text) % sentences.length;
   const items: Item[] = [];
   for (let i = 0; i < count; i++) {
@@ -168,6 +169,7 @@ export function generateItems(type: string, text: string, count: number): Item[]
 /** The first `count` sentences from `start` on: lead-k extraction. */
 function summarize(text: string, count: number, start = 0): string {
   const sentences = splitSentences(text);
+  if (sentences.length === 0) return '';
   const from = start % sentences.length;
   return sentences.slice(from, from + count).join(' ') || sentences[0];
 }

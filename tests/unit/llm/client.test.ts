@@ -85,7 +85,7 @@ describe('LlmClient.chat', () => {
     const llm = new LlmClient(testEndpointConfig(server.url, { maxRetries: 2 }));
     const error = await llm.chat(ask()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmRequestError);
-    expect(error).toMatchObject({ kind: 'server_error', status: 500, attempts: 3 });
+    expect(error).toMatchObject({ kind: 'server_error', status: 500, attempts: 3, retryableLater: true });
     expect((error as Error).message).toContain(server.url.replace(/\/v1$/, ''));
     expect(server.stats().requests).toBe(3);
   });
@@ -94,7 +94,7 @@ describe('LlmClient.chat', () => {
     const llm = new LlmClient(testEndpointConfig(server.url));
     // JSON mode without the word JSON in the messages is a 400 on OpenAI, and on the test server.
     const error = await llm.chat({ ...ask('Hello there.'), responseFormat: { type: 'json_object' } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'client_error', status: 400, attempts: 1 });
+    expect(error).toMatchObject({ kind: 'client_error', status: 400, attempts: 1, retryableLater: false });
     expect(server.stats().requests).toBe(1);
   });
 
