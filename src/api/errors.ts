@@ -1,10 +1,9 @@
 // Every error the API answers has one shape, `{ error: { code, message, hint }, requestId }`, and is produced in
 // one place (the app's onError), whatever threw it: a route, a validator, a body limit, Temporal or PostgreSQL.
-import type { Context } from 'hono';
+import { isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import type { AppEnv } from './context';
 
 export interface ErrorIssue {
   path: string;
@@ -80,7 +79,8 @@ export function errorBody(err: ApiError, requestId: string) {
 export function toApiError(err: unknown, requestId: string): { apiError: ApiError; unexpected: boolean } {
   if (err instanceof ApiError) return { apiError: err, unexpected: false };
   if (err instanceof HTTPException) return { apiError: fromHttpException(err), unexpected: false };
-  if (isTemporalUnavailable(err)) {
+  const grpcCode = temporalGrpcCode(err);
+  if (grpcCode === GRPC_UNAVAILABLE) {
     return {
       apiError: new ApiError(
         503,
@@ -88,6 +88,12 @@ export function toApiError(err: unknown, requestId: string): { apiError: ApiErro
         'The Temporal server cannot be reached',
         'Start it (`datacreek dev`) or check temporal.address in the configuration, then retry.',
       ),
+      unexpected: true,
+    };
+  }
+  if (grpcCode === GRPC_DEADLINE_EXCEEDED) {
+    return {
+      apiError: new ApiError(504, 'temporal_timeout', 'The Temporal server did not answer in time', 'Retry; if it persists, check the Temporal server\'s health.'),
       unexpected: true,
     };
   }
@@ -110,13 +116,13 @@ function fromHttpException(err: HTTPException): ApiError {
   }
 }
 
-function isTemporalUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; code?: number; message?: string; cause?: unknown };
-  if (e?.name === 'ServiceError' || e?.name === 'TransportError') return true;
-  // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) while talking to the Temporal frontend.
-  return (e?.code === 14 || e?.code === 4) && typeof e.message === 'string';
-}
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
 
-export function sendError(c: Context<AppEnv>, err: ApiError) {
-  return c.json(errorBody(err, c.get('requestId') ?? 'unknown'), err.status);
+/** The gRPC status code of a failed Temporal call (the client's ServiceError wraps the gRPC error as its cause). */
+function temporalGrpcCode(err: unknown): number | undefined {
+  if (isGrpcServiceError(err)) return err.code;
+  const e = err as { name?: string; cause?: unknown };
+  if (e?.name === 'ServiceError' && isGrpcServiceError(e.cause)) return e.cause.code;
+  return undefined;
 }
