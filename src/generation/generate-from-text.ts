@@ -7,7 +7,7 @@ import { addTokenCounts, emptyTokenCount, type TokenCount } from '../llm/types';
 import type { DatasetType, RecordContent } from '../records/types';
 import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, lastItemIsComplete, toRecordContent } from './answer-schemas';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';
-import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
+import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
 export interface GenerateFromTextOptions extends LlmCallOptions {
   type: DatasetType;
@@ -58,6 +58,7 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
     callSite: `generate.${options.type}`,
     temperature: options.temperature,
     maxTokens: options.maxTokens,
+    seed: variationSeed(options.variation),
     signal: options.signal,
   });
   usage = addTokenCounts(usage, answer.usage);

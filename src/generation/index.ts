@@ -34,4 +34,4 @@ export {
   type RewriteKind,
 } from './prompts';
 export { itemShapes, itemsSchemaName, toRecordContent } from './answer-schemas';
-export type { GenerationFailure, GenerationResult, LlmCallOptions, RecordFailure } from './types';
+export { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions, type RecordFailure } from './types';

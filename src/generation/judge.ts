@@ -32,7 +32,7 @@ export interface JudgeOptions extends LlmCallOptions {
 }
 
 export interface JudgeResult {
-  items: Judgement[];
+  ratings: Judgement[];
   failures: RecordFailure[];
   usage: TokenCount;
 }
@@ -80,7 +80,7 @@ export async function judgeRecords(llm: LlmClient, records: RecordToJudge[], opt
   // All batches at once: the endpoint limiter, not a batch barrier, decides how many run.
   const results = await Promise.all(batches.map((batch) => judgeBatch(llm, batch, template, options)));
   return {
-    items: results.flatMap((result) => result.items),
+    ratings: results.flatMap((result) => result.ratings),
     failures: results.flatMap((result) => result.failures),
     usage: results.reduce((sum, result) => addTokenCounts(sum, result.usage), emptyTokenCount()),
   };
@@ -106,25 +106,25 @@ async function judgeBatch(llm: LlmClient, batch: RecordToJudge[], template: stri
     signal: options.signal,
   });
   if (!answer.ok) {
-    return { items: [], failures: batch.map((record) => ({ id: record.id, raw: answer.raw, reason: `judge answer unusable: ${answer.reason}` })), usage: answer.usage };
+    return { ratings: [], failures: batch.map((record) => ({ id: record.id, raw: answer.raw, reason: `judge answer unusable: ${answer.reason}` })), usage: answer.usage };
   }
 
-  const items: Judgement[] = [];
+  const ratings: Judgement[] = [];
   const failures: RecordFailure[] = [];
   const seen = new Map<string, { rating: number; reasoning: string; raw: string }>();
-  for (const rating of answer.value.ratings) {
-    const id = aliasToId.get(rating.id.trim()) ?? (batch.some((record) => record.id === rating.id) ? rating.id : undefined);
+  for (const answered of answer.value.ratings) {
+    const id = aliasToId.get(answered.id.trim()) ?? (batch.some((record) => record.id === answered.id) ? answered.id : undefined);
     // The first rating of a record counts; an id the batch does not hold is ignored.
-    if (id !== undefined && !seen.has(id)) seen.set(id, { rating: rating.rating, reasoning: rating.reasoning, raw: JSON.stringify(rating) });
+    if (id !== undefined && !seen.has(id)) seen.set(id, { rating: answered.rating, reasoning: answered.reasoning, raw: JSON.stringify(answered) });
   }
   for (const record of batch) {
     const found = seen.get(record.id);
     if (!found) failures.push({ id: record.id, raw: answer.raw, reason: 'the judge did not rate this record' });
     else if (!Number.isFinite(found.rating) || found.rating < 1 || found.rating > 10) {
       failures.push({ id: record.id, raw: found.raw, reason: `the rating ${found.rating} is outside 1–10` });
-    } else items.push({ id: record.id, rating: found.rating, reasoning: found.reasoning });
+    } else ratings.push({ id: record.id, rating: found.rating, reasoning: found.reasoning });
   }
-  return { items, failures, usage: answer.usage };
+  return { ratings, failures, usage: answer.usage };
 }
 
 function truncate(text: string, maxChars: number): string {

@@ -35,7 +35,7 @@ export interface RewardScoringOptions extends Omit<LlmCallOptions, 'temperature'
 }
 
 export interface RewardScoringResult {
-  items: RewardScore[];
+  scores: RewardScore[];
   failures: RecordFailure[];
   usage: TokenCount;
 }
@@ -61,13 +61,13 @@ export async function rewardScoreRecords(llm: LlmClient, records: RecordToScore[
       return { record, attributes, combined, raw, usage: result.usage };
     }),
   );
-  const items: RewardScore[] = [];
+  const scores: RewardScore[] = [];
   const failures: RecordFailure[] = [];
   for (const { record, attributes, combined, raw } of outcomes) {
-    if (combined.ok) items.push({ id: record.id, attributes, score: combined.score });
+    if (combined.ok) scores.push({ id: record.id, attributes, score: combined.score });
     else failures.push({ id: record.id, raw, reason: combined.reason });
   }
-  return { items, failures, usage: outcomes.reduce((sum, outcome) => addTokenCounts(sum, outcome.usage), emptyTokenCount()) };
+  return { scores, failures, usage: outcomes.reduce((sum, outcome) => addTokenCounts(sum, outcome.usage), emptyTokenCount()) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { addTokenCounts, emptyTokenCount } from '../llm/types';
 import { recordText, type RecordContent } from '../records/types';
 import { cutOffNote, lastItemIsComplete, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
 import { renderPrompt, requirePrompt, rewriteInstructionName, type PromptTemplates, type RewriteKind } from './prompts';
-import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
+import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
 export type VariantKind = 'rephrase' | 'new_question' | 'harder' | 'easier';
 export type AugmentationKind = 'paraphrase' | 'easier' | 'harder' | 'format_variation';
@@ -77,6 +77,7 @@ async function rewriteRecord(
     callSite: `rewrite.${kind}`,
     temperature: call.temperature,
     maxTokens: call.maxTokens,
+    seed: variationSeed(call.variation),
     signal: call.signal,
   });
   if (!answer.ok) return { items: [], failures: [{ raw: answer.raw, reason: `${kind}: ${answer.reason}` }], usage: answer.usage };

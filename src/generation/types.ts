@@ -24,6 +24,23 @@ export interface RecordFailure extends GenerationFailure {
 export interface LlmCallOptions {
   temperature?: number;
   maxTokens?: number;
+  /**
+   * Makes a repeated generation from the same input differ, e.g. a later round over the same chunk
+   * (`${batchId}/${ordinal}`): it becomes the request's sampling seed. Real models also need a
+   * temperature above 0 for the seed to change anything.
+   */
+  variation?: string | number;
   /** Activity cancellation. */
   signal?: AbortSignal;
+}
+
+/** A stable 31-bit sampling seed from a variation key (FNV-1a), or undefined without one. */
+export function variationSeed(variation: string | number | undefined): number | undefined {
+  if (variation === undefined) return undefined;
+  let hash = 0x811c9dc5;
+  for (const char of String(variation)) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash & 0x7fffffff;
 }

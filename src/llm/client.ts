@@ -111,6 +111,7 @@ export class LlmClient {
     if (maxTokens !== undefined) body.max_tokens = maxTokens;
     if (options.responseFormat) body.response_format = options.responseFormat;
     if (options.logprobs) body.logprobs = true;
+    if (options.seed !== undefined) body.seed = options.seed;
 
     const { value: response, attempts } = await this.withRetries(options.signal, (signal) =>
       this.sdk.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal }),
@@ -253,6 +254,7 @@ export class LlmClient {
       maxTokens: options.maxTokens,
       model: options.model,
       logprobs: options.logprobs,
+      seed: options.seed,
       signal: options.signal,
     };
     if (mode === 'json_schema') {

@@ -53,6 +53,8 @@ export interface ChatOptions {
   maxTokens?: number;
   /** Overrides the endpoint's model for this call (e.g. a reward model served by the same endpoint). */
   model?: string;
+  /** Sampling seed (OpenAI, vLLM, llama.cpp): the same seed repeats a sample, another varies it. */
+  seed?: number;
   /** Ask for per-token logprobs (reward models put their attribute scores there). */
   logprobs?: boolean;
   /** Passed through as `response_format`; chatJson sets it, plain callers rarely need it. */

@@ -30,6 +30,7 @@ export interface ChatRequestBody {
   response_format?: { type?: string; json_schema?: { name?: string; schema?: unknown } };
   logprobs?: boolean;
   max_tokens?: number;
+  seed?: number;
 }
 
 export interface TaskAnswer {
@@ -63,12 +64,12 @@ export function answerChat(body: ChatRequestBody, messages: ChatMessageIn[], dup
   const itemsMatch = schemaName ? /^(qa|cot|summary|conversation|preference)_items$/.exec(schemaName) : null;
   if (itemsMatch) {
     const type = itemsMatch[1];
-    const items = duplicates.apply(schemaName!, generateItems(type, sourceText(prompt), requestedCount(prompt)), rates);
+    const items = duplicates.apply(schemaName!, generateItems(type, sourceText(prompt), requestedCount(prompt), seedOf(body)), rates);
     return json(schemaName!, { items });
   }
   const variantMatch = schemaName ? /^record_variants_([a-z_]+)$/.exec(schemaName) : null;
   if (variantMatch) {
-    const variants = duplicates.apply(schemaName!, rewriteRecord(variantMatch[1], prompt, requestedCount(prompt)), rates);
+    const variants = duplicates.apply(schemaName!, rewriteRecord(variantMatch[1], prompt, requestedCount(prompt), seedOf(body)), rates);
     return json(schemaName!, { variants });
   }
   switch (schemaName) {
@@ -82,6 +83,11 @@ export function answerChat(body: ChatRequestBody, messages: ChatMessageIn[], dup
   if (wantsJson) return json(schemaName ?? 'json_object', {});
   const first = splitSentences(prompt)[0] ?? '';
   return { task: 'freeform', content: `Understood. ${first}`.trim(), json: false };
+}
+
+/** A request's sampling seed varies the answer (another starting sentence, other wording), as it would a model's. */
+function seedOf(body: ChatRequestBody): number {
+  return typeof body.seed === 'number' && Number.isFinite(body.seed) ? Math.abs(Math.trunc(body.seed)) : 0;
 }
 
 function json(task: string, value: unknown): TaskAnswer {
@@ -119,16 +125,16 @@ const SUMMARY_INSTRUCTIONS = [
   'Summarize the text for a newcomer.',
 ];
 
-export function generateItems(type: string, text: string, count: number): Item[] {
+export function generateItems(type: string, text: string, count: number, seed = 0): Item[] {
   const sentences = splitSentences(text);
   if (sentences.length === 0) return []; // nothing to ask about: an empty answer, as a model would give
-  const offset = hash32(text) % sentences.length;
+  const offset = (hash32(text) + seed) % sentences.length;
   const items: Item[] = [];
   for (let i = 0; i < count; i++) {
     const sentence = sentences[(offset + i) % sentences.length];
     const next = sentences[(offset + i + 1) % sentences.length];
     // Past the number of sentences, ask about them in other words rather than repeat a question.
-    const round = Math.floor(i / sentences.length);
+    const round = Math.floor(i / sentences.length) + seed;
     const question = QUESTION_FORMS[(hash32(sentence) + round) % QUESTION_FORMS.length](keyPhrase(sentence));
     switch (type) {
       case 'qa':
@@ -215,12 +221,12 @@ function responseSide(record: Item): string {
 }
 
 /** Rewrites of a record (variants and augmentations): the same fields, transformed by kind. */
-function rewriteRecord(kind: string, prompt: string, count: number): Item[] {
+function rewriteRecord(kind: string, prompt: string, count: number, seed: number): Item[] {
   const record = embeddedRecord(prompt);
   if (!record) return [];
   const { type: _type, ...fields } = record;
   const variants: Item[] = [];
-  for (let i = 0; i < count; i++) variants.push(rewriteFields(kind, fields, i));
+  for (let i = 0; i < count; i++) variants.push(rewriteFields(kind, fields, i + (seed % 1000)));
   return variants;
 }
 

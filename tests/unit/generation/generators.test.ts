@@ -50,6 +50,15 @@ describe('generateFromText', () => {
     expect(result.usage.completionTokens).toBeGreaterThan(0);
   });
 
+  it('varies a repeated generation from the same text when given another variation key', async () => {
+    const base = { type: 'qa' as const, text: SAMPLE_TEXT, numItems: 3, prompts };
+    const first = await generateFromText(llm, { ...base, variation: 'wf/r2/b0/0' });
+    const again = await generateFromText(llm, { ...base, variation: 'wf/r2/b0/0' });
+    const other = await generateFromText(llm, { ...base, variation: 'wf/r3/b0/0' });
+    expect(again.items).toEqual(first.items);
+    expect(other.items).not.toEqual(first.items);
+  });
+
   it('summarizes first when the template uses {summary} and none is given', async () => {
     const withSummary = { ...prompts, qa_generation: `About: {summary}\nCreate {num_pairs} pairs.\n---\n{text}\n---` };
     const result = await generateFromText(llm, { type: 'qa', text: SAMPLE_TEXT, numItems: 2, prompts: withSummary });
@@ -145,24 +154,24 @@ describe('judgeRecords', () => {
     const byFive = await judgeRecords(llm, records, { batchSize: 5, prompts });
     const byTwo = await judgeRecords(llm, [...records].reverse(), { batchSize: 2, prompts });
     expect(byFive.failures).toEqual([]);
-    expect(byFive.items).toHaveLength(12);
+    expect(byFive.ratings).toHaveLength(12);
     expect(server.stats().byTask.judge_ratings).toBe(3 + 6);
     // The server's rating depends only on the record, so a mix-up of ids would show as a mismatch.
-    const ratingsTwo = new Map(byTwo.items.map((item) => [item.id, item.rating]));
-    for (const item of byFive.items) {
+    const ratingsTwo = new Map(byTwo.ratings.map((item) => [item.id, item.rating]));
+    for (const item of byFive.ratings) {
       expect(item.rating).toBeGreaterThanOrEqual(1);
       expect(item.rating).toBeLessThanOrEqual(10);
       expect(item.reasoning.length).toBeGreaterThan(0);
       expect(ratingsTwo.get(item.id)).toBe(item.rating);
     }
-    expect(byFive.items.some((item) => item.rating < 7)).toBe(true);
-    expect(byFive.items.some((item) => item.rating >= 7)).toBe(true);
+    expect(byFive.ratings.some((item) => item.rating < 7)).toBe(true);
+    expect(byFive.ratings.some((item) => item.rating >= 7)).toBe(true);
   });
 
   it('reports a record the judge left out as a failure with the reason', async () => {
     server.setOptions({ forcedFaults: ['partial_answer'] });
     const result = await judgeRecords(llm, records.slice(0, 4), { batchSize: 4, prompts });
-    expect(result.items.map((item) => item.id)).toEqual(records.slice(0, 3).map((record) => record.id));
+    expect(result.ratings.map((item) => item.id)).toEqual(records.slice(0, 3).map((record) => record.id));
     expect(result.failures).toEqual([{ id: records[3].id, raw: expect.any(String), reason: 'the judge did not rate this record' }]);
   });
 
@@ -182,9 +191,9 @@ describe('rewardScoreRecords', () => {
     const fromContent = await rewardScoreRecords(llm, records, { parse: 'content' });
     const fromLogprobs = await rewardScoreRecords(llm, records, { parse: 'logprobs' });
     expect(fromContent.failures).toEqual([]);
-    expect(fromContent.items.map((item) => item.id)).toEqual(['a', 'b', 'c']);
-    expect(fromLogprobs.items).toEqual(fromContent.items);
-    for (const item of fromContent.items) {
+    expect(fromContent.scores.map((item) => item.id)).toEqual(['a', 'b', 'c']);
+    expect(fromLogprobs.scores).toEqual(fromContent.scores);
+    for (const item of fromContent.scores) {
       expect(Object.keys(item.attributes).sort()).toEqual(['coherence', 'complexity', 'correctness', 'helpfulness', 'verbosity']);
       const a = item.attributes;
       expect(item.score).toBeCloseTo(0.3 * a.helpfulness + 0.74 * a.correctness + 0.46 * a.coherence + 0.47 * a.complexity - 0.33 * a.verbosity, 10);
@@ -194,7 +203,7 @@ describe('rewardScoreRecords', () => {
 
   it('fails a record whose scores lack a weighted attribute', async () => {
     const result = await rewardScoreRecords(llm, records.slice(0, 1), { parse: 'content', weights: { harmlessness: 1 } });
-    expect(result.items).toEqual([]);
+    expect(result.scores).toEqual([]);
     expect(result.failures[0]).toMatchObject({ id: 'a', raw: expect.stringMatching(/^helpfulness:/), reason: expect.stringMatching(/harmlessness/) });
   });
 });
