@@ -147,8 +147,8 @@ export class Deduplicator {
    * semantic; the first check that fires decides the reason. The accepted set is unchanged until accept().
    */
   check(batch: DedupCandidate[]): DedupVerdict[] {
+    this.validateBatch(batch);
     this.rollbackPending();
-    const seenIds = new Set<string>();
     const pending = {
       items: [] as PendingItem[],
       batchHashes: new Map<string, string>(),
@@ -158,10 +158,6 @@ export class Deduplicator {
     this.pending = pending;
     const { exact, minhash, semantic } = this.settings;
     for (const candidate of batch) {
-      if (typeof candidate.id !== 'string' || candidate.id.length === 0) throw new Error('Every dedup candidate needs a non-empty string id');
-      if (seenIds.has(candidate.id)) throw new Error(`Dedup batch contains id "${candidate.id}" twice; record ids must be unique within a batch`);
-      seenIds.add(candidate.id);
-
       let started = performance.now();
       const hash = candidate.contentHash ?? textHash(candidate.text);
       const verdict: DedupVerdict = { id: candidate.id, duplicateOf: null, reason: null, contentHash: hash };
@@ -183,13 +179,8 @@ export class Deduplicator {
 
       if (semantic.enabled && verdict.reason === null) {
         started = performance.now();
-        if (!candidate.vector) {
-          throw new Error(
-            `Dedup candidate "${candidate.id}" has no vector but semantic dedup is enabled; embed the batch first (an embedding endpoint or the lexical embedder) or set semantic.enabled: false`,
-          );
-        }
-        const index = this.semanticIndexFor(candidate.vector.length);
-        item.prepared = index.prepare(candidate.vector);
+        const index = this.semanticIndexFor(candidate.vector!.length);
+        item.prepared = index.prepare(candidate.vector!);
         const best = index.nearest(item.prepared, semantic.threshold);
         if (best) Object.assign(verdict, { duplicateOf: this.semanticIds[best.item], reason: 'semantic_duplicate', similarity: best.similarity });
         this.statsValue.millis.semantic += performance.now() - started;
@@ -203,6 +194,21 @@ export class Deduplicator {
       }
     }
     return pending.items.map((item) => item.verdict);
+  }
+
+  /** Checks the whole batch before touching any state, so a bad batch changes nothing. */
+  private validateBatch(batch: DedupCandidate[]): void {
+    const seenIds = new Set<string>();
+    for (const candidate of batch) {
+      if (typeof candidate.id !== 'string' || candidate.id.length === 0) throw new Error('Every dedup candidate needs a non-empty string id');
+      if (seenIds.has(candidate.id)) throw new Error(`Dedup batch contains id "${candidate.id}" twice; record ids must be unique within a batch`);
+      seenIds.add(candidate.id);
+      if (this.settings.semantic.enabled && !candidate.vector) {
+        throw new Error(
+          `Dedup candidate "${candidate.id}" has no vector but semantic dedup is enabled; embed the batch first (an embedding endpoint or the lexical embedder) or set semantic.enabled: false`,
+        );
+      }
+    }
   }
 
   /**

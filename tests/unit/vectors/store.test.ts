@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatasetTables, embedLexical, openVectorStore, vectorTableName, type VectorStore } from '../../../src/vectors';
+
+const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'quantum physics lecture notes', 'a cat sat on the mat'];
+const vectors = embedLexical(texts);
+const rows = texts.map((text, i) => ({ id: `r${i}`, vector: vectors[i], text, round: i, tag: i % 2 ? 'odd' : 'even' }));
+
+describe('vector store on LanceDB', () => {
+  let dir: string;
+  let store: VectorStore;
+  const table = vectorTableName('Team A/dataset #1', 'dedup');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'datacreek-vectors-'));
+    store = await openVectorStore(dir);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upserts idempotently: the same ids twice leave the same count, with the latest values', async () => {
+    await store.upsert(table, rows);
+    await store.upsert(table, rows.map((row) => ({ ...row, tag: 'updated' })));
+    expect(await store.count(table)).toBe(4);
+    const [top] = await store.search(table, vectors[2], 1);
+    expect(top).toMatchObject({ id: 'r2', tag: 'updated' });
+  });
+
+  it('searches by cosine similarity, with filters and in batches', async () => {
+    const results = await store.search(table, vectors[0], 2);
+    expect(results.map((r) => r.id)).toEqual(['r0', 'r3']);
+    expect(results[0].score).toBeCloseTo(1, 5);
+    expect(results[1].score).toBeLessThan(1);
+    expect(results[0]).not.toHaveProperty('vector');
+    expect((await store.search(table, vectors[0], 5, 'round >= 2')).map((r) => r.id)).toEqual(['r3', 'r2']);
+    const many = await store.searchMany(table, vectors, 1);
+    expect(many.map((r) => r[0].id)).toEqual(['r0', 'r1', 'r2', 'r3']);
+  });
+
+  it('reads every id and vector back', async () => {
+    const stored = await store.readVectors(table);
+    expect(stored.dims).toBe(384);
+    const at = stored.ids.indexOf('r1');
+    expect(Array.from(stored.vectors.subarray(at * 384, at * 384 + 4))).toEqual(vectors[1].slice(0, 4).map((x) => Math.fround(x)));
+  });
+
+  it('treats a missing table as empty', async () => {
+    const missing = vectorTableName('nobody', 'chunks');
+    expect(await store.count(missing)).toBe(0);
+    expect(await store.search(missing, vectors[0], 3)).toEqual([]);
+    expect((await store.readVectors(missing)).ids).toEqual([]);
+  });
+
+  it('explains mismatched vectors and columns instead of writing them', async () => {
+    await expect(store.upsert(table, [{ id: 'short', vector: [1, 2, 3], text: 'x' }])).rejects.toThrow(/3-dim vector but table .* holds 384-dim/);
+    await expect(store.upsert(table, [{ id: 'extra', vector: vectors[0], text: 'x', surprise: 1 }])).rejects.toThrow(/column "surprise"/);
+    await expect(store.upsert('bad name!', rows)).rejects.toThrow(/vectorTableName/);
+  });
+
+  it('lists and drops a dataset’s tables by prefix, leaving other datasets alone', async () => {
+    const other = vectorTableName('Team B', 'dedup');
+    await store.upsert(vectorTableName('Team A/dataset #1', 'chunks'), rows.slice(0, 1));
+    await store.upsert(other, rows.slice(0, 1));
+    const dropped = await dropDatasetTables(store, 'Team A/dataset #1');
+    expect(dropped).toHaveLength(2);
+    expect(await store.listTables()).toEqual([other]);
+    await store.dropTable(other);
+    await store.dropTable(other);
+    expect(await store.listTables()).toEqual([]);
+  });
+});
+
+describe('vectorTableName', () => {
+  it('makes valid, readable, distinct names from arbitrary dataset ids', () => {
+    const a = vectorTableName('My Data/v1', 'dedup');
+    const b = vectorTableName('my-data v1', 'dedup');
+    expect(a).toMatch(/^ds_my-data-v1_[0-9a-f]{8}__dedup$/);
+    expect(b).toMatch(/^ds_my-data-v1_[0-9a-f]{8}__dedup$/);
+    expect(a).not.toBe(b);
+    expect(vectorTableName('数据集', 'chunks')).toMatch(/^ds_x_[0-9a-f]{8}__chunks$/);
+    expect(() => vectorTableName('x', 'Bad Purpose')).toThrow(/short lowercase word/);
+  });
+});
