@@ -71,7 +71,7 @@ export function jsonInstruction(schemaName: string, jsonSchema: Record<string, u
 export function reaskInstruction(schemaName: string, reason: string): string {
   return [
     `Your previous answer could not be used: ${reason}.`,
-    `Answer again with only the JSON value "${schemaName}", complete and valid, matching the JSON Schema given above.`,
+    `Answer again with only the JSON value "${schemaName}", complete and valid, in the required shape.`,
     'Do not add any text before or after the JSON.',
   ].join('\n');
 }
