@@ -51,7 +51,7 @@ const DETECTORS: Detector[] = [
   {
     kind: 'phone',
     // International: +CC then 2–5 groups of digits with separators.
-    pattern: /(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w])/g,
+    pattern: /(?<![\w+])\+\d{1,3}(?:[\s.-]?(?:\(\d{1,4}\)|\d{1,4})){2,5}(?!\w)/g,
     accept: (match) => digitCount(match) >= 8 && digitCount(match) <= 15,
   },
   {
