@@ -95,6 +95,6 @@ function resolveDeps(deps: ApiDeps): ResolvedDeps {
       deps.vectorTables ??
       (() =>
         // Opened on first use: the API needs LanceDB only to drop a deleted dataset's tables.
-        (store ??= import('../vectors/store').then(({ openVectorStore }) => openVectorStore(deps.config.paths.lancedb_dir)))),
+        (store ??= import('../vectors').then(({ openVectorStore }) => openVectorStore(deps.config.paths.lancedb_dir)))),
   };
 }
