@@ -22,7 +22,8 @@ export interface ApiDeps {
   vectorTables?: () => Promise<VectorTables>;
 }
 
-export interface ResolvedDeps extends Required<ApiDeps> {}
+/** The dependencies with every default filled in, as the routers receive them. */
+export type ResolvedDeps = Required<ApiDeps>;
 
 export type AppEnv = {
   Variables: {

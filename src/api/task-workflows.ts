@@ -10,10 +10,9 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { workflowUiUrl } from '../client/temporal';
 import { buildProgress, tasks } from '../db/schema';
-import { eq } from 'drizzle-orm';
 import type { TaskKind } from './config-override';
 import type { ResolvedDeps } from './context';
 import { ApiError, conflict } from './errors';
