@@ -243,7 +243,8 @@ export class Deduplicator {
       if (!this.acceptedHashes.has(item.verdict.contentHash)) this.acceptedHashes.set(item.verdict.contentHash, item.candidate.id);
       if (item.prepared) {
         this.semanticIdSet.add(item.candidate.id);
-        this.unpersisted.push({ id: item.candidate.id, vector: item.prepared.unit, text: item.candidate.text });
+        // Kept for persistAccepted() only when there is a store to write them to.
+        if (this.store) this.unpersisted.push({ id: item.candidate.id, vector: item.prepared.unit, text: item.candidate.text });
       }
       this.statsValue.accepted++;
     }

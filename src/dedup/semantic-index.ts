@@ -9,8 +9,8 @@
 //     random sign flips + a Walsh–Hadamard transform: ~15k additions instead of 49k multiply-adds);
 //   - vectors are centred on the indexed set's mean before sketching, because real embeddings share a
 //     common direction that makes most sketch bits constant and buckets huge;
-//   - each of `tables` hash tables keys on `bitsPerKey` sketch bits, probing also the bucket with the
-//     least certain bit flipped; bucket mates are screened by sketch Hamming distance, and survivors get
+//   - each of `tables` hash tables keys on `bitsPerKey` sketch bits, probing also the buckets with the
+//     least certain bits flipped; bucket mates are screened by sketch Hamming distance, and survivors get
 //     an exact cosine, so the answer's similarity is always exact.
 // Below `bruteForceBelow` items queries compare exactly against everything (faster there, and exact).
 import { BucketTables } from './bucket-tables';
@@ -52,10 +52,12 @@ const SKETCH_BITS = 128;
 const SKETCH_WORDS = SKETCH_BITS / 32;
 const ROTATION_ROUNDS = 3;
 
+// Measured at 100k × 384 (bench/dedup.ts data): 40 × 18 bits + 2 probes finds 98.8% of pairs at cosine
+// 0.905–0.995 in ~0.08 ms per query; 40 × 16 bits + 1 probe finds 99.3% in ~0.12 ms.
 const DEFAULTS = {
   tables: 40,
-  bitsPerKey: 16,
-  extraProbes: 1,
+  bitsPerKey: 18,
+  extraProbes: 2,
   bruteForceBelow: 1024,
   rebuildGrowthFactor: 8,
   seed: 0x5e3a_711c,
