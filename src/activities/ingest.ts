@@ -7,7 +7,7 @@ import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../chunking';
 import { importDataset } from '../formats';
-import { fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, listDocuments, parseDocument, type ParsedDocument } from '../parsers';
+import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, listDocuments, parseDocument, type ParsedDocument } from '../parsers';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
@@ -66,10 +66,12 @@ export function createIngestActivities(deps: ActivityDeps) {
       });
       for (const f of listed) {
         const rel = path.join(item.path, f.relativePath);
-        if (!f.skipped || DATASET_EXTENSIONS.has(path.extname(f.path).toLowerCase())) {
+        // Only unsupported formats are skipped; an empty or oversized document is attempted so that it fails
+        // with its own error, next to the others.
+        if (f.skipped?.code !== 'unsupported_format' || DATASET_EXTENSIONS.has(path.extname(f.path).toLowerCase())) {
           files.push({ label: rel, path: f.path, kind: kindOf(f.path) });
         } else {
-          skipped.push({ item: rel, reason: f.skipped });
+          skipped.push({ item: rel, reason: f.skipped.reason });
         }
       }
     }
@@ -84,7 +86,7 @@ export function createIngestActivities(deps: ActivityDeps) {
   }): Promise<Omit<IngestFileResult, 'item'>> {
     const { datasetId, file } = input;
     heartbeat({ stage: 'read' });
-    const { fileName, bytes, parsed } = await readSource(file);
+    const { fileName, bytes, parsed, encoding, sourceUrl } = await readSource(file);
     const contentHash = createHash('sha256').update(parsed ? parsed.text : bytes).digest('hex');
     const sourceId = `${datasetId}:${contentHash.slice(0, 40)}`;
 
@@ -106,7 +108,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       return importSeedRecords({ datasetId, sourceId, contentHash, fileName, bytes, uri });
     }
 
-    const doc = parsed ?? (await parseOrFail(fileName, bytes));
+    const doc = parsed ?? (await parseOrFail(fileName, bytes, { encoding, sourceUrl }));
     heartbeat({ stage: 'chunk' });
     const chunks = await chunkDocument(doc, chunkOptions(input.chunking));
     if (chunks.length === 0) {
@@ -209,7 +211,9 @@ export function createIngestActivities(deps: ActivityDeps) {
     return { status: 'ingested', sourceId: args.sourceId, format: imported.shape, chunks: 0, seedRecords: rows.length };
   }
 
-  async function readSource(file: PlannedFile): Promise<{ fileName: string; bytes: Uint8Array; parsed?: ParsedDocument }> {
+  async function readSource(
+    file: PlannedFile,
+  ): Promise<{ fileName: string; bytes: Uint8Array; parsed?: ParsedDocument; encoding?: string; sourceUrl?: string }> {
     if (file.url) {
       try {
         if (isYouTubeUrl(file.url)) {
@@ -220,11 +224,10 @@ export function createIngestActivities(deps: ActivityDeps) {
           maxBytes: config.ingest.max_file_bytes,
           allowPrivateNetworks: config.ingest.allow_private_networks,
         });
-        return { fileName: fetched.fileName, bytes: fetched.bytes };
+        return { fileName: fetched.fileName, bytes: fetched.bytes, encoding: fetched.charset, sourceUrl: fetched.finalUrl };
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        // A refused address or a 4xx will not change on retry; a network blip might.
-        if (code && code !== 'fetch_failed') asNonRetryable(err, 'DocumentError');
+        // A refused address or a 404 will not change on retry; a network blip or a 5xx might.
+        if (err instanceof DocumentError && !err.retryable) asNonRetryable(err, 'DocumentError');
         throw err;
       }
     }
@@ -242,14 +245,15 @@ export function createIngestActivities(deps: ActivityDeps) {
     return { fileName, bytes: new Uint8Array(await readFile(filePath)) };
   }
 
-  async function parseOrFail(fileName: string, bytes: Uint8Array): Promise<ParsedDocument> {
+  async function parseOrFail(fileName: string, bytes: Uint8Array, extra: { encoding?: string; sourceUrl?: string }): Promise<ParsedDocument> {
     try {
       return await parseDocument(
         { fileName, bytes },
         {
           maxBytes: config.ingest.max_file_bytes,
           maxUncompressedBytes: config.ingest.max_uncompressed_bytes,
-          htmlAsMarkdown: config.ingest.html_as_markdown,
+          markdown: config.ingest.html_as_markdown,
+          ...extra,
         },
       );
     } catch (err) {

@@ -19,15 +19,25 @@ export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'drizzle');
 
 export function connectDatabase(url: string, opts: { poolSize?: number } = {}): Database {
   if (!url) throw new Error('No database URL: set DATABASE_URL or database.url, or start the local stack with `datacreek dev`.');
-  const sql = postgres(url, {
-    max: opts.poolSize ?? 10,
+  const options = {
     onnotice: () => {},
     // Idle connections are dropped so a restarted PostgreSQL is reconnected to transparently.
     idle_timeout: 30,
     connect_timeout: 10,
-  });
-  const db = drizzle(sql, { schema });
-  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+  };
+  const poolSize = opts.poolSize ?? 10;
+  const sql = postgres(url, { ...options, max: poolSize });
+  // drizzle replaces its client's json/jsonb and date serializers with pass-throughs (it serializes itself),
+  // which would break `sql.json(...)` in raw queries: so drizzle gets a pool of its own.
+  const drizzleClient = postgres(url, { ...options, max: Math.max(2, Math.ceil(poolSize / 2)) });
+  const db = drizzle(drizzleClient, { schema });
+  return {
+    sql,
+    db,
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+    },
+  };
 }
 
 /** Applies the committed migrations in drizzle/; safe to run at every start. */

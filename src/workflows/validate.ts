@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
 
 /** Validates a workflow's input; a bad input fails the workflow at once (no retry) with every problem listed. */
@@ -23,4 +23,20 @@ export function describeFailure(err: unknown): { code: string; message: string; 
     message: cur?.message ?? String(err),
     hint: details && typeof details === 'object' && 'hint' in details ? String(details.hint) : undefined,
   };
+}
+
+/**
+ * Runs an activity whose failure ends the workflow, and surfaces the activity's own message (e.g. "dataset X
+ * has no chunks … ingest first") as the workflow's failure instead of the generic "Activity task failed".
+ */
+export async function failWithCause<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+      const cause = err.cause;
+      throw ApplicationFailure.create({ message: cause.message, type: cause.type ?? undefined, nonRetryable: true, details: cause.details as unknown[] });
+    }
+    throw err;
+  }
 }

@@ -1,7 +1,8 @@
 // Starts the real services the integration tests run against, once per test run, and stops what it started:
-// a Temporal dev server (its own port and database file) and PostgreSQL (TEST_DATABASE_URL when given,
-// otherwise a local cluster under .data/test). Each run gets a fresh database, migrated from drizzle/.
+// a Temporal dev server and a PostgreSQL cluster (or TEST_DATABASE_URL's server), on free ports and in a
+// directory of this run's own, so that two runs on one machine never share or stop each other's servers.
 import { mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
@@ -9,8 +10,6 @@ import { PROJECT_ROOT } from '../../src/config/load';
 import { migrateDatabase } from '../../src/db/client';
 import { ensureLocalPostgres } from '../../src/services/local-postgres';
 import { ensureTemporalDevServer } from '../../src/services/temporal-dev-server';
-
-export const TEST_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'test');
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,28 +19,45 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject) {
-  mkdirSync(TEST_DATA_DIR, { recursive: true });
-  const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS ?? '127.0.0.1:7243';
-  const temporalDb = path.join(TEST_DATA_DIR, 'temporal.db');
-  rmSync(temporalDb, { force: true });
-  const temporal = await ensureTemporalDevServer({
-    dbFile: temporalDb,
-    address: temporalAddress,
-    uiPort: 8243,
-    logFile: path.join(TEST_DATA_DIR, 'temporal.log'),
-    // Low, so continue-as-new really happens in tests (DESIGN.md decision 6).
-    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
+}
+
+export default async function setup(project: TestProject) {
+  const runDir = path.join(PROJECT_ROOT, '.data', 'test', `run-${process.pid}`);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+
+  let stopTemporal = async () => {};
+  let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!temporalAddress) {
+    temporalAddress = `127.0.0.1:${await freePort()}`;
+    const temporal = await ensureTemporalDevServer({
+      dbFile: path.join(runDir, 'temporal.db'),
+      address: temporalAddress,
+      uiPort: await freePort(),
+      logFile: path.join(runDir, 'temporal.log'),
+      // Low, so continue-as-new really happens in tests (DESIGN.md decision 6).
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
+    });
+    stopTemporal = temporal.stop;
+  }
 
   let stopPostgres = () => {};
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const pg = await ensureLocalPostgres({ dataDir: path.join(TEST_DATA_DIR, 'postgres'), port: 54339, database: 'postgres' });
+    const pg = await ensureLocalPostgres({ dataDir: path.join(runDir, 'postgres'), port: await freePort(), database: 'postgres' });
     serverUrl = pg.url;
-    if (pg.startedHere) stopPostgres = pg.stop;
+    stopPostgres = pg.stop;
   }
-  const dbName = 'datacreek_test';
+  const dbName = `datacreek_test_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);
   await admin.unsafe(`create database ${dbName}`);
@@ -51,10 +67,11 @@ export default async function setup(project: TestProject) {
 
   project.provide('temporalAddress', temporalAddress);
   project.provide('databaseUrl', databaseUrl);
-  project.provide('testDataDir', TEST_DATA_DIR);
+  project.provide('testDataDir', runDir);
 
   return async () => {
-    await temporal.stop();
+    await stopTemporal();
     stopPostgres();
+    if (!process.env.KEEP_TEST_DATA) rmSync(runDir, { recursive: true, force: true });
   };
 }

@@ -6,18 +6,23 @@ import { redactUrl } from '../../config/load';
 import { ensureServices } from '../../services/stack';
 import { startWorker } from '../../worker/worker';
 import { configFor } from '../output';
+import { runDemo } from './demo';
 
 export function registerDevCommands(program: Command): void {
   program
     .command('dev')
     .description('start the local stack: Temporal dev server + Web UI, PostgreSQL, migrations, a worker (Ctrl-C stops it all)')
-    .action(async (_opts, cmd: Command) => {
+    .option('--demo', 'once the stack is up, run the demo job on the bundled sample document (samples/)')
+    .action(async (opts: { demo?: boolean }, cmd: Command) => {
       const config = configFor(cmd);
       const log = (m: string) => console.log(`[dev] ${m}`);
       const services = await ensureServices(config, { log });
       const worker = await startWorker(config, { databaseUrl: services.databaseUrl });
       log(`worker: polling task queue "${config.temporal.task_queue}"`);
       log(`ready. Temporal Web UI: ${config.temporal.ui_url}  (Ctrl-C to stop)`);
+      if (opts.demo) {
+        runDemo(config, log).catch((err) => log(`demo failed: ${(err as Error).message}`));
+      }
       await waitForStop(async () => {
         log('stopping …');
         await worker.shutdown();

@@ -30,7 +30,7 @@ export function registerIngestCommand(program: Command): void {
           }
           const listed = await listDocuments(item.path, { include: opts.include, exclude: opts.exclude ?? config.ingest.exclude });
           for (const f of listed) {
-            rows.push({ item: f.relativePath || item.path, format: f.format ?? '', size: f.size, action: f.skipped ? `skip: ${f.skipped}` : 'ingest' });
+            rows.push({ item: f.relativePath || item.path, format: f.format ?? '', size: f.size, action: f.skipped ? `skip: ${f.skipped.reason}` : 'ingest' });
           }
         }
         print(cmd, table(rows), rows);

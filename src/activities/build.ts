@@ -1,0 +1,132 @@
+// Build activities: prepare (resolve settings), process a batch (generate → score → filter), accept a batch
+// (dedupe → accept up to the remaining target), finalize. All writes are keyed by deterministic ids, so a
+// retried activity or a restarted worker continues from what PostgreSQL already holds.
+import { Context } from '@temporalio/activity';
+import type { DatacreekConfig } from '../config/schema';
+import { validatePromptTemplates } from '../generation';
+import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
+import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
+import { acceptCandidates } from './build-accept';
+import { processBatchWork } from './build-batch';
+import { ensureDataset } from './datasets';
+import type { ActivityDeps } from './deps';
+import { badInput } from './errors';
+
+export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuildInput, counts: { chunks: number; seeds: number }, type: string): BuildSettings {
+  const useChunks = input.sources?.chunks ?? true;
+  const useSeeds = input.sources?.seeds ?? true;
+  const chunkCount = useChunks ? counts.chunks : 0;
+  const seedCount = useSeeds ? counts.seeds : 0;
+  const batchSize = input.batchSize ?? config.generation.batch_size;
+  const dedup = input.dedup ?? {};
+  return {
+    datasetId: input.datasetId,
+    ownerId: input.ownerId,
+    type: (input.type ?? type ?? config.generation.type) as BuildSettings['type'],
+    target: input.target,
+    maxRounds: input.maxRounds ?? config.generation.max_rounds,
+    tokenBudget: input.tokenBudget ?? config.generation.token_budget,
+    batchSize,
+    concurrency: input.concurrency ?? config.generation.max_batches_in_flight,
+    itemsPerChunk: input.itemsPerChunk ?? config.generation.items_per_chunk,
+    chunkCount,
+    seedCount,
+    batchesPerRound: Math.ceil((chunkCount + seedCount) / batchSize),
+    scoring: {
+      mode: input.scoring?.mode ?? config.curate.scoring,
+      threshold: input.scoring?.threshold ?? config.curate.threshold,
+      rewardThreshold: input.scoring?.rewardThreshold ?? config.reward.threshold,
+    },
+    dedup: {
+      exact: dedup.exact ?? config.dedup.exact,
+      minhash: {
+        enabled: dedup.minhash?.enabled ?? config.dedup.minhash.enabled,
+        threshold: dedup.minhash?.threshold ?? config.dedup.minhash.threshold,
+      },
+      semantic: {
+        enabled: dedup.semantic?.enabled ?? config.dedup.semantic.enabled,
+        threshold: dedup.semantic?.threshold ?? config.dedup.semantic.threshold,
+      },
+    },
+    filters: input.filters ?? config.curate.filters,
+    temperature: input.generation?.temperature ?? config.llm.temperature,
+    maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
+    prompts: input.prompts,
+  };
+}
+
+export function createBuildActivities(deps: ActivityDeps) {
+  const { config, database } = deps;
+  const { sql } = database;
+
+  async function prepareBuild({ input, workflowId }: { input: ParsedBuildInput; workflowId: string }): Promise<BuildSettings> {
+    const prompts = { ...config.prompts, ...(input.prompts ?? {}) };
+    try {
+      validatePromptTemplates(prompts);
+    } catch (err) {
+      throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
+    }
+    const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
+    const [counts] = await sql<{ chunks: number; seeds: number }[]>`
+      select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
+             (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
+    const settings = resolveBuildSettings(config, input, counts, dataset.type);
+    if (settings.chunkCount + settings.seedCount === 0) {
+      throw badInput(
+        'InvalidInput',
+        `dataset "${input.datasetId}" has no chunks or seed records to generate from`,
+        'Ingest documents or a dataset file first: datacreek ingest <path> --dataset ' + input.datasetId,
+      );
+    }
+    await sql`
+      update datasets set status = 'building', target = ${settings.target}, type = ${settings.type},
+        stop_reason = null, updated_at = now()
+      where id = ${input.datasetId}`;
+    await sql`insert into tasks (id, owner_id, dataset_id, kind, workflow_type)
+      values (${workflowId}, ${input.ownerId}, ${input.datasetId}, 'build', 'buildDataset') on conflict (id) do nothing`;
+    return settings;
+  }
+
+  async function processBatch(args: { workflowId: string; batchId: string; round: number; index: number; settings: BuildSettings }): Promise<BatchSummary> {
+    return processBatchWork(deps, args, Context.current());
+  }
+
+  async function acceptBatch(args: {
+    workflowId: string;
+    batchId: string;
+    settings: BuildSettings;
+    remaining: number;
+    acceptSeqStart: number;
+    progress: BuildProgress;
+  }): Promise<AcceptSummary> {
+    const summary = await acceptCandidates(deps, args, Context.current());
+    await saveProgress(args.workflowId, args.settings.datasetId, {
+      ...args.progress,
+      accepted: args.progress.accepted + summary.accepted,
+    });
+    return summary;
+  }
+
+  async function finalizeBuild(args: { workflowId: string; datasetId: string; status: 'completed' | 'cancelled'; progress: BuildProgress }): Promise<void> {
+    const reason = args.status === 'cancelled' ? 'build_cancelled' : 'target_reached';
+    await sql.begin(async (tx) => {
+      // Nothing is left as a bare candidate: whatever was generated but not accepted is surplus, with why.
+      await tx`update records set status = 'surplus', reject_reason = ${reason}
+        where dataset_id = ${args.datasetId} and status = 'candidate' and batch_id like ${args.workflowId + '/%'}`;
+      await tx`update datasets set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null},
+        accepted_count = (select count(*) from records where dataset_id = ${args.datasetId} and status = 'accepted'),
+        updated_at = now() where id = ${args.datasetId}`;
+    });
+    await saveProgress(args.workflowId, args.datasetId, args.progress);
+  }
+
+  async function saveProgress(workflowId: string, datasetId: string, progress: BuildProgress): Promise<void> {
+    await sql`insert into build_progress (workflow_id, dataset_id, progress, updated_at)
+      values (${workflowId}, ${datasetId}, ${sql.json(progress as never)}, now())
+      on conflict (workflow_id) do update set progress = excluded.progress, updated_at = now()`;
+  }
+
+  return { prepareBuild, processBatch, acceptBatch, finalizeBuild };
+}
+
+export type BuildActivities = ReturnType<typeof createBuildActivities>;

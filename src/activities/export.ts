@@ -1,0 +1,85 @@
+// Export: write a dataset's accepted records in a training format, split deterministically, and record the
+// files. Files are written under a name derived from the workflow id, to temp names renamed at the end by
+// writeExport, so a retry overwrites rather than duplicates and nothing half-written is left behind.
+import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import { resolveExportFormat, writeExport } from '../formats';
+import type { DatasetRecord, RecordContent } from '../records/types';
+import type { ExportResult } from '../workflows/curate-input';
+import type { ActivityDeps } from './deps';
+import { asNonRetryable, badInput } from './errors';
+
+export interface ExportActivityInput {
+  exportId: string;
+  datasetId: string;
+  ownerId: string;
+  format?: string;
+  split?: { train: number; validation: number; test: number };
+  seed?: number;
+  systemPrompt?: string;
+  stratifyBySource?: boolean;
+}
+
+/** Reads a dataset's accepted records in acceptance order, in pages. */
+export async function loadAcceptedRecords(deps: ActivityDeps, datasetId: string): Promise<DatasetRecord[]> {
+  const { sql } = deps.database;
+  const out: DatasetRecord[] = [];
+  let after = 0;
+  for (;;) {
+    const rows = await sql<{ id: string; content: RecordContent; score: number | null; source: string | null; accept_seq: number; chunk_id: string | null; seed_record_id: string | null }[]>`
+      select id, content, score, source, accept_seq, chunk_id, seed_record_id from records
+      where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${after}
+      order by accept_seq limit 5000`;
+    if (rows.length === 0) return out;
+    for (const r of rows) {
+      out.push({ id: r.id, content: r.content, score: r.score, source: r.source, metadata: { chunkId: r.chunk_id, seedRecordId: r.seed_record_id } });
+    }
+    after = rows[rows.length - 1].accept_seq;
+  }
+}
+
+export function createExportActivities(deps: ActivityDeps) {
+  const { config, database } = deps;
+
+  async function exportRecords(input: ExportActivityInput): Promise<ExportResult> {
+    const [dataset] = await database.sql<{ owner_id: string }[]>`select owner_id from datasets where id = ${input.datasetId}`;
+    if (!dataset || dataset.owner_id !== input.ownerId) {
+      throw badInput('NotFound', `dataset "${input.datasetId}" does not exist`, 'Check the dataset id (datacreek datasets list).');
+    }
+    let format;
+    try {
+      format = resolveExportFormat(input.format ?? config.export.format);
+    } catch (err) {
+      asNonRetryable(err, 'InvalidInput');
+    }
+    const records = await loadAcceptedRecords(deps, input.datasetId);
+    if (records.length === 0) {
+      throw badInput('InvalidInput', `dataset "${input.datasetId}" has no accepted records to export`, 'Build it first (datacreek build).');
+    }
+    heartbeat({ records: records.length });
+    const outDir = path.join(config.paths.exports_dir, input.datasetId);
+    const split = input.split ?? config.export.split;
+    let written;
+    try {
+      written = await writeExport(records, {
+        format,
+        outDir,
+        baseName: `${input.datasetId}-${format}-${input.exportId.split('-').pop()}`,
+        splits: { ratios: split, seed: input.seed ?? config.export.seed, stratifyBy: input.stratifyBySource ?? config.export.stratify_by_source ? 'source' : undefined },
+        systemPrompt: input.systemPrompt ?? (config.export.system_prompt || undefined),
+      });
+    } catch (err) {
+      asNonRetryable(err, 'ExportFormatError');
+    }
+    const files = written.files.map((f) => ({ split: f.split, path: f.path, records: f.records, bytes: f.bytes }));
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
+    await database.sql`insert into exports (id, dataset_id, format, files, record_count, bytes)
+      values (${input.exportId}, ${input.datasetId}, ${format}, ${database.sql.json(files as never)}, ${records.length}, ${bytes})
+      on conflict (id) do update set files = excluded.files, record_count = excluded.record_count, bytes = excluded.bytes`;
+    return { exportId: input.exportId, datasetId: input.datasetId, format, files, recordCount: records.length };
+  }
+
+  return { exportRecords };
+}
+
+export type ExportActivities = ReturnType<typeof createExportActivities>;

@@ -1,0 +1,51 @@
+// The effective settings of one build: the workflow input with the worker's config defaults filled in,
+// resolved once by the prepareBuild activity and carried (small) through continue-as-new.
+import type { DatasetType } from '../records/types';
+
+export interface BuildSettings {
+  datasetId: string;
+  ownerId: string;
+  type: DatasetType;
+  target: number;
+  maxRounds: number;
+  /** 0 = unlimited. */
+  tokenBudget: number;
+  batchSize: number;
+  concurrency: number;
+  itemsPerChunk: number;
+  /** How many chunks and seed records the build draws from, in a fixed order (by id). */
+  chunkCount: number;
+  seedCount: number;
+  batchesPerRound: number;
+  scoring: { mode: 'judge' | 'reward' | 'both' | 'none'; threshold: number; rewardThreshold: number };
+  dedup: {
+    exact: boolean;
+    minhash: { enabled: boolean; threshold: number };
+    semantic: { enabled: boolean; threshold: number };
+  };
+  filters: Record<string, unknown>[];
+  temperature: number;
+  maxTokens: number;
+  /** Prompt templates given with this build (merged over the config's by the activities). */
+  prompts?: Record<string, string>;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  round: number;
+  index: number;
+  generated: number;
+  parseFailures: number;
+  rejected: Record<string, number>;
+  /** Candidates left for dedup and acceptance. */
+  candidates: number;
+  tokensIn: number;
+  tokensOut: number;
+}
+
+export interface AcceptSummary {
+  batchId: string;
+  accepted: number;
+  surplus: number;
+  duplicates: Record<string, number>;
+}

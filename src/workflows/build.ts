@@ -1,0 +1,258 @@
+// buildDataset: generate → score → filter (one fat activity per batch, several batches in flight) → dedupe
+// and accept (one batch at a time, so "exactly target" holds) until exactly `target` records are accepted,
+// max rounds pass, the token budget is spent, or the build is cancelled. Records never enter this history:
+// activities read and write PostgreSQL and LanceDB and return counts.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { BuildActivities } from '../activities/build';
+import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
+import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
+import { batchId } from './ids';
+import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate, setTargetUpdate } from './messages';
+import { ACCEPTED, DATASET_ID, OWNER, STAGE } from './search-attributes';
+import { failWithCause, parseWorkflowInput } from './validate';
+
+const NON_RETRYABLE = ['InvalidInput', 'NotFound', 'Forbidden', 'ConfigError'];
+
+const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// One batch = tens to hundreds of LLM calls; it heartbeats after each source item, so a dead worker is noticed
+// within the heartbeat timeout and the retry resumes from what is already in PostgreSQL.
+const { processBatch } = proxyActivities<BuildActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+const { acceptBatch } = proxyActivities<BuildActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** What survives continue-as-new: small, and enough to go on exactly where the last run stopped. */
+export interface BuildCarryOver {
+  settings: BuildSettings;
+  progress: BuildProgress;
+  /** The next batch to launch: round (1-based) and index within the round. */
+  cursor: { round: number; index: number };
+  paused: boolean;
+}
+
+export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): Promise<BuildProgress> {
+  const input = parseWorkflowInput(buildInputSchema, raw, 'buildDataset');
+  const workflowId = workflowInfo().workflowId;
+
+  // Handlers are registered before the first await, so `progress` answers from the very start.
+  let settings: BuildSettings | undefined = carried?.settings;
+  const progress: BuildProgress = carried?.progress ?? {
+    datasetId: input.datasetId,
+    status: 'running',
+    target: input.target,
+    accepted: 0,
+    generated: 0,
+    parseFailures: 0,
+    rejected: {},
+    surplus: 0,
+    round: 1,
+    batchesDone: 0,
+    batchesInFlight: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    concurrency: input.concurrency ?? 0,
+    continuedAsNew: 0,
+  };
+  let cursor = carried?.cursor ?? { round: 1, index: 0 };
+  let paused = carried?.paused ?? false;
+  if (carried) progress.continuedAsNew++;
+
+  // ---- live controls ------------------------------------------------------------------------------
+  setHandler(progressQuery, () => ({ ...progress, status: paused && progress.status === 'running' ? 'paused' : progress.status }));
+  setHandler(pauseSignal, () => {
+    paused = true;
+    upsertSearchAttributes([{ key: STAGE, value: 'paused' }]);
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+    upsertSearchAttributes([{ key: STAGE, value: 'building' }]);
+  });
+  setHandler(
+    setTargetUpdate,
+    (arg) => {
+      progress.target = typeof arg === 'number' ? arg : arg.target;
+      return progress;
+    },
+    {
+      validator: (arg) => {
+        const target = typeof arg === 'number' ? arg : arg?.target;
+        if (!Number.isInteger(target) || target < 1) throw new Error('target must be a whole number of at least 1');
+        if (target < progress.accepted) {
+          throw new Error(`target ${target} is below the ${progress.accepted} records already accepted`);
+        }
+        if (progress.stopReason) throw new Error(`the build has already stopped (${progress.stopReason})`);
+      },
+    },
+  );
+  setHandler(
+    setConcurrencyUpdate,
+    (arg) => {
+      progress.concurrency = typeof arg === 'number' ? arg : arg.concurrency;
+      return progress;
+    },
+    {
+      validator: (arg) => {
+        const c = typeof arg === 'number' ? arg : arg?.concurrency;
+        if (!Number.isInteger(c) || c < 1 || c > 64) throw new Error('concurrency must be a whole number from 1 to 64');
+      },
+    },
+  );
+
+  if (!carried) {
+    upsertSearchAttributes([
+      { key: DATASET_ID, value: input.datasetId },
+      { key: OWNER, value: input.ownerId },
+      { key: STAGE, value: 'building' },
+      { key: ACCEPTED, value: 0 },
+    ]);
+    settings = await failWithCause(() => prepareBuild({ input, workflowId }));
+    // Live changes that arrived while preparing win over the input's values.
+    if (!progress.concurrency) progress.concurrency = settings.concurrency;
+  }
+  const build = settings!;
+
+  // ---- the pipeline ---------------------------------------------------------------------------------
+  const inFlight = new Map<string, CancellationScope>();
+  const readyToAccept: BatchSummary[] = [];
+  let accepting = false;
+  let failure: unknown;
+
+  const remaining = () => progress.target - progress.accepted;
+  const budgetSpent = () => build.tokenBudget > 0 && progress.tokensIn + progress.tokensOut >= build.tokenBudget;
+  const roundsDone = () => cursor.round > build.maxRounds;
+  const mayLaunch = () =>
+    !paused && !failure && !progress.stopReason && remaining() > 0 && !budgetSpent() && !roundsDone() && !workflowInfo().continueAsNewSuggested;
+
+  const launch = () => {
+    const { round, index } = cursor;
+    const id = batchId(workflowId, round, index);
+    cursor = index + 1 >= build.batchesPerRound ? { round: round + 1, index: 0 } : { round, index: index + 1 };
+    const scope = new CancellationScope();
+    inFlight.set(id, scope);
+    progress.batchesInFlight = inFlight.size;
+    progress.round = round;
+    scope.run(() => processBatch({ workflowId, batchId: id, round, index, settings: { ...build, target: progress.target } })).then(
+      (summary) => {
+        inFlight.delete(id);
+        progress.batchesInFlight = inFlight.size;
+        progress.generated += summary.generated;
+        progress.parseFailures += summary.parseFailures;
+        progress.tokensIn += summary.tokensIn;
+        progress.tokensOut += summary.tokensOut;
+        for (const [reason, n] of Object.entries(summary.rejected)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
+        readyToAccept.push(summary);
+      },
+      (err) => {
+        inFlight.delete(id);
+        progress.batchesInFlight = inFlight.size;
+        // A batch we cancelled because the target was met is not a failure; its candidates end as surplus.
+        if (!(isCancellation(err) && scope.consideredCancelled && remaining() <= 0)) failure ??= err;
+      },
+    );
+  };
+
+  // Acceptance is serialized: each batch is deduplicated against everything accepted before it and accepts
+  // at most what is still missing, so the dataset ends with exactly `target` records.
+  const acceptNext = async () => {
+    const summary = readyToAccept.shift()!;
+    accepting = true;
+    try {
+      const result: AcceptSummary = await acceptBatch({
+        workflowId,
+        batchId: summary.batchId,
+        settings: build,
+        remaining: Math.max(0, remaining()),
+        acceptSeqStart: progress.accepted + 1,
+        progress: { ...progress },
+      });
+      progress.accepted += result.accepted;
+      progress.surplus += result.surplus;
+      for (const [reason, n] of Object.entries(result.duplicates)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
+      progress.batchesDone++;
+      upsertSearchAttributes([{ key: ACCEPTED, value: progress.accepted }]);
+    } finally {
+      accepting = false;
+    }
+  };
+
+  try {
+    for (;;) {
+      while (mayLaunch() && inFlight.size < progress.concurrency) launch();
+      if (readyToAccept.length > 0 && !accepting) {
+        await acceptNext();
+        continue;
+      }
+      if (failure) throw failure;
+      if (remaining() <= 0 && readyToAccept.length === 0 && !accepting) {
+        // The target is met: batches still generating can only add surplus, so stop them now.
+        for (const scope of inFlight.values()) scope.cancel();
+      }
+      const idle = inFlight.size === 0 && readyToAccept.length === 0 && !accepting;
+      if (idle && !paused) {
+        if (remaining() <= 0) progress.stopReason = 'target_reached';
+        else if (budgetSpent()) progress.stopReason = 'token_budget';
+        else if (roundsDone()) progress.stopReason = build.batchesPerRound > 0 ? 'max_rounds' : 'sources_exhausted';
+        if (progress.stopReason) break;
+        if (workflowInfo().continueAsNewSuggested) {
+          await condition(allHandlersFinished);
+          await continueAsNew<typeof buildDataset>(raw, { settings: build, progress, cursor, paused });
+        }
+      }
+      const before = { ready: readyToAccept.length, inFlight: inFlight.size, paused, target: progress.target, conc: progress.concurrency };
+      await condition(
+        () =>
+          readyToAccept.length !== before.ready ||
+          inFlight.size !== before.inFlight ||
+          paused !== before.paused ||
+          progress.target !== before.target ||
+          progress.concurrency !== before.conc ||
+          failure !== undefined,
+      );
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      progress.status = 'cancelled';
+      progress.stopReason = 'cancelled';
+      // Cleanup must run even though the workflow is being cancelled: keep what was accepted, mark the rest.
+      await CancellationScope.nonCancellable(async () => {
+        await finalizeBuild({ workflowId, datasetId: build.datasetId, status: 'cancelled', progress: { ...progress } });
+        upsertSearchAttributes([{ key: STAGE, value: 'cancelled' }]);
+      });
+      throw err;
+    }
+    throw err;
+  }
+
+  progress.status = 'completed';
+  progress.batchesInFlight = 0;
+  await finalizeBuild({ workflowId, datasetId: build.datasetId, status: 'completed', progress: { ...progress } });
+  upsertSearchAttributes([{ key: STAGE, value: 'completed' }]);
+  await condition(allHandlersFinished);
+  if (progress.accepted > progress.target) {
+    // Cannot happen by construction; if it ever did, fail loudly rather than hand out a wrong dataset.
+    throw ApplicationFailure.nonRetryable(`accepted ${progress.accepted} > target ${progress.target}`, 'InvariantViolated');
+  }
+  return progress;
+}

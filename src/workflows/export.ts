@@ -1,0 +1,22 @@
+// exportDataset: one activity that writes the accepted records in a training format with deterministic splits.
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ExportActivities } from '../activities/export';
+import { exportInputSchema, type ExportInput, type ExportResult } from './curate-input';
+import { DATASET_ID, OWNER, STAGE } from './search-attributes';
+import { failWithCause, parseWorkflowInput } from './validate';
+
+const { exportRecords } = proxyActivities<ExportActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'ExportFormatError'] },
+});
+
+export async function exportDataset(raw: ExportInput): Promise<ExportResult> {
+  const input = parseWorkflowInput(exportInputSchema, raw, 'exportDataset');
+  upsertSearchAttributes([
+    { key: DATASET_ID, value: input.datasetId },
+    { key: OWNER, value: input.ownerId },
+    { key: STAGE, value: 'export' },
+  ]);
+  return failWithCause(() => exportRecords({ ...input, exportId: workflowInfo().workflowId }));
+}

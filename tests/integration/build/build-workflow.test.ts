@@ -1,0 +1,257 @@
+// The build loop end to end: a real worker on the real Temporal dev server, real PostgreSQL and LanceDB, and
+// the project's OpenAI-compatible test server as the LLM (with its default 5% exact / near / semantic
+// duplicates, so dedup has real work).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatacreekConfig } from '../../../src/config/schema';
+import type { Database } from '../../../src/db/client';
+import type { BuildInput, BuildProgress } from '../../../src/workflows/build-input';
+import { buildWorkflowId } from '../../../src/workflows/ids';
+import type { RunningWorker } from '../../../src/worker/worker';
+import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
+
+let llm: TestLlmServer;
+let config: DatacreekConfig;
+let worker: RunningWorker;
+let client: Client;
+let db: Database;
+let docPath: string;
+
+const TOPICS = ['glaciers', 'volcanoes', 'coral reefs', 'deserts', 'rainforests', 'tundra', 'estuaries', 'savannas'];
+
+function sampleDocument(): string {
+  return TOPICS.map(
+    (t, i) =>
+      `## ${t}\n\n` +
+      Array.from(
+        { length: 12 },
+        (_, j) =>
+          `Fact ${j + 1} about ${t}: the ${t} of region ${i}-${j} show pattern ${(i * 31 + j * 7) % 97} during season ${j % 4}, ` +
+          `which scientists measured with instrument ${String.fromCharCode(65 + ((i + j) % 26))}.`,
+      ).join(' '),
+  ).join('\n\n');
+}
+
+beforeAll(async () => {
+  llm = await startTestLlmServer();
+  config = testConfig({
+    llm: { base_url: llm.url, model: 'datacreek-test-llm', concurrency: 16, timeout_ms: 10_000, retries: 3 },
+    embedding: { provider: 'openai', base_url: llm.url, model: 'datacreek-test-embedding' },
+    reward: { base_url: llm.url, model: 'datacreek-test-reward' },
+    chunking: { chunk_size: 600, overlap: 50, whole_document_below: 500 },
+    generation: { batch_size: 2, items_per_chunk: 3, max_batches_in_flight: 3 },
+  });
+  worker = await testWorker(config);
+  client = await testClient(config);
+  db = testDatabase(config);
+  docPath = path.join(config.paths.data_dir, 'nature.md');
+  writeFileSync(docPath, sampleDocument());
+});
+
+afterAll(async () => {
+  await worker?.shutdown();
+  await db?.close();
+  await client?.connection.close();
+  await llm?.close();
+});
+
+async function datasetWithChunks(prefix: string): Promise<string> {
+  const datasetId = uniqueId(prefix);
+  const result = await client.workflow.execute('ingestWorkflow', {
+    taskQueue: config.temporal.task_queue,
+    workflowId: `ingest-${datasetId}`,
+    args: [{ datasetId, items: [{ path: docPath }] }],
+  });
+  expect(result.totals.chunks).toBeGreaterThan(4);
+  return datasetId;
+}
+
+function startBuild(input: BuildInput): Promise<WorkflowHandle> {
+  return client.workflow.start('buildDataset', {
+    taskQueue: config.temporal.task_queue,
+    workflowId: buildWorkflowId(input.datasetId),
+    args: [input],
+  });
+}
+
+/** Every candidate is accounted for, and the accepted set is exactly what the progress says. */
+async function expectCountsAddUp(datasetId: string, progress: BuildProgress) {
+  const rows = await db.sql<{ status: string; reason: string | null; n: number }[]>`
+    select status, reject_reason as reason, count(*)::int as n from records where dataset_id = ${datasetId} group by 1, 2`;
+  const count = (status: string) => rows.filter((r) => r.status === status).reduce((s, r) => s + r.n, 0);
+  expect(count('candidate')).toBe(0);
+  expect(count('accepted')).toBe(progress.accepted);
+  for (const r of rows.filter((r) => r.status === 'rejected' || r.status === 'surplus')) expect(r.reason).toBeTruthy();
+  const [{ generated }] = await db.sql<{ generated: number }[]>`
+    select count(*)::int as generated from records where dataset_id = ${datasetId} and content is not null`;
+  expect(generated).toBe(progress.generated);
+  const [{ dupes }] = await db.sql<{ dupes: number }[]>`
+    select count(*)::int as dupes from (select content_hash from records where dataset_id = ${datasetId} and status = 'accepted'
+      group by content_hash having count(*) > 1) d`;
+  expect(dupes).toBe(0);
+  const [{ max, n }] = await db.sql<{ max: number; n: number }[]>`
+    select coalesce(max(accept_seq), 0)::int as max, count(distinct accept_seq)::int as n from records
+    where dataset_id = ${datasetId} and status = 'accepted'`;
+  expect(max).toBe(progress.accepted);
+  expect(n).toBe(progress.accepted);
+}
+
+describe('buildDataset', () => {
+  it('builds exactly the target, dedupes, judges, and every candidate is accounted for', async () => {
+    const datasetId = await datasetWithChunks('build');
+    const handle = await startBuild({ datasetId, target: 40, scoring: { mode: 'judge', threshold: 7 } });
+    const progress: BuildProgress = await handle.result();
+    expect(progress.stopReason).toBe('target_reached');
+    expect(progress.accepted).toBe(40);
+    await expectCountsAddUp(datasetId, progress);
+
+    // The judge threshold filtered (the test server rates some records below 7) and held for every accepted record.
+    expect(progress.rejected.low_score).toBeGreaterThan(0);
+    const [{ low }] = await db.sql<{ low: number }[]>`
+      select count(*)::int as low from records where dataset_id = ${datasetId} and status = 'accepted' and (score is null or score < 7)`;
+    expect(low).toBe(0);
+    // Planted duplicates were caught by the dedup stages.
+    const dupReasons = Object.keys(progress.rejected).filter((r) => r.endsWith('_duplicate'));
+    expect(dupReasons.length).toBeGreaterThan(0);
+
+    const [dataset] = await db.sql<{ status: string; accepted_count: number; stop_reason: string }[]>`
+      select status, accepted_count, stop_reason from datasets where id = ${datasetId}`;
+    expect(dataset).toMatchObject({ status: 'completed', accepted_count: 40, stop_reason: 'target_reached' });
+    const [saved] = await db.sql<{ progress: BuildProgress }[]>`select progress from build_progress where workflow_id = ${handle.workflowId}`;
+    expect(saved.progress.accepted).toBe(40);
+
+    // Records never travel through history: the largest payload in it is small.
+    const history = await handle.fetchHistory();
+    const largest = Math.max(...(history.events ?? []).map((e) => JSON.stringify(e).length));
+    expect(largest).toBeLessThan(20_000);
+  });
+
+  it('stops at max rounds and says so', async () => {
+    const datasetId = await datasetWithChunks('rounds');
+    const progress: BuildProgress = await (await startBuild({ datasetId, target: 10_000, maxRounds: 1, scoring: { mode: 'none' } })).result();
+    expect(progress.stopReason).toBe('max_rounds');
+    expect(progress.accepted).toBeGreaterThan(0);
+    expect(progress.accepted).toBeLessThan(10_000);
+    await expectCountsAddUp(datasetId, progress);
+  });
+
+  it('stops when the token budget is spent', async () => {
+    const datasetId = await datasetWithChunks('budget');
+    const progress: BuildProgress = await (await startBuild({ datasetId, target: 10_000, tokenBudget: 3000, scoring: { mode: 'none' } })).result();
+    expect(progress.stopReason).toBe('token_budget');
+    expect(progress.tokensIn + progress.tokensOut).toBeGreaterThanOrEqual(3000);
+    await expectCountsAddUp(datasetId, progress);
+  });
+
+  it('pauses, resumes, takes a new target, continues as new, and cancels keeping what was accepted', async () => {
+    const datasetId = await datasetWithChunks('control');
+    llm.setOptions({ latencyMs: 30 });
+    try {
+      const handle = await startBuild({ datasetId, target: 400, concurrency: 2, scoring: { mode: 'none' } });
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > 0);
+      await handle.signal('pause');
+      // Pausing stops new batches; batches already generated are still accepted, then the build is quiet.
+      let last = -1;
+      await waitFor(async () => {
+        const p = await handle.query<BuildProgress>('progress');
+        const quiet = p.batchesInFlight === 0 && p.accepted === last;
+        last = p.accepted;
+        return quiet;
+      });
+      const paused = await handle.query<BuildProgress>('progress');
+      expect(paused.status).toBe('paused');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await handle.query<BuildProgress>('progress')).accepted).toBe(paused.accepted);
+
+      // A target below what is accepted is refused; a valid one is taken.
+      const zero = await handle.executeUpdate('setTarget', { args: [{ target: 0 }] }).catch((e) => e);
+      expect(String(zero.cause?.message)).toMatch(/at least 1/);
+      const below = await handle.executeUpdate('setTarget', { args: [{ target: paused.accepted - 1 }] }).catch((e) => e);
+      expect(String(below.cause?.message)).toMatch(/below the \d+ records already accepted/);
+      const raised = await handle.executeUpdate<BuildProgress, [{ target: number }]>('setTarget', { args: [{ target: 500 }] });
+      expect(raised.target).toBe(500);
+      const conc = await handle.executeUpdate<BuildProgress, [{ concurrency: number }]>('setConcurrency', { args: [{ concurrency: 3 }] });
+      expect(conc.concurrency).toBe(3);
+
+      await handle.signal('resume');
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).continuedAsNew > 0, 120_000);
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > paused.accepted + 5);
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      const [dataset] = await db.sql<{ status: string; accepted_count: number }[]>`select status, accepted_count from datasets where id = ${datasetId}`;
+      expect(dataset.status).toBe('cancelled');
+      expect(dataset.accepted_count).toBeGreaterThan(paused.accepted);
+      const [{ candidates }] = await db.sql<{ candidates: number }[]>`
+        select count(*)::int as candidates from records where dataset_id = ${datasetId} and status = 'candidate'`;
+      expect(candidates).toBe(0);
+    } finally {
+      llm.setOptions({ latencyMs: 0 });
+    }
+  });
+
+  it('records unparseable output as rejected candidates with the raw text and the reason', async () => {
+    const datasetId = await datasetWithChunks('parse');
+    llm.setOptions({ faults: { not_json: 0.3 } });
+    try {
+      const progress: BuildProgress = await (await startBuild({ datasetId, target: 15, scoring: { mode: 'none' } })).result();
+      expect(progress.accepted).toBe(15);
+      expect(progress.parseFailures).toBeGreaterThan(0);
+      const failures = await db.sql<{ raw_output: string; reject_detail: string }[]>`
+        select raw_output, reject_detail from records where dataset_id = ${datasetId} and reject_reason = 'parse_failure'`;
+      expect(failures.length).toBe(progress.parseFailures);
+      for (const f of failures) {
+        expect(f.raw_output.length).toBeGreaterThan(0);
+        expect(f.reject_detail.length).toBeGreaterThan(0);
+      }
+      await expectCountsAddUp(datasetId, progress);
+    } finally {
+      llm.setOptions({ faults: { not_json: 0 } });
+    }
+  });
+
+  it('scores with a reward model and keeps the parsed attributes', async () => {
+    const datasetId = await datasetWithChunks('reward');
+    const progress: BuildProgress = await (
+      await startBuild({ datasetId, target: 10, scoring: { mode: 'reward', rewardThreshold: -100 } })
+    ).result();
+    expect(progress.accepted).toBe(10);
+    const rows = await db.sql<{ reward: { attributes: Record<string, number>; score: number } }[]>`
+      select reward from records where dataset_id = ${datasetId} and status = 'accepted'`;
+    for (const r of rows) {
+      expect(Object.keys(r.reward.attributes)).toEqual(expect.arrayContaining(['helpfulness', 'correctness']));
+      expect(typeof r.reward.score).toBe('number');
+    }
+  });
+
+  it('fails at once, naming the problem, on an invalid input or a dataset with nothing to generate from', async () => {
+    const bad = await client.workflow
+      .execute('buildDataset', { taskQueue: config.temporal.task_queue, workflowId: uniqueId('build-bad'), args: [{ datasetId: 'x', target: 0, type: 'poem' }] })
+      .catch((e) => e);
+    expect(String(bad.cause?.message)).toMatch(/target/);
+    expect(String(bad.cause?.message)).toMatch(/type/);
+    const empty = await client.workflow
+      .execute('buildDataset', { taskQueue: config.temporal.task_queue, workflowId: uniqueId('build-empty'), args: [{ datasetId: uniqueId('empty'), target: 5 }] })
+      .catch((e) => e);
+    expect(String(empty.cause?.message)).toMatch(/no chunks or seed records/);
+    const badPrompt = await client.workflow
+      .execute('buildDataset', {
+        taskQueue: config.temporal.task_queue,
+        workflowId: uniqueId('build-prompt'),
+        args: [{ datasetId: uniqueId('prompt'), target: 5, prompts: { qa_generation: 'Write questions.' } }],
+      })
+      .catch((e) => e);
+    expect(String(badPrompt.cause?.message)).toMatch(/qa_generation.*\{text\}/s);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
