@@ -36,8 +36,8 @@ export const languageStepSchema = z
     ...common,
     /** ISO 639-1 codes to keep, e.g. ["en"] or ["en", "de"]. */
     keep: z.array(z.string().regex(/^[a-z]{2,3}$/, 'use ISO 639 codes such as "en", "de", "fr"')).min(1),
-    /** Texts shorter than this are not judged: detection on a few words is a guess. */
-    minChars: count.default(24),
+    /** Records with less text than this are kept unjudged: detection on a few words is a guess. */
+    minChars: count.default(40),
     /** Reject when the detector cannot tell (default: keep, since it happens on code, numbers, names). */
     rejectUndetermined: z.boolean().default(false),
   })

@@ -1,6 +1,7 @@
 // HTML cleanup for record text scraped from the web (seed 003's first curation step): drop tags,
-// scripts, styles and comments, decode entities, tidy whitespace. Only real HTML element names count as
-// tags, so code such as `List<String>` or `a < b > c` survives.
+// scripts, styles and comments, decode entities, tidy the whitespace they leave. Only real HTML element
+// names count as tags, so code such as `List<String>` or `a < b > c` survives, and text with no markup
+// at all is left exactly as it was.
 
 export interface HtmlCleanResult {
   text: string;
@@ -71,6 +72,8 @@ export function cleanHtml(input: string): HtmlCleanResult {
     entitiesDecoded++;
     return decoded;
   });
+  // Text without markup is returned as it was: its spacing may be deliberate (code, aligned tables).
+  if (tagsRemoved === 0 && entitiesDecoded === 0) return { text: input, tagsRemoved, entitiesDecoded };
   return { text: tidyWhitespace(text), tagsRemoved, entitiesDecoded };
 }
 

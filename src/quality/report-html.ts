@@ -40,7 +40,13 @@ export function renderQualityReportHtml(report: QualityReport): string {
       verticalBars('Records per score (1–10)', report.scores.histogram.map((b) => ({ label: String(b.score), value: b.count }))) +
         `<p class="note">${report.scores.scored} scored, ${report.scores.unscored} unscored${report.scores.outOfRange ? `, ${report.scores.outOfRange} outside 1–10` : ''}.</p>`,
     ),
-    section('Languages', horizontalBars('Records by detected language', toBars(report.languages))),
+    section(
+      'Languages',
+      horizontalBars('Records by detected language', toBars(report.languages)) +
+        (report.languageSample.detected < report.languageSample.of
+          ? `<p class="note">Detected on an evenly spaced sample of ${report.languageSample.detected} of ${report.languageSample.of} records.</p>`
+          : ''),
+    ),
     section(
       'Personal information',
       horizontalBars('PII findings by kind', toBars(report.pii.findingsByKind), ALERT_COLOR) +

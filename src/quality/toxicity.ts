@@ -25,18 +25,21 @@ const LEXICON: Record<string, number> = Object.fromEntries([
   ].map((term) => [term, SEVERE]),
   ...[
     'fuck', 'fucking', 'fucked', 'fucker', 'motherfucker', 'fck', 'f*ck', 'shit', 'shitty', 'bullshit', 'sh*t',
-    'cunt', 'bitch', 'bitches', 'asshole', 'assholes', 'bastard', 'dickhead', 'cock', 'pussy', 'whore', 'slut',
-    'twat', 'wanker', 'prick', 'douchebag', 'piss off', 'screw you', 'fag',
+    'cunt', 'bitch', 'bitches', 'asshole', 'assholes', 'bastard', 'dickhead', 'pussy', 'whore', 'slut',
+    'twat', 'wanker', 'douchebag', 'piss off', 'screw you', 'fag',
   ].map((term) => [term, STRONG]),
   ...[
     'idiot', 'idiots', 'stupid', 'moron', 'morons', 'dumb', 'dumbass', 'loser', 'pathetic', 'worthless', 'imbecile',
     'jerk', 'scum', 'shut up', 'i hate you', 'useless', 'disgusting', 'ugly', 'freak',
+    // Everyday meanings too ("a needle's prick", "the cock crowed"): toxic mostly when aimed at someone.
+    'prick', 'cock',
   ].map((term) => [term, MILD]),
   ...['crap', 'damn', 'hell', 'sucks'].map((term) => [term, MINOR]),
 ]);
 
 const LONGEST_TERM_WORDS = Math.max(...Object.keys(LEXICON).map((term) => term.split(' ').length));
-/** An insult aimed at the reader: "you idiot", "you are so stupid", "you're a loser". */
+/** First words of every entry: most tokens start no entry, and are skipped after one Set lookup. */
+const FIRST_WORDS = new Set(Object.keys(LEXICON).map((term) => term.split(' ')[0]));
 const TARGETED = /\byou(?:\s+are|'re|\s+r|\s+a|\s+an|\s+such)?(?:\s+(?:a|an|so|such|the|a\s+complete|an\s+absolute|total))?\s+$/;
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
 
@@ -45,10 +48,10 @@ export function scoreToxicity(text: string): ToxicityResult {
   const terms: string[] = [];
   let keep = 1;
   for (let i = 0; i < tokens.length; i++) {
-    for (let length = LONGEST_TERM_WORDS; length >= 1; length--) {
-      if (i + length > tokens.length) continue;
-      const phrase = tokens.slice(i, i + length).join(' ');
-      const weight = LEXICON[phrase] ?? LEXICON[collapseRepeats(phrase)];
+    if (!FIRST_WORDS.has(tokens[i])) continue;
+    for (let length = Math.min(LONGEST_TERM_WORDS, tokens.length - i); length >= 1; length--) {
+      const phrase = length === 1 ? tokens[i] : tokens.slice(i, i + length).join(' ');
+      const weight = LEXICON[phrase];
       if (weight === undefined) continue;
       const before = `${tokens.slice(Math.max(0, i - 4), i).join(' ')} `;
       const targeted = weight < SEVERE && TARGETED.test(before);
@@ -67,15 +70,12 @@ export function scoreToxicity(text: string): ToxicityResult {
 function tokenize(text: string): string[] {
   const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}@$*']+/gu) ?? [];
   return words.map((word) => {
-    const plain = word.replace(/^'+|'+$/g, '');
+    let token = word.replace(/^'+|'+$/g, '');
     // Leetspeak only inside words that have letters ("sh1t"), so plain numbers stay numbers.
-    return /\p{L}/u.test(plain) ? plain.replace(/[013457@$]/g, (char) => LEET[char] ?? char) : plain;
+    if (/[013457@$]/.test(token) && /\p{L}/u.test(token)) token = token.replace(/[013457@$]/g, (char) => LEET[char] ?? char);
+    // "fuuuuck" → "fuck": three or more repeats of a letter are one.
+    return token.replace(/(\p{L})\1{2,}/gu, '$1');
   });
-}
-
-/** "fuuuuck" → "fuck": three or more repeats of a letter are one. */
-function collapseRepeats(phrase: string): string {
-  return phrase.replace(/(\p{L})\1{2,}/gu, '$1');
 }
 
 function isShouting(text: string): boolean {

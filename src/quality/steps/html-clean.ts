@@ -36,7 +36,7 @@ export function htmlCleanStep(config: HtmlCleanStepConfig): FilterStep {
         const parts = [tags > 0 ? `removed ${tags} tag(s)` : '', entities > 0 ? `decoded ${entities} entit${entities === 1 ? 'y' : 'ies'}` : '']
           .filter(Boolean)
           .join(', ');
-        outcome.modified.push({ id: record.id, step: name, change: parts || 'tidied whitespace' });
+        outcome.modified.push({ id: record.id, step: name, change: parts });
       }
       return outcome;
     },

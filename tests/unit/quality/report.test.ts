@@ -43,6 +43,8 @@ describe('buildQualityReport', () => {
     expect(report.diversity.uniqueInstructionRatio).toBe(0.8);
     expect(report.diversity.vocabularySize).toBeGreaterThan(30);
     expect(report.languages).toEqual({ en: 4, fr: 1 });
+    expect(report.languageSample).toEqual({ detected: 5, of: 5 });
+    expect(buildQualityReport(records, { languageSampleSize: 2 }).languageSample).toEqual({ detected: 2, of: 5 });
     expect(report.pii.recordsWithPii).toBe(1);
     expect(report.pii.findingsByKind.email).toBe(1);
     expect(report.toxicity.flaggedRecords).toBe(1);

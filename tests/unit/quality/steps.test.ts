@@ -44,18 +44,23 @@ describe('filter steps', () => {
     expect(out.perStep[0]).toEqual({ step: 'length', removed: 3, modified: 0, reasons: { too_short: 2, too_long: 1 } });
   });
 
-  it('language: keeps listed languages, rejects others, and does not judge short texts alone', async () => {
+  it('language: keeps listed languages, rejects others, and does not judge short records', async () => {
     const out = await run(
       [{ step: 'language', keep: ['en'] }],
       [
         qa('en', 'What is the capital city of France?', 'The capital city of France is Paris.'),
         qa('fr', 'Quelle est la capitale de la France ?', 'La capitale de la France est Paris, bien sûr.'),
         qa('short', 'Hello', 'Yes'),
-        qa('mixed-short', 'Why is the sky blue during the day?', 'Rayleigh.'),
+        // tinyld calls this sentence Czech on its own; judged as a whole record it is English enough.
+        qa('nhl', 'Produce a list of the top 5 NHL players in 2021.', 'The best players that season were led by Connor McDavid, who scored the most points.'),
+        qa('answer-es', 'Explain recursion.', 'La recursión es cuando una función se llama a sí misma para resolver un problema más pequeño.'),
       ],
     );
-    expect(out.kept.map((r) => r.id)).toEqual(['en', 'short', 'mixed-short']);
-    expect(reasonsOf(out)).toEqual({ fr: 'wrong_language: prompt is fr (expected en)' });
+    expect(out.kept.map((r) => r.id)).toEqual(['en', 'short', 'nhl']);
+    expect(reasonsOf(out)).toEqual({
+      fr: 'wrong_language: record is fr (expected en)',
+      'answer-es': 'wrong_language: record is es (expected en)',
+    });
   });
 
   it('pii: redacts with placeholders by default, or removes the record', async () => {
