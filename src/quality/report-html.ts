@@ -55,7 +55,7 @@ export function renderQualityReportHtml(report: QualityReport): string {
     section(
       'Toxicity',
       (report.toxicity.topTerms.length > 0
-        ? horizontalBars('Most frequent flagged terms', report.toxicity.topTerms.map((t) => ({ label: t.term, value: t.count })), ALERT_COLOR)
+        ? horizontalBars('Most frequent listed terms (at any score)', report.toxicity.topTerms.map((t) => ({ label: t.term, value: t.count })), ALERT_COLOR)
         : '<p class="note">No listed terms found.</p>') +
         `<p class="note">${report.toxicity.flaggedRecords} record(s) at score ≥ ${report.toxicity.threshold}; mean score ${report.toxicity.meanScore}.</p>`,
     ),
@@ -125,9 +125,9 @@ function distributionBlock(title: string, d: Distribution): string {
 /** A column chart: one bar per bucket, labels under the bars, counts above them. */
 export function verticalBars(title: string, bars: Bar[], color = BAR_COLOR): string {
   if (bars.length === 0) return `<p class="note">${escapeHtml(title)}: no data.</p>`;
-  const height = 190;
+  const height = 205;
   const top = 28;
-  const bottom = 40;
+  const bottom = 55;
   const left = 8;
   const plotHeight = height - top - bottom;
   const slot = (CHART_WIDTH - left * 2) / bars.length;
