@@ -1,5 +1,6 @@
 // Every activity the worker registers, built from injected dependencies.
 import { createBuildActivities } from './build';
+import { createCurateActivities } from './curate';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export';
 import { createIngestActivities } from './ingest';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIngestActivities(deps),
     ...createBuildActivities(deps),
     ...createExportActivities(deps),
+    ...createCurateActivities(deps),
   };
 }
 

@@ -15,6 +15,17 @@ export const curateInputSchema = z
     filters: z.array(z.record(z.string(), z.unknown())).optional(),
     dedup: z.boolean().default(true),
     batchSize: z.number().int().positive().max(1000).optional(),
+    /** Augmentation (seed 002): variants of a share of the kept records, originals kept. */
+    augment: z
+      .object({
+        kinds: z.array(z.enum(['paraphrase', 'easier', 'harder', 'format_variation'])).min(1),
+        /** Share of the kept records to augment, 0–1. */
+        ratio: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
+    /** Write the quality report (JSON + HTML) next to the dataset's exports. */
+    report: z.boolean().default(true),
   })
   .strict();
 export type CurateInput = z.input<typeof curateInputSchema>;
@@ -26,6 +37,8 @@ export interface CurateResult {
   removed: Record<string, number>;
   retentionRate: number;
   averageScore: number | null;
+  augmented: number;
+  report?: { json: string; html: string };
 }
 
 export const EXPORT_FORMATS = ['jsonl', 'alpaca', 'openai-chat', 'chatml', 'sharegpt', 'dpo', 'kto', 'csv', 'hf'] as const;

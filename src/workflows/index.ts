@@ -3,3 +3,4 @@
 export { ingestWorkflow } from './ingest';
 export { buildDataset } from './build';
 export { exportDataset } from './export';
+export { curateDataset } from './curate';

@@ -1,0 +1,231 @@
+// Curation of a whole dataset (seed 001's curate step, seed 002's filters and augmentation): judge the
+// accepted records in batches and keep those at or above the threshold, run the filter pipeline, dedupe,
+// optionally augment, and write the quality report. An imported dataset is curated too: its seed records are
+// first adopted as accepted records, with ids derived from the seed ids so a retry adopts nothing twice.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import { contentHash } from '../dedup/normalize';
+import { dedupeRecords } from '../dedup';
+import { augmentRecord, judgeRecords, rewardScoreRecords } from '../generation';
+import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../quality';
+import type { DatasetRecord, RecordContent } from '../records/types';
+import { ensureDataset } from './datasets';
+import type { ActivityDeps } from './deps';
+import { badInput } from './errors';
+import { loadAcceptedRecords } from './export';
+
+export interface CurateBatchResult {
+  total: number;
+  kept: number;
+  removed: Record<string, number>;
+  scoreSum: number;
+  scored: number;
+}
+
+export function createCurateActivities(deps: ActivityDeps) {
+  const { config, database } = deps;
+  const { sql } = database;
+
+  async function prepareCurate(args: { datasetId: string; ownerId: string; workflowId: string }): Promise<{ total: number; maxSeq: number }> {
+    const [exists] = await sql`select 1 from datasets where id = ${args.datasetId}`;
+    if (!exists) throw badInput('NotFound', `dataset "${args.datasetId}" does not exist`, 'Check the id (datacreek datasets list).');
+    await ensureDataset(database, { datasetId: args.datasetId, ownerId: args.ownerId });
+    const [{ accepted }] = await sql<{ accepted: number }[]>`
+      select count(*)::int as accepted from records where dataset_id = ${args.datasetId} and status = 'accepted'`;
+    if (accepted === 0) await adoptSeedRecords(args.datasetId);
+    const [{ total, max_seq }] = await sql<{ total: number; max_seq: number }[]>`
+      select count(*)::int as total, coalesce(max(accept_seq), 0)::int as max_seq
+      from records where dataset_id = ${args.datasetId} and status = 'accepted'`;
+    if (total === 0) {
+      throw badInput('InvalidInput', `dataset "${args.datasetId}" has no records to curate`, 'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.');
+    }
+    return { total, maxSeq: max_seq };
+  }
+
+  /** Imported records become accepted records of the dataset, in their file order. */
+  async function adoptSeedRecords(datasetId: string): Promise<void> {
+    const seeds = await sql<{ id: string; content: RecordContent; file_name: string }[]>`
+      select r.id, r.content, s.file_name from seed_records r join sources s on s.id = r.source_id
+      where r.dataset_id = ${datasetId} order by s.id, r.position`;
+    const seen = new Set<string>();
+    const rows = [];
+    for (const seed of seeds) {
+      const hash = contentHash(seed.content);
+      if (seen.has(hash)) continue; // identical rows in the file: the accepted set holds each content once
+      seen.add(hash);
+      rows.push({
+        id: `import/${seed.id}`,
+        dataset_id: datasetId,
+        batch_id: `${datasetId}/import`,
+        round: 0,
+        position: rows.length,
+        status: 'accepted',
+        type: seed.content.type,
+        content: sql.json(seed.content as never),
+        content_hash: hash,
+        seed_record_id: seed.id,
+        source: seed.file_name,
+        accept_seq: rows.length + 1,
+      });
+    }
+    for (let i = 0; i < rows.length; i += 1000) {
+      await sql`insert into records ${sql(rows.slice(i, i + 1000))} on conflict do nothing`;
+    }
+  }
+
+  async function curateBatch(args: {
+    datasetId: string;
+    fromSeq: number;
+    toSeq: number;
+    threshold: number;
+    scoring: 'judge' | 'reward' | 'both' | 'none';
+    filters: Record<string, unknown>[];
+  }): Promise<CurateBatchResult> {
+    const rows = await sql<{ id: string; content: RecordContent; score: number | null; source: string | null; chunk_id: string | null }[]>`
+      select id, content, score, source, chunk_id from records
+      where dataset_id = ${args.datasetId} and status = 'accepted' and accept_seq between ${args.fromSeq} and ${args.toSeq}
+      order by accept_seq`;
+    const removed: Record<string, number> = {};
+    const reject: { id: string; reason: string; detail: string }[] = [];
+    const scores = new Map<string, number>();
+    const prompts = config.prompts;
+    if (rows.length && (args.scoring === 'judge' || args.scoring === 'both')) {
+      const judged = await judgeRecords(deps.llm(), rows.map((r) => ({ id: r.id, content: r.content })), {
+        batchSize: config.curate.judge_batch_size,
+        prompts,
+      });
+      for (const j of judged.ratings) {
+        scores.set(j.id, j.rating);
+        if (j.rating < args.threshold) reject.push({ id: j.id, reason: 'curate_low_score', detail: `judge ${j.rating} < ${args.threshold}` });
+      }
+      for (const f of judged.failures) reject.push({ id: f.id, reason: 'curate_judge_failed', detail: f.reason });
+      heartbeat({ judged: judged.ratings.length });
+    }
+    if (rows.length && (args.scoring === 'reward' || args.scoring === 'both')) {
+      const rewarded = await rewardScoreRecords(deps.rewardLlm(), rows.map((r) => ({ id: r.id, content: r.content })), {
+        parse: config.reward.parse,
+        weights: config.reward.weights,
+      });
+      for (const r of rewarded.scores) {
+        if (!scores.has(r.id)) scores.set(r.id, r.score);
+        if (r.score < config.reward.threshold) reject.push({ id: r.id, reason: 'curate_low_reward', detail: `reward ${r.score.toFixed(2)} < ${config.reward.threshold}` });
+      }
+      for (const f of rewarded.failures) reject.push({ id: f.id, reason: 'curate_reward_failed', detail: f.reason });
+    }
+    const rejected = new Set(reject.map((r) => r.id));
+    const survivors: DatasetRecord[] = rows
+      .filter((r) => !rejected.has(r.id))
+      .map((r) => ({ id: r.id, content: r.content, score: scores.get(r.id) ?? r.score, source: r.source }));
+    const outcome = await runFilterPipeline(survivors, buildFilterPipeline(args.filters));
+    for (const r of outcome.rejected) reject.push({ id: r.id, reason: r.step, detail: r.reason });
+    const modified = new Set(outcome.modified.map((m) => m.id));
+
+    await sql.begin(async (tx) => {
+      for (const [id, score] of scores) await tx`update records set score = ${score} where id = ${id}`;
+      for (const r of outcome.kept.filter((k) => modified.has(k.id))) {
+        await tx`update records set content = ${tx.json(r.content as never)}, content_hash = ${contentHash(r.content)} where id = ${r.id}`;
+      }
+      for (const r of reject) {
+        await tx`update records set status = 'rejected', reject_reason = ${r.reason}, reject_detail = ${r.detail.slice(0, 2000)}
+          where id = ${r.id} and status = 'accepted'`;
+      }
+    });
+    for (const r of reject) removed[r.reason] = (removed[r.reason] ?? 0) + 1;
+    const scored = [...scores.values()];
+    return { total: rows.length, kept: rows.length - reject.length, removed, scoreSum: scored.reduce((a, b) => a + b, 0), scored: scored.length };
+  }
+
+  async function curateDedup(args: { datasetId: string }): Promise<Record<string, number>> {
+    const records = await loadAcceptedRecords(deps, args.datasetId);
+    const result = await dedupeRecords(
+      records,
+      {
+        exact: config.dedup.exact,
+        minhash: { enabled: config.dedup.minhash.enabled, threshold: config.dedup.minhash.threshold },
+        semantic: { enabled: config.dedup.semantic.enabled, threshold: config.dedup.semantic.threshold },
+      },
+      (texts: string[]) => deps.embedder.embed(texts),
+    );
+    const removed: Record<string, number> = {};
+    await sql.begin(async (tx) => {
+      for (const d of result.duplicates) {
+        removed[d.reason] = (removed[d.reason] ?? 0) + 1;
+        await tx`update records set status = 'rejected', reject_reason = ${d.reason}, reject_detail = ${`duplicate of ${d.duplicateOf}`}
+          where id = ${d.id} and status = 'accepted'`;
+      }
+    });
+    return removed;
+  }
+
+  async function augmentDataset(args: { datasetId: string; workflowId: string; kinds: ('paraphrase' | 'easier' | 'harder' | 'format_variation')[]; ratio: number }): Promise<number> {
+    const records = await loadAcceptedRecords(deps, args.datasetId);
+    // A deterministic choice of records to augment: the same dataset and ratio always pick the same ones.
+    const chosen = records
+      .filter((r) => !r.id.startsWith('augment/'))
+      .map((r) => ({ r, key: createHash('sha256').update(`${args.workflowId}:${r.id}`).digest('hex') }))
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .slice(0, Math.round(records.length * args.ratio))
+      .map((x) => x.r);
+    const made: { id: string; content: RecordContent; source: string | null; origin: string; kind: string }[] = [];
+    await Promise.all(
+      chosen.flatMap((record) =>
+        args.kinds.map(async (kind) => {
+          const result = await augmentRecord(deps.llm(), record.content, kind, { prompts: config.prompts, variation: `${record.id}/${kind}` });
+          result.items.forEach((content, k) => made.push({ id: `augment/${record.id}/${kind}/${k}`, content, source: record.source ?? null, origin: record.id, kind }));
+          heartbeat({ made: made.length });
+        }),
+      ),
+    );
+    made.sort((a, b) => a.id.localeCompare(b.id));
+    let added = 0;
+    await sql.begin(async (tx) => {
+      const [{ max }] = await tx<{ max: number }[]>`select coalesce(max(accept_seq), 0)::int as max from records where dataset_id = ${args.datasetId}`;
+      for (const m of made) {
+        const res = await tx`insert into records ${tx({
+          id: m.id,
+          dataset_id: args.datasetId,
+          batch_id: `${args.workflowId}/augment`,
+          round: 0,
+          position: added,
+          status: 'accepted',
+          type: m.content.type,
+          content: tx.json(m.content as never),
+          content_hash: contentHash(m.content),
+          source: m.source,
+          reject_detail: `augmentation (${m.kind}) of ${m.origin}`,
+          accept_seq: max + added + 1,
+        })} on conflict do nothing`;
+        added += res.count;
+      }
+    });
+    return added;
+  }
+
+  async function writeQualityReport(args: { datasetId: string }): Promise<{ json: string; html: string }> {
+    const records = await loadAcceptedRecords(deps, args.datasetId);
+    const report = buildQualityReport(records, { title: `Quality report: ${args.datasetId}` });
+    const dir = path.join(config.paths.exports_dir, args.datasetId);
+    await mkdir(dir, { recursive: true });
+    const json = path.join(dir, 'quality-report.json');
+    const html = path.join(dir, 'quality-report.html');
+    await writeFile(`${json}.tmp`, JSON.stringify(report, null, 2));
+    await writeFile(`${html}.tmp`, renderQualityReportHtml(report));
+    const { rename } = await import('node:fs/promises');
+    await rename(`${json}.tmp`, json);
+    await rename(`${html}.tmp`, html);
+    return { json, html };
+  }
+
+  async function finishCurate(args: { datasetId: string }): Promise<number> {
+    const [{ n }] = await sql<{ n: number }[]>`
+      update datasets set accepted_count = (select count(*) from records where dataset_id = ${args.datasetId} and status = 'accepted'),
+        updated_at = now() where id = ${args.datasetId} returning accepted_count as n`;
+    return n;
+  }
+
+  return { prepareCurate, curateBatch, curateDedup, augmentDataset, writeQualityReport, finishCurate };
+}
+
+export type CurateActivities = ReturnType<typeof createCurateActivities>;
