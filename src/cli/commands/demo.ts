@@ -1,26 +1,70 @@
-// The demo job `npm start` runs on the bundled sample: ingest it through the real workflow, then show where
-// to look. Kept apart from `dev` so the stack command stays a plain stack command.
+// The demo job `npm start` runs on the bundled sample: ingest it, build a small dataset through the real
+// build workflow, export it, and say where everything is. Kept apart from `dev` so the stack command stays a
+// plain stack command.
 import path from 'node:path';
 import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
 import { PROJECT_ROOT } from '../../config/load';
 import type { DatacreekConfig } from '../../config/schema';
+import type { BuildProgress } from '../../workflows/build-input';
+import type { ExportResult } from '../../workflows/curate-input';
+import { buildWorkflowId } from '../../workflows/ids';
 import type { IngestResult } from '../../workflows/ingest-input';
 
 export const DEMO_DATASET = 'demo';
+export const DEMO_TARGET = 20;
+
+/** Whether the configured LLM endpoint answers (GET /models), so the demo can build rather than stop at ingest. */
+export async function llmEndpointAnswers(config: DatacreekConfig): Promise<boolean> {
+  try {
+    const res = await fetch(`${config.llm.base_url.replace(/\/$/, '')}/models`, {
+      headers: config.llm.api_key ? { authorization: `Bearer ${config.llm.api_key}` } : {},
+      signal: AbortSignal.timeout(3000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
 
 export async function runDemo(config: DatacreekConfig, log: (m: string) => void): Promise<void> {
   const client = await connectTemporalClient(config);
-  const samples = path.join(PROJECT_ROOT, 'samples');
-  const workflowId = `ingest-${DEMO_DATASET}-${Date.now().toString(36)}`;
-  log(`demo: ingesting ${samples} into dataset "${DEMO_DATASET}" (workflow ${workflowId})`);
-  const result: IngestResult = await client.workflow.execute('ingestWorkflow', {
-    taskQueue: config.temporal.task_queue,
-    workflowId,
-    args: [{ datasetId: DEMO_DATASET, items: [{ path: samples }], exclude: ['**/SOURCES.md'] }],
-  });
-  for (const f of result.files) {
-    log(`demo:   ${f.item}: ${f.status}${f.chunks !== undefined ? `, ${f.chunks} chunks` : ''}${f.error ? ` (${f.error.message})` : ''}`);
+  try {
+    const samples = path.join(PROJECT_ROOT, 'samples');
+    const ingestId = `ingest-${DEMO_DATASET}-${Date.now().toString(36)}`;
+    log(`demo: ingesting ${samples} into dataset "${DEMO_DATASET}" (workflow ${ingestId})`);
+    const ingested: IngestResult = await client.workflow.execute('ingestWorkflow', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: ingestId,
+      args: [{ datasetId: DEMO_DATASET, items: [{ path: samples }], exclude: ['**/SOURCES.md'] }],
+    });
+    for (const f of ingested.files) {
+      log(`demo:   ${f.item}: ${f.status}${f.chunks !== undefined ? `, ${f.chunks} chunks` : ''}${f.error ? ` (${f.error.message})` : ''}`);
+    }
+
+    if (!(await llmEndpointAnswers(config))) {
+      log(`demo: no LLM answers at ${config.llm.base_url}; set OPENAI_BASE_URL / OPENAI_API_KEY / DATACREEK_LLM_MODEL`);
+      log('demo: (or llm.provider: local for the bundled small model) and run `npm start` again to build a dataset.');
+      return;
+    }
+    const buildId = buildWorkflowId(DEMO_DATASET);
+    log(`demo: building ${DEMO_TARGET} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
+    const handle = await client.workflow.start('buildDataset', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: buildId,
+      args: [{ datasetId: DEMO_DATASET, target: DEMO_TARGET, type: 'qa' }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const progress: BuildProgress = await handle.result();
+    log(`demo: ${progress.accepted} accepted (${progress.stopReason}); ${progress.generated} generated, rejected ${JSON.stringify(progress.rejected)}`);
+    if (progress.accepted === 0) return;
+    const exported: ExportResult = await client.workflow.execute('exportDataset', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: `export-${DEMO_DATASET}-${Date.now().toString(36)}`,
+      args: [{ datasetId: DEMO_DATASET, format: 'openai-chat' }],
+    });
+    for (const f of exported.files) log(`demo: export ${f.split}: ${f.path} (${f.records} records)`);
+    log(`demo: the build's history: ${workflowUiUrl(config, buildId)}`);
+  } finally {
+    await client.connection.close();
   }
-  log(`demo: history in the Web UI: ${workflowUiUrl(config, workflowId)}`);
-  await client.connection.close();
 }
