@@ -33,7 +33,13 @@ export async function sharedLlama(gpu: LocalGpuSetting = 'auto'): Promise<Llama>
     llama = loadNodeLlamaCpp().then(({ getLlama, LlamaLogLevel }) =>
       // `build: 'never'`: never try to compile llama.cpp (which would download its sources) when the
       // prebuilt binary does not load; say so instead.
-      getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.error }),
+      getLlama({ gpu, build: 'never', logLevel: LlamaLogLevel.error }).catch((error: unknown) => {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `node-llama-cpp has no working prebuilt llama.cpp binary for ${process.platform}-${process.arch} (${detail}). ` +
+            'Reinstall it with `npm install` so its @node-llama-cpp/* platform package is present, or use llm.provider "openai" with a served model.',
+        );
+      }),
     );
     llama.catch(() => llamas.delete(key));
     llamas.set(key, llama);
