@@ -1,6 +1,6 @@
 // The worker: one process that runs datacreek's workflows and activities on one task queue.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatacreekConfig } from '../config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
@@ -16,10 +16,40 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/**
+ * The SDK's runtime would otherwise catch SIGINT/SIGTERM itself and stop workers behind our back, racing the
+ * ordered shutdown of `datacreek dev` (API, then worker, then servers). We handle signals; it does not.
+ */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ shutdownSignals: [] });
+  } catch {
+    // Already installed by the host process (e.g. a test harness): keep its settings.
+  }
+}
+
+/** Stops the worker gracefully on the first SIGINT/SIGTERM (running activities get the grace time). */
+export function shutdownOnSignals(running: RunningWorker, log: (m: string) => void = () => {}): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log(`${signal}: stopping the worker …`);
+    void running.shutdown();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
 export async function startWorker(
   config: DatacreekConfig,
   opts: { databaseUrl?: string; workerOptions?: Partial<WorkerOptions>; deps?: ActivityDeps } = {},
 ): Promise<RunningWorker> {
+  installRuntime();
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = opts.deps ?? createActivityDeps(config, { databaseUrl: opts.databaseUrl });
   const worker = await Worker.create({
