@@ -11,6 +11,9 @@ npm install --no-audit --no-fund --loglevel=error
 echo "== Temporal CLI"
 bash scripts/install-temporal.sh
 
+echo "== Local model (the default LLM when no endpoint is configured)"
+bash scripts/fetch-local-model.sh
+
 echo "== PostgreSQL server binaries"
 if [ -n "${DATABASE_URL:-}" ]; then
   echo "DATABASE_URL is set: using that server"

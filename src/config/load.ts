@@ -163,7 +163,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): DatacreekConfig {
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(sources.join(' + ') + ' + environment', describeIssues(result.error.issues as never));
-  return resolvePaths(result.data, opts.cwd ?? process.cwd());
+  const cfg = resolvePaths(result.data, opts.cwd ?? process.cwd());
+  // `auto`: an endpoint when one is configured, the bundled local model when none is.
+  if (cfg.llm.provider === 'auto') cfg.llm = { ...cfg.llm, provider: cfg.llm.base_url ? 'openai' : 'local' };
+  if (cfg.llm.provider === 'openai' && !cfg.llm.base_url) {
+    throw new ConfigError('llm', ['llm.base_url: required with llm.provider "openai"; set OPENAI_BASE_URL (e.g. http://127.0.0.1:8000/v1), or use provider "local"']);
+  }
+  return cfg;
 }
 
 function resolvePaths(cfg: DatacreekConfig, cwd: string): DatacreekConfig {

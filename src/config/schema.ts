@@ -9,9 +9,12 @@ const ratio = z.number().min(0).max(1);
 
 export const llmSchema = z
   .object({
-    /** `openai`: any OpenAI-compatible endpoint (OpenAI, vLLM, NIM, llama.cpp server, Ollama). */
-    provider: z.enum(['openai', 'local']),
-    base_url: z.string().url(),
+    /**
+     * `openai`: any OpenAI-compatible endpoint (OpenAI, vLLM, NIM, llama.cpp server, Ollama); `local`: the bundled
+     * small model in-process; `auto`: `openai` when a base_url is set, otherwise `local`.
+     */
+    provider: z.enum(['auto', 'openai', 'local']),
+    base_url: z.union([z.literal(''), z.string().url()]),
     api_key: z.string(),
     model: z.string().min(1),
     temperature: z.number().min(0).max(2),

@@ -8,6 +8,8 @@ import { createActivityDeps, type ActivityDeps } from '../activities/deps';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface RunningWorker {
+  /** The configuration the worker runs with (a local model provider resolved to its in-process endpoint). */
+  config: DatacreekConfig;
   worker: Worker;
   deps: ActivityDeps;
   connection: NativeConnection;
@@ -50,6 +52,11 @@ export async function startWorker(
   opts: { databaseUrl?: string; workerOptions?: Partial<WorkerOptions>; deps?: ActivityDeps } = {},
 ): Promise<RunningWorker> {
   installRuntime();
+  // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
+  const { resolveLocalProvider } = await import('../local-llm');
+  const local = await resolveLocalProvider(config, { log: (m) => console.log(`[local-llm] ${m}`) });
+  for (const note of local.notes) console.log(`[local-llm] ${note}`);
+  config = local.config;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = opts.deps ?? createActivityDeps(config, { databaseUrl: opts.databaseUrl });
   const worker = await Worker.create({
@@ -65,8 +72,10 @@ export async function startWorker(
   const done = worker.run().finally(async () => {
     await deps.close().catch(() => {});
     await connection.close().catch(() => {});
+    await local.close().catch(() => {});
   });
   return {
+    config,
     worker,
     deps,
     connection,

@@ -44,7 +44,14 @@ describe('loadConfig', () => {
     expect(cfg.llm.model).toBe('from-yaml');
     expect(cfg.llm.temperature).toBe(0.3);
     expect(cfg.llm.max_tokens).toBe(333);
-    expect(cfg.llm.base_url).toBe('http://127.0.0.1:8000/v1');
+    expect(cfg.llm.base_url).toBe('');
+  });
+
+  it('uses the local model when no endpoint is configured, an endpoint when one is', () => {
+    expect(loadConfig({ env: {} }).llm.provider).toBe('local');
+    expect(loadConfig({ env: { OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' } }).llm.provider).toBe('openai');
+    const err = configError(() => loadConfig({ env: {}, overrides: { llm: { provider: 'openai' } } }));
+    expect(err.problems.join('\n')).toMatch(/llm.base_url: required/);
   });
 
   it('maps the conventional variables and nested DATACREEK_ keys', () => {
@@ -68,7 +75,7 @@ describe('loadConfig', () => {
 
   it('rejects an invalid value with its path and the allowed values', () => {
     const err = configError(() => loadConfig({ env: {}, overrides: { llm: { provider: 'bogus' as never } } }));
-    expect(err.problems.join('\n')).toMatch(/llm\.provider: .*"openai".*"local"/);
+    expect(err.problems.join('\n')).toMatch(/llm\.provider: .*"auto".*"openai".*"local"/);
     const err2 = configError(() => loadConfig({ env: { DATACREEK_LLM_TEMPERATURE: '5' } }));
     expect(err2.problems.join('\n')).toMatch(/llm\.temperature: .*2/);
   });
