@@ -1,30 +1,43 @@
 // `datacreek dev` (the whole local stack) and `datacreek worker` (a worker alone, for production).
+// The stack's modules load when a command runs, so that every other command starts without loading the worker.
 import type { Command } from 'commander';
 import { redactConfig } from '../../config/load';
-import { migrateDatabase } from '../../db/client';
 import { redactUrl } from '../../config/load';
-import { ensureServices } from '../../services/stack';
-import { startWorker } from '../../worker/worker';
 import { configFor } from '../output';
-import { runDemo } from './demo';
 
 export function registerDevCommands(program: Command): void {
   program
     .command('dev')
-    .description('start the local stack: Temporal dev server + Web UI, PostgreSQL, migrations, a worker (Ctrl-C stops it all)')
+    .description('start the local stack: Temporal dev server + Web UI, PostgreSQL, migrations, a worker, the HTTP API (Ctrl-C stops it all)')
     .option('--demo', 'once the stack is up, run the demo job on the bundled sample document (samples/)')
     .action(async (opts: { demo?: boolean }, cmd: Command) => {
       const config = configFor(cmd);
+      const { ensureServices } = await import('../../services/stack');
+      const { startWorker } = await import('../../worker/worker');
+      const { startApiServer } = await import('../../api/server');
       const log = (m: string) => console.log(`[dev] ${m}`);
       const services = await ensureServices(config, { log });
       const worker = await startWorker(config, { databaseUrl: services.databaseUrl });
       log(`worker: polling task queue "${config.temporal.task_queue}"`);
+      let api: Awaited<ReturnType<typeof startApiServer>>;
+      try {
+        api = await startApiServer(config, { databaseUrl: services.databaseUrl });
+      } catch (err) {
+        // Leave nothing running behind a failed start (a taken port, most often).
+        await worker.shutdown();
+        await services.stop();
+        throw new Error(`the HTTP API could not start on ${config.api.host}:${config.api.port}: ${(err as Error).message}. Free the port or set DATACREEK_API_PORT.`);
+      }
+      log(`API: ${api.url} (docs ${api.url}/docs)`);
       log(`ready. Temporal Web UI: ${config.temporal.ui_url}  (Ctrl-C to stop)`);
       if (opts.demo) {
-        runDemo(config, log).catch((err) => log(`demo failed: ${(err as Error).message}`));
+        const { runDemo } = await import('./demo');
+        runDemo(worker.config, log).catch((err) => log(`demo failed: ${(err as Error).message}`));
       }
       await waitForStop(async () => {
         log('stopping …');
+        // The API first, so no request starts work on a worker that is going away.
+        await api.close();
         await worker.shutdown();
         await services.stop();
         log('stopped');
@@ -36,6 +49,7 @@ export function registerDevCommands(program: Command): void {
     .description('apply the database migrations in drizzle/ to database.url / DATABASE_URL')
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
+      const { migrateDatabase } = await import('../../db/client');
       await migrateDatabase(config.database.url);
       console.log(`migrations applied to ${redactUrl(config.database.url)}`);
     });
@@ -46,6 +60,7 @@ export function registerDevCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
+      const { startWorker } = await import('../../worker/worker');
       const worker = await startWorker(config);
       console.log(`[worker] polling task queue "${config.temporal.task_queue}" at ${config.temporal.address}`);
       await worker.done;

@@ -1,0 +1,51 @@
+// `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
+// deterministically into train / validation / test, and list the files (seed 001's save-as step).
+import { Option, type Command } from 'commander';
+import { EXPORT_FORMATS, type ExportResult } from '../../workflows/curate-input';
+import { requireDataset, withDatabase } from '../connect';
+import { datasetId, integer, splitRatios } from '../options';
+import { CliError, configFor, EXIT, print, table } from '../output';
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('save-as')
+    .alias('export')
+    .description("write a dataset's accepted records in a fine-tuning format, split into train / validation / test")
+    .requiredOption('-d, --dataset <id>', 'the dataset to export', datasetId)
+    .addOption(new Option('-f, --format <format>', 'the training format (default: export.format)').choices(EXPORT_FORMATS))
+    .option('--split <fractions>', 'train,validation,test fractions adding up to 1 (default: export.split)', splitRatios)
+    .option('--seed <n>', 'changes which records land in which split (default: export.seed)', integer)
+    .option('--system-prompt <text>', 'a system message for chat formats')
+    .option('--stratify-by-source', "keep each source's share the same in every split")
+    .option('--detach', 'start the export and return at once')
+    .action(async (opts, cmd: Command) => {
+      const config = configFor(cmd);
+      const { exportInputSchema } = await import('../../workflows/curate-input');
+      const { runTask, taskWorkflowId } = await import('../run-task');
+      const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
+      const parsed = exportInputSchema.safeParse({
+        datasetId: dataset.id,
+        ownerId: dataset.ownerId,
+        format: opts.format,
+        split: opts.split,
+        seed: opts.seed,
+        systemPrompt: opts.systemPrompt,
+        stratifyBySource: opts.stratifyBySource,
+      });
+      if (!parsed.success) {
+        throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
+      }
+      const workflowId = taskWorkflowId('export', dataset.id);
+      const outcome = await runTask<ExportResult>(cmd, config, { workflowType: 'exportDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      if (outcome.detached) {
+        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
+        return;
+      }
+      const r = outcome.result;
+      print(
+        cmd,
+        `${table(r.files, ['split', 'records', 'bytes', 'path'])}\n\n${r.recordCount} records written as ${r.format}\nhistory: ${outcome.url}`,
+        { workflowId, url: outcome.url, ...r },
+      );
+    });
+}
