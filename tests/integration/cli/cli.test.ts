@@ -277,6 +277,19 @@ describe('datacreek CLI', () => {
     expect(wrongModel.stdout).toContain('fix: Set DATACREEK_LLM_MODEL / llm.model');
   });
 
+  it('serve answers HTTP until Ctrl-C, then stops cleanly', async () => {
+    const serving = startCli(['serve'], { ...env, DATACREEK_API_PORT: '0' });
+    await serving.waitForOutput(/API: http:\/\/\S+/);
+    const url = serving.stdout().match(/API: (http:\/\/\S+)/)![1];
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: true, temporal: true });
+    serving.child.kill('SIGINT');
+    const stopped = await serving.done;
+    expect(stopped.code, describeRun(stopped)).toBe(0);
+    expect(stopped.stdout).toContain('[serve] stopped');
+  });
+
   it('users create prints the API key once and stores only its hash', async () => {
     const result = await runCli(['--json', 'users', 'create', 'cli-user'], env);
     expect(result.code, describeRun(result)).toBe(0);

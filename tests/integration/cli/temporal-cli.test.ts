@@ -1,17 +1,18 @@
 // The README's "Temporal CLI and Web UI" commands, run with the project's `temporal` binary against the test
 // server: workflows take one JSON input, and the build answers the same query, signals and update by name.
-// README_COMMANDS below are the README's commands; only the dataset, the folder, the task queue and --address
-// differ (`mydocs`, `$PWD/docs`, `datacreek`, the default address there).
+// README_COMMANDS below are the README's commands (a test checks they appear there verbatim); only the dataset,
+// the folder, the task queue and --address differ (`mydocs`, `$PWD/docs`, `datacreek`, the default address there).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../../src/config/load';
 import type { DatacreekConfig } from '../../../src/config/schema';
 import { findTemporalCli } from '../../../src/services/temporal-dev-server';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
-import { testConfig, testWorker, uniqueId } from '../../support/env';
+import { testClient, testConfig, testWorker, uniqueId } from '../../support/env';
 
 let llm: TestLlmServer;
 let config: DatacreekConfig;
@@ -39,9 +40,9 @@ afterAll(async () => {
   await llm?.close();
 });
 
-/** The README's commands, with `mydocs`, `$PWD/docs` and the task queue `datacreek` as placeholders. */
+/** The README's commands, with `mydocs`, `'$PWD'/docs` and the task queue `datacreek` as placeholders. */
 const README_COMMANDS = {
-  ingest: `temporal workflow execute --type ingestWorkflow --task-queue datacreek --workflow-id ingest-mydocs --input '{"datasetId":"mydocs","items":[{"path":"$PWD/docs"}]}'`,
+  ingest: `temporal workflow execute --type ingestWorkflow --task-queue datacreek --workflow-id ingest-mydocs --input '{"datasetId":"mydocs","items":[{"path":"'$PWD'/docs"}]}'`,
   build: `temporal workflow start --type buildDataset --task-queue datacreek --workflow-id build-mydocs --input '{"datasetId":"mydocs","target":6}'`,
   progress: `temporal workflow query --workflow-id build-mydocs --name progress`,
   pause: `temporal workflow signal --workflow-id build-mydocs --name pause`,
@@ -49,6 +50,7 @@ const README_COMMANDS = {
   resume: `temporal workflow signal --workflow-id build-mydocs --name resume`,
   list: `temporal workflow list --query "DatasetId='mydocs'"`,
   result: `temporal workflow result --workflow-id build-mydocs`,
+  cancel: `temporal workflow cancel --workflow-id build-mydocs`,
 } as const;
 
 /** Splits a README command line into argv the way a shell would for these commands (single/double quotes). */
@@ -67,7 +69,7 @@ interface Run {
 function temporal(command: keyof typeof README_COMMANDS, datasetId: string): Promise<Run> {
   const line = README_COMMANDS[command]
     .replaceAll('mydocs', datasetId)
-    .replaceAll('$PWD/docs', docs)
+    .replaceAll("'$PWD'/docs", docs)
     .replace('--task-queue datacreek', `--task-queue ${config.temporal.task_queue}`);
   const [, ...args] = shellWords(line);
   return new Promise((resolve) => {
@@ -92,6 +94,11 @@ function printedJson<T>(run: Run): T {
 }
 
 describe('the temporal CLI drives datacreek workflows', () => {
+  it('the README shows exactly these commands', () => {
+    const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    for (const command of Object.values(README_COMMANDS)) expect(readme).toContain(command);
+  });
+
   it('ingest, start a build, query it, pause, retarget, find it by DatasetId, resume, read the result', async () => {
     const ds = uniqueId('tcli');
 
@@ -136,5 +143,24 @@ describe('the temporal CLI drives datacreek workflows', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.output).toContain('COMPLETED');
     expect(printedJson<BuildProgress>(result)).toMatchObject({ status: 'completed', stopReason: 'target_reached', target: 9, accepted: 9 });
+  });
+
+  it('cancel stops a build', async () => {
+    const ds = uniqueId('tcli-cancel');
+    expect((await temporal('ingest', ds)).code).toBe(0);
+    const started = await temporal('build', ds);
+    expect(started.code, started.output).toBe(0);
+    // Paused first, so the build cannot finish on its own before the cancellation arrives.
+    expect((await temporal('pause', ds)).code).toBe(0);
+    const cancelled = await temporal('cancel', ds);
+    expect(cancelled.code, cancelled.output).toBe(0);
+    const client = await testClient(config);
+    try {
+      await expect
+        .poll(async () => (await client.workflow.getHandle(`build-${ds}`).describe()).status.name, { timeout: 30_000, interval: 500 })
+        .toBe('CANCELLED');
+    } finally {
+      await client.connection.close();
+    }
   });
 });
