@@ -61,10 +61,12 @@ export async function followBuild(client: Client, workflowId: string, opts: Foll
   try {
     while (!settled && !detached) {
       const progress = await Promise.race([queryProgress(client, workflowId), interrupted, finished]);
-      if (settled || detached) break;
       if (progress) {
         last = progress;
         meter.add(progress);
+      }
+      if (settled || detached) break;
+      if (progress) {
         view.update(progress, meter.rates(progress.target));
       } else if (!last && Date.now() - startedWatching > NO_WORKER_NOTICE_MS) {
         view.notice(`waiting for a worker on task queue "${opts.taskQueue}" (start one with \`datacreek dev\` or \`datacreek worker\`)`);

@@ -36,7 +36,9 @@ export function registerCurateCommand(program: Command): void {
         cmd,
         [
           `${r.kept} of ${r.total} records kept (retention ${(r.retentionRate * 100).toFixed(1)}%), average score ${r.averageScore === null ? 'n/a' : r.averageScore.toFixed(2)}`,
+          ...(r.augmented ? [`${r.augmented} augmented variants added`] : []),
           removed.length ? `removed:\n${table(removed)}` : 'removed: none',
+          ...(r.report ? [`quality report: ${r.report.html} (JSON: ${r.report.json})`] : []),
           `history: ${outcome.url}`,
         ].join('\n'),
         { workflowId, url: outcome.url, ...r },

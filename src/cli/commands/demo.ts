@@ -11,7 +11,22 @@ import { buildWorkflowId } from '../../workflows/ids';
 import type { IngestResult } from '../../workflows/ingest-input';
 
 export const DEMO_DATASET = 'demo';
-export const DEMO_TARGET = 20;
+
+/**
+ * What the demo asks for. The bundled local model (SmolLM2-135M, a 2k-token context, a few dozen tokens/s on
+ * two cores) gets small chunks, two pairs per chunk and no LLM judge — its ratings are close to random — so the
+ * demo finishes in minutes; a real endpoint gets the full pipeline.
+ */
+export function demoPlan(config: DatacreekConfig) {
+  const local = config.llm.model.startsWith('SmolLM2');
+  return local
+    ? {
+        target: 10,
+        chunking: { chunk_size: 1200, overlap: 100, whole_document_below: 1200 },
+        build: { itemsPerChunk: 2, scoring: { mode: 'none' as const }, generation: { maxTokens: 400 } },
+      }
+    : { target: 20, chunking: undefined, build: {} };
+}
 
 /** Whether the configured LLM endpoint answers (GET /models), so the demo can build rather than stop at ingest. */
 export async function llmEndpointAnswers(config: DatacreekConfig): Promise<boolean> {
@@ -30,12 +45,13 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
   const client = await connectTemporalClient(config);
   try {
     const samples = path.join(PROJECT_ROOT, 'samples');
+    const plan = demoPlan(config);
     const ingestId = `ingest-${DEMO_DATASET}-${Date.now().toString(36)}`;
     log(`demo: ingesting ${samples} into dataset "${DEMO_DATASET}" (workflow ${ingestId})`);
     const ingested: IngestResult = await client.workflow.execute('ingestWorkflow', {
       taskQueue: config.temporal.task_queue,
       workflowId: ingestId,
-      args: [{ datasetId: DEMO_DATASET, items: [{ path: samples }], exclude: ['**/SOURCES.md'] }],
+      args: [{ datasetId: DEMO_DATASET, items: [{ path: samples }], exclude: ['**/SOURCES.md'], chunking: plan.chunking }],
     });
     for (const f of ingested.files) {
       log(`demo:   ${f.item}: ${f.status}${f.chunks !== undefined ? `, ${f.chunks} chunks` : ''}${f.error ? ` (${f.error.message})` : ''}`);
@@ -47,11 +63,11 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
       return;
     }
     const buildId = buildWorkflowId(DEMO_DATASET);
-    log(`demo: building ${DEMO_TARGET} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
+    log(`demo: building ${plan.target} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
     const handle = await client.workflow.start('buildDataset', {
       taskQueue: config.temporal.task_queue,
       workflowId: buildId,
-      args: [{ datasetId: DEMO_DATASET, target: DEMO_TARGET, type: 'qa' }],
+      args: [{ datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     const progress: BuildProgress = await handle.result();

@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacreekConfig } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -147,7 +148,7 @@ describe('datacreek CLI', () => {
     expect(found.results[0].score).toBeGreaterThanOrEqual(found.results[1].score);
   });
 
-  it('create makes one unscored round of at most --num records', async () => {
+  it('create makes one unscored round of at most --num records; curate judges them and keeps the good ones', async () => {
     const ds = uniqueId('cli-create');
     await ingestWithClient(ds);
     const created = await runCli(['--json', 'create', '--dataset', ds, '--type', 'qa', '--num', '5'], env);
@@ -157,6 +158,20 @@ describe('datacreek CLI', () => {
     expect(progress.rejected.low_score ?? 0).toBe(0);
     const [{ scored }] = await db.sql<{ scored: number }[]>`select count(*)::int as scored from records where dataset_id = ${ds} and score is not null`;
     expect(scored).toBe(0);
+
+    const curated = await runCli(['curate', '--dataset', ds, '--threshold', '8'], env);
+    expect(curated.code, describeRun(curated)).toBe(0);
+    const summary = curated.stdout.match(/^(\d+) of (\d+) records kept \(retention [\d.]+%\), average score ([\d.]+|n\/a)$/m);
+    expect(summary, curated.stdout).not.toBeNull();
+    const [kept, total] = [Number(summary![1]), Number(summary![2])];
+    expect(total).toBe(5);
+    expect(await acceptedCount(ds)).toBe(kept);
+    // The workflow was started by name with the dataset's owner and the threshold given.
+    const workflowId = curated.stderr.match(/started (curate-\S+);/)![1];
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const started = history.events![0].workflowExecutionStartedEventAttributes!;
+    expect(started.workflowType!.name).toBe('curateDataset');
+    expect(defaultPayloadConverter.fromPayload(started.input!.payloads![0])).toMatchObject({ datasetId: ds, ownerId: 'local', threshold: 8 });
   });
 
   it('Ctrl-C detaches from a build; pause, set-target, resume and cancel steer it; rm waits until it stopped', async () => {
