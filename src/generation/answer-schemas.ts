@@ -39,7 +39,8 @@ export const itemsEnvelope = z.object({ items: z.array(z.unknown()) });
 
 /** The JSON Schema sent to the endpoint: the full item shape, so structured-output servers produce it. */
 export function itemsJsonSchema(type: DatasetType): Record<string, unknown> {
-  return toEndpointJsonSchema(z.object({ items: z.array(itemShapes[type]) }));
+  // minItems 1: a grammar-constrained model (the local provider) may otherwise settle for `{"items": []}`.
+  return toEndpointJsonSchema(z.object({ items: z.array(itemShapes[type]).min(1) }));
 }
 
 export function variantsSchemaName(kind: string): string {
@@ -49,7 +50,7 @@ export function variantsSchemaName(kind: string): string {
 export const variantsEnvelope = z.object({ variants: z.array(z.unknown()) });
 
 export function variantsJsonSchema(type: DatasetType): Record<string, unknown> {
-  return toEndpointJsonSchema(z.object({ variants: z.array(itemShapes[type]) }));
+  return toEndpointJsonSchema(z.object({ variants: z.array(itemShapes[type]).min(1) }));
 }
 
 /**
