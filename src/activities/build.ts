@@ -6,7 +6,7 @@ import type { DatacreekConfig } from '../config/schema';
 import { validatePromptTemplates } from '../generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
-import { acceptCandidates } from './build-accept';
+import { acceptCandidates, syncAcceptedVectors } from './build-accept';
 import { processBatchWork } from './build-batch';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
@@ -27,7 +27,7 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     maxRounds: input.maxRounds ?? config.generation.max_rounds,
     tokenBudget: input.tokenBudget ?? config.generation.token_budget,
     batchSize,
-    concurrency: input.concurrency ?? config.generation.max_batches_in_flight,
+    concurrency: input.concurrency ?? batchesToFillEndpoint(config, batchSize),
     itemsPerChunk: input.itemsPerChunk ?? config.generation.items_per_chunk,
     chunkCount,
     seedCount,
@@ -53,6 +53,25 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
     prompts: input.prompts,
   };
+}
+
+/**
+ * How many source items the batches in flight should hold per endpoint slot. Each batch has requests ready
+ * only part of its life (its last judge calls, its embedding and its write leave slots free), so the batches
+ * in flight together hold several slots' worth; the generation gate keeps the extra ones from delaying the
+ * oldest batches, and the workflow stops launching once what is in flight will likely meet the target.
+ */
+const SOURCE_ITEMS_PER_SLOT = 3;
+
+/**
+ * Batches in flight when the build input does not say: generation.max_batches_in_flight, raised so that the
+ * batches hold SOURCE_ITEMS_PER_SLOT × llm.concurrency source items (a batch of 8 against 32 slots → 12), and
+ * kept below the worker's activity slots so an acceptance always finds one.
+ */
+export function batchesToFillEndpoint(config: DatacreekConfig, batchSize: number): number {
+  const toFill = Math.ceil((SOURCE_ITEMS_PER_SLOT * config.llm.concurrency) / batchSize);
+  const workerRoom = Math.max(1, config.worker.max_concurrent_activities - 1);
+  return Math.max(1, Math.min(64, workerRoom, Math.max(config.generation.max_batches_in_flight, toFill)));
 }
 
 export function createBuildActivities(deps: ActivityDeps) {
@@ -93,7 +112,9 @@ export function createBuildActivities(deps: ActivityDeps) {
 
   async function acceptBatch(args: {
     workflowId: string;
-    batchId: string;
+    /** The processed batches to accept, in order (`batchId`: one batch, from workflows started before groups). */
+    batchIds?: string[];
+    batchId?: string;
     settings: BuildSettings;
     remaining: number;
     acceptSeqStart: number;
@@ -117,6 +138,8 @@ export function createBuildActivities(deps: ActivityDeps) {
         accepted_count = (select count(*) from records where dataset_id = ${args.datasetId} and status = 'accepted'),
         updated_at = now() where id = ${args.datasetId}`;
     });
+    // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
+    await syncAcceptedVectors(deps, args.datasetId);
     await saveProgress(args.workflowId, args.datasetId, args.progress);
   }
 

@@ -44,7 +44,10 @@ export interface BatchSummary {
 }
 
 export interface AcceptSummary {
+  /** The first batch of the group (all an acceptance held before groups). */
   batchId: string;
+  /** The batches accepted together, in order. Absent in summaries stored before groups. */
+  batchIds?: string[];
   accepted: number;
   surplus: number;
   duplicates: Record<string, number>;
