@@ -24,6 +24,13 @@ import { failWithCause, parseWorkflowInput } from './validate';
 
 const NON_RETRYABLE = ['InvalidInput', 'NotFound', 'Forbidden', 'ConfigError'];
 
+/** Bounds one acceptance's work (and its activity input) when many batches are ready at once. */
+const MAX_BATCHES_PER_ACCEPTANCE = 16;
+/** Batches accepted before their yield is trusted to stop launching near the target. */
+const MIN_BATCHES_FOR_YIELD = 3;
+/** Launching stops when the batches under way would yield this many times what is still missing. */
+const YIELD_MARGIN = 1.3;
+
 const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
@@ -137,13 +144,29 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   const inFlight = new Map<string, CancellationScope>();
   const readyToAccept: BatchSummary[] = [];
   let accepting = false;
+  /** Batches in the acceptance running now. */
+  let acceptingBatches = 0;
   let failure: unknown;
 
   const remaining = () => progress.target - progress.accepted;
   const budgetSpent = () => build.tokenBudget > 0 && progress.tokensIn + progress.tokensOut >= build.tokenBudget;
   const roundsDone = () => cursor.round > build.maxRounds;
+  // Near the end, batches already under way will probably meet the target on their own: launching more would
+  // only generate surplus. "Probably" uses the yield of the batches accepted so far, with a margin.
+  const likelyEnoughUnderWay = () => {
+    if (progress.batchesDone < MIN_BATCHES_FOR_YIELD) return false;
+    const yieldPerBatch = progress.accepted / progress.batchesDone;
+    return (inFlight.size + readyToAccept.length + acceptingBatches) * yieldPerBatch >= remaining() * YIELD_MARGIN;
+  };
   const mayLaunch = () =>
-    !paused && !failure && !progress.stopReason && remaining() > 0 && !budgetSpent() && !roundsDone() && !workflowInfo().continueAsNewSuggested;
+    !paused &&
+    !failure &&
+    !progress.stopReason &&
+    remaining() > 0 &&
+    !budgetSpent() &&
+    !roundsDone() &&
+    !workflowInfo().continueAsNewSuggested &&
+    !likelyEnoughUnderWay();
 
   const launch = () => {
     const { round, index } = cursor;
@@ -174,14 +197,17 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   };
 
   // Acceptance is serialized: each batch is deduplicated against everything accepted before it and accepts
-  // at most what is still missing, so the dataset ends with exactly `target` records.
+  // at most what is still missing, so the dataset ends with exactly `target` records. It runs beside the
+  // launch loop, not in it: a batch that finishes while another is being accepted is replaced at once, so
+  // the endpoint never waits for a dedup step.
   const acceptNext = async () => {
-    const summary = readyToAccept.shift()!;
-    accepting = true;
+    // Every batch ready now, in the order they finished: one acceptance keeps up however fast batches come.
+    const group = readyToAccept.splice(0, MAX_BATCHES_PER_ACCEPTANCE);
+    acceptingBatches = group.length;
     try {
       const result: AcceptSummary = await acceptBatch({
         workflowId,
-        batchId: summary.batchId,
+        batchIds: group.map((b) => b.batchId),
         settings: build,
         remaining: Math.max(0, remaining()),
         acceptSeqStart: progress.accepted + 1,
@@ -190,21 +216,28 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       progress.accepted += result.accepted;
       progress.surplus += result.surplus;
       for (const [reason, n] of Object.entries(result.duplicates)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
-      progress.batchesDone++;
+      progress.batchesDone += group.length;
       upsertSearchAttributes([{ key: ACCEPTED, value: progress.accepted }]);
     } finally {
       accepting = false;
+      acceptingBatches = 0;
     }
+  };
+  const startAccepting = () => {
+    accepting = true;
+    acceptNext().catch((err) => {
+      failure ??= err;
+    });
   };
 
   try {
     for (;;) {
-      while (mayLaunch() && inFlight.size < progress.concurrency) launch();
-      if (readyToAccept.length > 0 && !accepting) {
-        await acceptNext();
-        continue;
-      }
+      // Bounded at both stages: at most `concurrency` batches processing and as many waiting for acceptance,
+      // so a slow acceptance (which takes every ready batch at once) does not leave the endpoint idle, and a
+      // stalled one does not pile up work.
+      while (mayLaunch() && inFlight.size < progress.concurrency && readyToAccept.length < progress.concurrency) launch();
       if (failure) throw failure;
+      if (readyToAccept.length > 0 && !accepting) startAccepting();
       if (remaining() <= 0 && readyToAccept.length === 0 && !accepting) {
         // The target is met: batches still generating can only add surplus, so stop them now.
         for (const scope of inFlight.values()) scope.cancel();
@@ -220,10 +253,18 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
           await continueAsNew<typeof buildDataset>(raw, { settings: build, progress, cursor, paused });
         }
       }
-      const before = { ready: readyToAccept.length, inFlight: inFlight.size, paused, target: progress.target, conc: progress.concurrency };
+      const before = {
+        ready: readyToAccept.length,
+        inFlight: inFlight.size,
+        accepting,
+        paused,
+        target: progress.target,
+        conc: progress.concurrency,
+      };
       await condition(
         () =>
           readyToAccept.length !== before.ready ||
+          accepting !== before.accepting ||
           inFlight.size !== before.inFlight ||
           paused !== before.paused ||
           progress.target !== before.target ||
