@@ -52,6 +52,7 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     temperature: input.generation?.temperature ?? config.llm.temperature,
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
     prompts: input.prompts,
+    heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   };
 }
 

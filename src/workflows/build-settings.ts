@@ -28,6 +28,11 @@ export interface BuildSettings {
   maxTokens: number;
   /** Prompt templates given with this build (merged over the config's by the activities). */
   prompts?: Record<string, string>;
+  /**
+   * The worker's worker.heartbeat_timeout_ms: how soon a batch on a dead worker is noticed and retried elsewhere.
+   * Absent in settings resolved before it existed; those builds keep the old 2 minutes.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface BatchSummary {

@@ -3,6 +3,7 @@
 // max rounds pass, the token budget is spent, or the build is cancelled. Records never enter this history:
 // activities read and write PostgreSQL and LanceDB and return counts.
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -37,18 +38,26 @@ const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
 });
 
 // One batch = tens to hundreds of LLM calls; it heartbeats after each source item, so a dead worker is noticed
-// within the heartbeat timeout and the retry resumes from what is already in PostgreSQL.
-const { processBatch } = proxyActivities<BuildActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-const { acceptBatch } = proxyActivities<BuildActivities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+// within the heartbeat timeout (the config's worker.heartbeat_timeout_ms, resolved into the settings) and the retry
+// resumes from what is already in PostgreSQL.
+function batchActivities(heartbeatTimeoutMs: number | undefined) {
+  const heartbeatTimeout = heartbeatTimeoutMs ?? '2 minutes';
+  const { processBatch } = proxyActivities<BuildActivities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout,
+    // A cancelled batch (the target was met) settles only once the activity has really stopped: with the default
+    // TRY_CANCEL the workflow went on to finalizeBuild while the batch was still writing candidates, which then
+    // stayed candidates for ever (found by tests/chaos/llm-faults.test.ts).
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  const { acceptBatch } = proxyActivities<BuildActivities>({
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+  return { processBatch, acceptBatch };
+}
 
 /** What survives continue-as-new: small, and enough to go on exactly where the last run stopped. */
 export interface BuildCarryOver {
@@ -139,6 +148,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     if (!progress.concurrency) progress.concurrency = settings.concurrency;
   }
   const build = settings!;
+  const { processBatch, acceptBatch } = batchActivities(build.heartbeatTimeoutMs);
 
   // ---- the pipeline ---------------------------------------------------------------------------------
   const inFlight = new Map<string, CancellationScope>();
@@ -191,7 +201,8 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
         inFlight.delete(id);
         progress.batchesInFlight = inFlight.size;
         // A batch we cancelled because the target was met is not a failure; its candidates end as surplus.
-        if (!(isCancellation(err) && scope.consideredCancelled && remaining() <= 0)) failure ??= err;
+        // (Cancelled, or timed out on a dead worker after the cancel request: either way it is no failure.)
+        if (!(scope.consideredCancelled && remaining() <= 0)) failure ??= err;
       },
     );
   };
@@ -278,6 +289,8 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       progress.stopReason = 'cancelled';
       // Cleanup must run even though the workflow is being cancelled: keep what was accepted, mark the rest.
       await CancellationScope.nonCancellable(async () => {
+        // The batches got the cancellation too; finalize only once they have stopped writing.
+        await condition(() => inFlight.size === 0);
         await finalizeBuild({ workflowId, datasetId: build.datasetId, status: 'cancelled', progress: { ...progress } });
         upsertSearchAttributes([{ key: STAGE, value: 'cancelled' }]);
       });
