@@ -289,7 +289,7 @@ export class LlmClient {
         const failure = classifyFailure(error, timeout.aborted);
         permit.release(failure.kind === 'rate_limited' ? 'throttled' : 'failed', failure.retryAfterMs ?? undefined);
         if (!failure.retryable || attempt >= this.config.maxRetries) {
-          throw new LlmRequestError(this.endpoint, failure.kind, failure.status, attempt + 1, failure.message);
+          throw new LlmRequestError(this.endpoint, failure.kind, failure.status, attempt + 1, withoutKey(failure.message, this.config.apiKey));
         }
         // The endpoint's Retry-After when it gave a positive one (the limiter pauses every caller
         // until then); otherwise exponential backoff, so a "Retry-After: 0" is no licence to hammer.
@@ -298,6 +298,16 @@ export class LlmClient {
       }
     }
   }
+}
+
+/**
+ * The endpoint's error text with our API key masked. Some gateways quote the key back ("rejected the request made
+ * with key sk-…"); the message travels on into activity failures, workflow histories and logs, which must never
+ * hold a secret (found by tests/chaos/security.test.ts).
+ */
+function withoutKey(message: string, apiKey: string | undefined): string {
+  if (!apiKey || apiKey === 'not-needed' || apiKey.length < 8) return message;
+  return message.split(apiKey).join('***');
 }
 
 /** In prompt and json_object modes the schema goes into the last user message (json_object also needs the word JSON there). */
