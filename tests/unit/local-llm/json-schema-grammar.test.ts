@@ -24,6 +24,8 @@ describe('toGrammarSchema', () => {
             properties: { question: { type: 'string' }, answer: { type: 'string' } },
             required: ['question', 'answer'],
           },
+          // At least one item, so a grammar-constrained model cannot settle for an empty list.
+          minItems: 1,
         },
       },
       required: ['items'],
