@@ -96,7 +96,9 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   if (carried) progress.continuedAsNew++;
 
   // ---- live controls ------------------------------------------------------------------------------
-  setHandler(progressQuery, () => ({ ...progress, status: paused && progress.status === 'running' ? 'paused' : progress.status }));
+  /** What the outside sees: the progress, with a paused build reported as paused. */
+  const view = (): BuildProgress => ({ ...progress, status: paused && progress.status === 'running' ? 'paused' : progress.status });
+  setHandler(progressQuery, view);
   setHandler(pauseSignal, () => {
     paused = true;
     upsertSearchAttributes([{ key: STAGE, value: 'paused' }]);
@@ -109,7 +111,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     setTargetUpdate,
     (arg) => {
       progress.target = typeof arg === 'number' ? arg : arg.target;
-      return progress;
+      return view();
     },
     {
       validator: (arg) => {
@@ -126,7 +128,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     setConcurrencyUpdate,
     (arg) => {
       progress.concurrency = typeof arg === 'number' ? arg : arg.concurrency;
-      return progress;
+      return view();
     },
     {
       validator: (arg) => {
