@@ -177,9 +177,9 @@ describe('buildDataset', () => {
       expect((await handle.query<BuildProgress>('progress')).accepted).toBe(paused.accepted);
 
       // A target below what is accepted is refused; a valid one is taken.
-      const zero = await handle.executeUpdate('setTarget', { args: [{ target: 0 }] }).catch((e) => e);
+      const zero = await refusal(handle.executeUpdate('setTarget', { args: [{ target: 0 }] }));
       expect(String(zero.cause?.message)).toMatch(/at least 1/);
-      const below = await handle.executeUpdate('setTarget', { args: [{ target: paused.accepted - 1 }] }).catch((e) => e);
+      const below = await refusal(handle.executeUpdate('setTarget', { args: [{ target: paused.accepted - 1 }] }));
       expect(String(below.cause?.message)).toMatch(/below the \d+ records already accepted/);
       const raised = await handle.executeUpdate<BuildProgress, [{ target: number }]>('setTarget', { args: [{ target: 500 }] });
       expect(raised.target).toBe(500);
@@ -256,6 +256,16 @@ describe('buildDataset', () => {
     expect(String(badPrompt.cause?.message)).toMatch(/qa_generation.*\{text\}/s);
   });
 });
+
+/** The error of an update the workflow must refuse; fails the test if it was accepted. */
+function refusal(update: Promise<unknown>): Promise<Error & { cause?: Error }> {
+  return update.then(
+    () => {
+      throw new Error('the update was accepted, but should have been refused');
+    },
+    (err: Error & { cause?: Error }) => err,
+  );
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 500): Promise<void> {
   const deadline = Date.now() + timeoutMs;
