@@ -2,12 +2,13 @@
 // (like tests/support/global-setup.ts) and stopped at the end: a Temporal dev server, a PostgreSQL cluster with the
 // project's migrations, and the project's test LLM server. Nothing is shared with a developer's own stack.
 import { mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config/load';
 import { migrateDatabase } from '../../src/db/client';
 import { ensureLocalPostgres } from '../../src/services/local-postgres';
 import { ensureTemporalDevServer } from '../../src/services/temporal-dev-server';
+export { freePort } from '../../src/services/free-port';
+import { freePort } from '../../src/services/free-port';
 
 export interface BenchServices {
   /** Everything of this run lives here (PostgreSQL data, Temporal history, LanceDB, logs). */
@@ -17,16 +18,6 @@ export interface BenchServices {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts Temporal and PostgreSQL for one benchmark. `suggestContinueAsNewAt` lowers Temporal's

@@ -4,7 +4,6 @@
 // Nothing here is shared with the integration suite or with another chaos file.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
@@ -15,6 +14,8 @@ import { ensureLocalPostgres, stopLocalPostgres } from '../../src/services/local
 import { ensureTemporalDevServer, type DevServerHandle } from '../../src/services/temporal-dev-server';
 import { startTestLlmServer, type TestLlmServer, type TestLlmServerOptionsPatch } from '../llm-server';
 import { WorkerProcess } from './worker-process';
+export { freePort } from '../../src/services/free-port';
+import { freePort } from '../../src/services/free-port';
 
 /**
  * Secrets the stack is configured with. Each is unmistakable (a marker plus random hex), so finding one in a log,
@@ -66,16 +67,6 @@ export interface ChaosStack {
   close(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment a production worker would be given, pointing at this stack's servers. */
 function workerEnvironment(opts: {

@@ -2,7 +2,6 @@
 // a Temporal dev server and a PostgreSQL cluster (or TEST_DATABASE_URL's server), on free ports and in a
 // directory of this run's own, so that two runs on one machine never share or stop each other's servers.
 import { mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
@@ -10,6 +9,7 @@ import { PROJECT_ROOT } from '../../src/config/load';
 import { migrateDatabase } from '../../src/db/client';
 import { ensureLocalPostgres } from '../../src/services/local-postgres';
 import { ensureTemporalDevServer } from '../../src/services/temporal-dev-server';
+import { freePort } from '../../src/services/free-port';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,16 +19,6 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(project: TestProject) {
   const runDir = path.join(PROJECT_ROOT, '.data', 'test', `run-${process.pid}`);
