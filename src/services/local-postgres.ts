@@ -2,6 +2,7 @@
 // binaries installed on the machine (Debian's postgresql package). Chosen over an in-process WASM build so the
 // default runs exactly the database that production and the tests run, through the same driver.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,9 +70,26 @@ async function waitForConnection(url: string, timeoutMs: number): Promise<void> 
  * Ensures a cluster exists in `dataDir` and is running on `port`, with a database named `database`.
  * Idempotent: starting it again resumes the same data.
  */
+/**
+ * As root the server runs as `postgres`, which must be able to reach the data dir. A checkout inside a private
+ * directory (e.g. one made by `mktemp -d`, mode 0700) is not reachable: then the cluster lives in a folder of the
+ * system temp dir named after the wanted path, so the same checkout always finds the same cluster again.
+ */
+function reachableDataDir(wanted: string): string {
+  if (!isRoot()) return wanted;
+  let dir = path.dirname(wanted);
+  while (!existsSync(dir)) dir = path.dirname(dir);
+  const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]);
+  if (probe.status === 0) return wanted;
+  const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
+  const fallback = path.join(os.tmpdir(), `datacreek-postgres-${hash}`);
+  console.warn(`[postgres] ${dir} is not reachable by the postgres user; keeping the cluster for ${wanted} in ${fallback}`);
+  return fallback;
+}
+
 export async function ensureLocalPostgres(opts: { dataDir: string; port: number; database?: string }): Promise<LocalPostgres> {
   const bin = findPostgresBin();
-  const dataDir = path.resolve(opts.dataDir);
+  const dataDir = reachableDataDir(path.resolve(opts.dataDir));
   const database = opts.database ?? 'datacreek';
   const url = `postgres://postgres@127.0.0.1:${opts.port}/${database}`;
   const adminUrl = `postgres://postgres@127.0.0.1:${opts.port}/postgres`;

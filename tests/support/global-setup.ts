@@ -45,7 +45,11 @@ export default async function setup(project: TestProject) {
   if (!serverUrl) {
     const pg = await ensureLocalPostgres({ dataDir: path.join(runDir, 'postgres'), port: await freePort(), database: 'postgres' });
     serverUrl = pg.url;
-    stopPostgres = pg.stop;
+    stopPostgres = () => {
+      pg.stop();
+      // The cluster may live outside runDir (see reachableDataDir in src/services/local-postgres.ts).
+      if (!process.env.KEEP_TEST_DATA) rmSync(pg.dataDir, { recursive: true, force: true });
+    };
   }
   const dbName = `datacreek_test_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
