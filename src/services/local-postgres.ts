@@ -75,7 +75,8 @@ async function waitForConnection(url: string, timeoutMs: number): Promise<void> 
  * directory (e.g. one made by `mktemp -d`, mode 0700) is not reachable: then the cluster lives in a folder of the
  * system temp dir named after the wanted path, so the same checkout always finds the same cluster again.
  */
-function reachableDataDir(wanted: string): string {
+const warned = new Set<string>();
+export function reachableDataDir(wanted: string): string {
   if (!isRoot()) return wanted;
   let dir = path.dirname(wanted);
   while (!existsSync(dir)) dir = path.dirname(dir);
@@ -83,7 +84,8 @@ function reachableDataDir(wanted: string): string {
   if (probe.status === 0) return wanted;
   const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
   const fallback = path.join(os.tmpdir(), `datacreek-postgres-${hash}`);
-  console.warn(`[postgres] ${dir} is not reachable by the postgres user; keeping the cluster for ${wanted} in ${fallback}`);
+  if (!warned.has(wanted)) console.warn(`[postgres] ${dir} is not reachable by the postgres user; keeping the cluster for ${wanted} in ${fallback}`);
+  warned.add(wanted);
   return fallback;
 }
 
@@ -143,5 +145,5 @@ export async function ensureLocalPostgres(opts: { dataDir: string; port: number;
 
 export function stopLocalPostgres(dataDir: string, mode: 'fast' | 'immediate' = 'fast'): void {
   const bin = findPostgresBin();
-  runPg(bin, 'pg_ctl', ['-D', path.resolve(dataDir), '-m', mode, '-w', 'stop'], { allowFail: true });
+  runPg(bin, 'pg_ctl', ['-D', reachableDataDir(path.resolve(dataDir)), '-m', mode, '-w', 'stop'], { allowFail: true });
 }
