@@ -129,16 +129,6 @@ describe('buildDataset', () => {
     expect(largest).toBeLessThan(20_000);
   });
 
-  it('building a dataset again continues from what it holds, up to the new target', async () => {
-    const datasetId = await datasetWithChunks('again');
-    const first: BuildProgress = await (await startBuild({ datasetId, target: 12, scoring: { mode: 'none' } })).result();
-    expect(first.accepted).toBe(12);
-    const second: BuildProgress = await (await startBuild({ datasetId, target: 30, scoring: { mode: 'none' } })).result();
-    expect(second.stopReason).toBe('target_reached');
-    expect(second.accepted).toBe(30);
-    await expectCountsAddUp(datasetId, second);
-  });
-
   it('stops at max rounds and says so', async () => {
     const datasetId = await datasetWithChunks('rounds');
     const progress: BuildProgress = await (await startBuild({ datasetId, target: 10_000, maxRounds: 1, scoring: { mode: 'none' } })).result();
