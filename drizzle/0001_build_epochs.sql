@@ -22,6 +22,7 @@ CREATE TABLE "builds" (
 	"ended_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "datasets" ADD COLUMN "accepted_version" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "records" ADD COLUMN "build_id" text;--> statement-breakpoint
 ALTER TABLE "acceptances" ADD CONSTRAINT "acceptances_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "builds" ADD CONSTRAINT "builds_dataset_id_datasets_id_fk" FOREIGN KEY ("dataset_id") REFERENCES "public"."datasets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

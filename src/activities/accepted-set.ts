@@ -8,6 +8,8 @@ import type { TransactionSql } from 'postgres';
 /** What the database says about a dataset's accepted records, read under the dataset row's lock. */
 export interface AcceptedState {
   accepted: number;
+  /** datasets.accepted_version: which state of the accepted set this is. */
+  version: number;
   /** The next free acceptance sequence number (accepted + 1 while the numbering has no gaps). */
   nextSeq: number;
 }
@@ -22,12 +24,12 @@ export function invariantViolated(message: string): ApplicationFailure {
  * set calls this first, so they take turns.
  */
 export async function lockAcceptedSet(tx: TransactionSql, datasetId: string): Promise<AcceptedState> {
-  const [row] = await tx<{ id: string }[]>`select id from datasets where id = ${datasetId} for update`;
+  const [row] = await tx<{ accepted_version: number }[]>`select accepted_version from datasets where id = ${datasetId} for update`;
   if (!row) throw invariantViolated(`dataset "${datasetId}" does not exist (deleted while it was being changed?)`);
   const [state] = await tx<{ accepted: number; max_seq: number }[]>`
     select count(*)::int as accepted, coalesce(max(accept_seq), 0)::int as max_seq
     from records where dataset_id = ${datasetId} and status = 'accepted'`;
-  return { accepted: state.accepted, nextSeq: state.max_seq + 1 };
+  return { accepted: state.accepted, version: row.accepted_version, nextSeq: state.max_seq + 1 };
 }
 
 /**
@@ -101,13 +103,16 @@ export async function compactAcceptSeq(tx: TransactionSql, datasetId: string): P
   await tx`update records set accept_seq = -accept_seq where dataset_id = ${datasetId} and status = 'accepted' and accept_seq < 0`;
 }
 
-/** Brings the dataset row's accepted_count in line with the records, under the same lock. */
-export async function recountAccepted(tx: TransactionSql, datasetId: string): Promise<number> {
-  const [row] = await tx<{ accepted_count: number }[]>`
+/**
+ * Brings the dataset row's accepted_count in line with the records and bumps its accepted_version, under the same
+ * lock: every change to the accepted set ends here, so a cached dedup index can tell it is out of date.
+ */
+export async function recountAccepted(tx: TransactionSql, datasetId: string): Promise<{ accepted: number; version: number }> {
+  const [row] = await tx<{ accepted_count: number; accepted_version: number }[]>`
     update datasets set accepted_count = (select count(*) from records where dataset_id = ${datasetId} and status = 'accepted'),
-      updated_at = now()
-    where id = ${datasetId} returning accepted_count`;
-  return row?.accepted_count ?? 0;
+      accepted_version = accepted_version + 1, updated_at = now()
+    where id = ${datasetId} returning accepted_count, accepted_version`;
+  return { accepted: row?.accepted_count ?? 0, version: row?.accepted_version ?? 0 };
 }
 
 /** A unique-index violation on the accepted set is a broken invariant, never something a retry fixes. */

@@ -57,6 +57,11 @@ export const datasets = pgTable(
     status: text('status').notNull().default('idle'),
     target: integer('target'),
     acceptedCount: integer('accepted_count').notNull().default(0),
+    /**
+     * Bumped by every change to the accepted set (acceptance, curation, augmentation, a fresh build): a dedup index
+     * cached in a worker's memory is valid only for the version it was built at.
+     */
+    acceptedVersion: integer('accepted_version').notNull().default(0),
     stopReason: text('stop_reason'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
