@@ -8,6 +8,7 @@ import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidates, syncAcceptedVectors } from './build-accept';
 import { processBatchWork } from './build-batch';
+import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
@@ -79,7 +80,7 @@ export function createBuildActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
 
-  async function prepareBuild({ input, workflowId }: { input: ParsedBuildInput; workflowId: string }): Promise<BuildSettings> {
+  async function prepareBuild({ input, workflowId, runKey }: { input: ParsedBuildInput; workflowId: string; runKey?: string }): Promise<BuildSettings> {
     const prompts = { ...config.prompts, ...(input.prompts ?? {}) };
     try {
       validatePromptTemplates(prompts);
@@ -87,6 +88,7 @@ export function createBuildActivities(deps: ActivityDeps) {
       throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
     }
     const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
+    await activityWriterLease(sql).claim(input.datasetId, 'build', runKey);
     const [counts] = await sql<{ chunks: number; seeds: number }[]>`
       select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
              (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
@@ -142,6 +144,7 @@ export function createBuildActivities(deps: ActivityDeps) {
     // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
     await syncAcceptedVectors(deps, args.datasetId);
     await saveProgress(args.workflowId, args.datasetId, args.progress);
+    await activityWriterLease(sql).release(args.datasetId);
   }
 
   async function saveProgress(workflowId: string, datasetId: string, progress: BuildProgress): Promise<void> {

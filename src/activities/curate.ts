@@ -2,15 +2,21 @@
 // accepted records in batches and keep those at or above the threshold, run the filter pipeline, dedupe,
 // optionally augment, and write the quality report. An imported dataset is curated too: its seed records are
 // first adopted as accepted records, with ids derived from the seed ids so a retry adopts nothing twice.
+// Curation is a writer of the dataset: it holds the writer lease from prepareCurate to finishCurate, and every
+// change to the accepted set goes through accepted-set.ts. Removed records leave the set at once (accept_seq
+// null), and finishCurate renumbers what is left 1..n, so batch ranges planned at the start stay valid meanwhile.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
+import type { TransactionSql } from 'postgres';
 import { contentHash } from '../dedup/normalize';
 import { dedupeRecords } from '../dedup';
 import { augmentRecord, judgeRecords, rewardScoreRecords } from '../generation';
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../quality';
 import type { DatasetRecord, RecordContent } from '../records/types';
+import { compactAcceptSeq, insertAccepted, lockAcceptedSet, recountAccepted } from './accepted-set';
+import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
@@ -27,52 +33,43 @@ export interface CurateBatchResult {
 export function createCurateActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
+  const writer = activityWriterLease(sql);
 
   async function prepareCurate(args: { datasetId: string; ownerId: string; workflowId: string }): Promise<{ total: number; maxSeq: number }> {
     const [exists] = await sql`select 1 from datasets where id = ${args.datasetId}`;
     if (!exists) throw badInput('NotFound', `dataset "${args.datasetId}" does not exist`, 'Check the id (datacreek datasets list).');
     await ensureDataset(database, { datasetId: args.datasetId, ownerId: args.ownerId });
-    const [{ accepted }] = await sql<{ accepted: number }[]>`
-      select count(*)::int as accepted from records where dataset_id = ${args.datasetId} and status = 'accepted'`;
-    if (accepted === 0) await adoptSeedRecords(args.datasetId);
-    const [{ total, max_seq }] = await sql<{ total: number; max_seq: number }[]>`
-      select count(*)::int as total, coalesce(max(accept_seq), 0)::int as max_seq
-      from records where dataset_id = ${args.datasetId} and status = 'accepted'`;
+    await writer.claim(args.datasetId, 'curate');
+    const { total, maxSeq } = await sql.begin(async (tx) => {
+      const before = await lockAcceptedSet(tx, args.datasetId);
+      if (before.accepted === 0) await adoptSeedRecords(tx, args.datasetId);
+      const after = await lockAcceptedSet(tx, args.datasetId);
+      await recountAccepted(tx, args.datasetId);
+      return { total: after.accepted, maxSeq: after.nextSeq - 1 };
+    });
     if (total === 0) {
       throw badInput('InvalidInput', `dataset "${args.datasetId}" has no records to curate`, 'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.');
     }
-    return { total, maxSeq: max_seq };
+    return { total, maxSeq };
   }
 
-  /** Imported records become accepted records of the dataset, in their file order. */
-  async function adoptSeedRecords(datasetId: string): Promise<void> {
-    const seeds = await sql<{ id: string; content: RecordContent; file_name: string }[]>`
+  /** Imported records become accepted records of the dataset, in their file order (identical rows once). */
+  async function adoptSeedRecords(tx: TransactionSql, datasetId: string): Promise<void> {
+    const seeds = await tx<{ id: string; content: RecordContent; file_name: string }[]>`
       select r.id, r.content, s.file_name from seed_records r join sources s on s.id = r.source_id
       where r.dataset_id = ${datasetId} order by s.id, r.position`;
-    const seen = new Set<string>();
-    const rows = [];
-    for (const seed of seeds) {
-      const hash = contentHash(seed.content);
-      if (seen.has(hash)) continue; // identical rows in the file: the accepted set holds each content once
-      seen.add(hash);
-      rows.push({
-        id: `import/${seed.id}`,
-        dataset_id: datasetId,
-        batch_id: `${datasetId}/import`,
-        round: 0,
-        position: rows.length,
-        status: 'accepted',
-        type: seed.content.type,
-        content: sql.json(seed.content as never),
-        content_hash: hash,
-        seed_record_id: seed.id,
-        source: seed.file_name,
-        accept_seq: rows.length + 1,
-      });
-    }
-    for (let i = 0; i < rows.length; i += 1000) {
-      await sql`insert into records ${sql(rows.slice(i, i + 1000))} on conflict do nothing`;
-    }
+    const rows = seeds.map((seed, position) => ({
+      id: `import/${seed.id}`,
+      batch_id: `${datasetId}/import`,
+      round: 0,
+      position,
+      type: seed.content.type,
+      content: tx.json(seed.content as never),
+      content_hash: contentHash(seed.content),
+      seed_record_id: seed.id,
+      source: seed.file_name,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) await insertAccepted(tx, datasetId, rows.slice(i, i + 1000));
   }
 
   async function curateBatch(args: {
@@ -127,10 +124,7 @@ export function createCurateActivities(deps: ActivityDeps) {
       for (const r of outcome.kept.filter((k) => modified.has(k.id))) {
         await tx`update records set content = ${tx.json(r.content as never)}, content_hash = ${contentHash(r.content)} where id = ${r.id}`;
       }
-      for (const r of reject) {
-        await tx`update records set status = 'rejected', reject_reason = ${r.reason}, reject_detail = ${r.detail.slice(0, 2000)}
-          where id = ${r.id} and status = 'accepted'`;
-      }
+      await removeFromAcceptedSet(tx, args.datasetId, reject);
     });
     for (const r of reject) removed[r.reason] = (removed[r.reason] ?? 0) + 1;
     const scored = [...scores.values()];
@@ -149,13 +143,10 @@ export function createCurateActivities(deps: ActivityDeps) {
       (texts: string[]) => deps.embedder.embed(texts),
     );
     const removed: Record<string, number> = {};
-    await sql.begin(async (tx) => {
-      for (const d of result.duplicates) {
-        removed[d.reason] = (removed[d.reason] ?? 0) + 1;
-        await tx`update records set status = 'rejected', reject_reason = ${d.reason}, reject_detail = ${`duplicate of ${d.duplicateOf}`}
-          where id = ${d.id} and status = 'accepted'`;
-      }
-    });
+    for (const d of result.duplicates) removed[d.reason] = (removed[d.reason] ?? 0) + 1;
+    await sql.begin((tx) =>
+      removeFromAcceptedSet(tx, args.datasetId, result.duplicates.map((d) => ({ id: d.id, reason: d.reason, detail: `duplicate of ${d.duplicateOf}` }))),
+    );
     return removed;
   }
 
@@ -179,28 +170,24 @@ export function createCurateActivities(deps: ActivityDeps) {
       ),
     );
     made.sort((a, b) => a.id.localeCompare(b.id));
-    let added = 0;
-    await sql.begin(async (tx) => {
-      const [{ max }] = await tx<{ max: number }[]>`select coalesce(max(accept_seq), 0)::int as max from records where dataset_id = ${args.datasetId}`;
-      for (const m of made) {
-        const res = await tx`insert into records ${tx({
+    const added = await sql.begin((tx) =>
+      insertAccepted(
+        tx,
+        args.datasetId,
+        made.map((m, position) => ({
           id: m.id,
-          dataset_id: args.datasetId,
           batch_id: `${args.workflowId}/augment`,
           round: 0,
-          position: added,
-          status: 'accepted',
+          position,
           type: m.content.type,
           content: tx.json(m.content as never),
           content_hash: contentHash(m.content),
           source: m.source,
           reject_detail: `augmentation (${m.kind}) of ${m.origin}`,
-          accept_seq: max + added + 1,
-        })} on conflict do nothing`;
-        added += res.count;
-      }
-    });
-    return added;
+        })),
+      ),
+    );
+    return added.length;
   }
 
   async function writeQualityReport(args: { datasetId: string }): Promise<{ json: string; html: string }> {
@@ -218,14 +205,35 @@ export function createCurateActivities(deps: ActivityDeps) {
     return { json, html };
   }
 
+  /**
+   * Ends a curation, whether it succeeded, failed or was cancelled: the accepted set is renumbered 1..n (removed
+   * records left gaps), the dataset's count is brought in line, and the writer lease is given back.
+   */
   async function finishCurate(args: { datasetId: string }): Promise<number> {
-    const [{ n }] = await sql<{ n: number }[]>`
-      update datasets set accepted_count = (select count(*) from records where dataset_id = ${args.datasetId} and status = 'accepted'),
-        updated_at = now() where id = ${args.datasetId} returning accepted_count as n`;
-    return n;
+    const accepted = await sql.begin(async (tx) => {
+      await lockAcceptedSet(tx, args.datasetId);
+      await compactAcceptSeq(tx, args.datasetId);
+      return (await recountAccepted(tx, args.datasetId)).accepted;
+    });
+    await writer.release(args.datasetId);
+    return accepted;
   }
 
   return { prepareCurate, curateBatch, curateDedup, augmentDataset, writeQualityReport, finishCurate };
+}
+
+/**
+ * Takes records out of the accepted set, each with its reason: they become `rejected` and give up their
+ * acceptance number. Only records still accepted are touched, so a retried batch changes nothing twice.
+ */
+async function removeFromAcceptedSet(tx: TransactionSql, datasetId: string, removals: { id: string; reason: string; detail: string }[]): Promise<void> {
+  if (removals.length === 0) return;
+  await lockAcceptedSet(tx, datasetId);
+  await tx`
+    update records set status = 'rejected', accept_seq = null, reject_reason = v.reason, reject_detail = v.detail
+    from unnest(${removals.map((r) => r.id)}::text[], ${removals.map((r) => r.reason)}::text[], ${removals.map((r) => r.detail.slice(0, 2000))}::text[])
+      as v(id, reason, detail)
+    where records.id = v.id and records.dataset_id = ${datasetId} and records.status = 'accepted'`;
 }
 
 export type CurateActivities = ReturnType<typeof createCurateActivities>;

@@ -6,6 +6,7 @@ import { heartbeat } from '@temporalio/activity';
 import { resolveExportFormat, writeExport } from '../formats';
 import type { DatasetRecord, RecordContent } from '../records/types';
 import type { ExportResult } from '../workflows/curate-input';
+import type { Sql, TransactionSql } from 'postgres';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
 
@@ -20,9 +21,8 @@ export interface ExportActivityInput {
   stratifyBySource?: boolean;
 }
 
-/** Reads a dataset's accepted records in acceptance order, in pages. */
-export async function loadAcceptedRecords(deps: ActivityDeps, datasetId: string): Promise<DatasetRecord[]> {
-  const { sql } = deps.database;
+/** Reads a dataset's accepted records in acceptance order, in pages (inside `sql` when it is a transaction). */
+export async function loadAcceptedRecords(deps: ActivityDeps, datasetId: string, sql: Sql | TransactionSql = deps.database.sql): Promise<DatasetRecord[]> {
   const out: DatasetRecord[] = [];
   let after = 0;
   for (;;) {
@@ -52,7 +52,9 @@ export function createExportActivities(deps: ActivityDeps) {
     } catch (err) {
       asNonRetryable(err, 'InvalidInput');
     }
-    const records = await loadAcceptedRecords(deps, input.datasetId);
+    // One read-only snapshot: an export never takes the writer lease and never waits for a writer. While a build
+    // runs, it holds exactly the records accepted when it read them (acceptance numbers 1..k, as accepted).
+    const records = await database.sql.begin('isolation level repeatable read read only', (tx) => loadAcceptedRecords(deps, input.datasetId, tx));
     if (records.length === 0) {
       throw badInput('InvalidInput', `dataset "${input.datasetId}" has no accepted records to export`, 'Build it first (datacreek build).');
     }
@@ -75,7 +77,13 @@ export function createExportActivities(deps: ActivityDeps) {
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     await database.sql`insert into exports (id, dataset_id, format, files, record_count, bytes)
       values (${input.exportId}, ${input.datasetId}, ${format}, ${database.sql.json(files as never)}, ${records.length}, ${bytes})
-      on conflict (id) do update set files = excluded.files, record_count = excluded.record_count, bytes = excluded.bytes`;
+      on conflict (id) do update set files = excluded.files, record_count = excluded.record_count, bytes = excluded.bytes`.catch((err) => {
+      // The dataset was deleted while its files were written: say so rather than retry a write that cannot succeed.
+      if ((err as { code?: string }).code === '23503') {
+        throw badInput('NotFound', `dataset "${input.datasetId}" was deleted during the export`, 'Nothing to export; build it again first.');
+      }
+      throw err;
+    });
     return { exportId: input.exportId, datasetId: input.datasetId, format, files, recordCount: records.length };
   }
 

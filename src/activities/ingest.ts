@@ -11,6 +11,7 @@ import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, listDocu
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
+import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import { chunkTableName } from './tables';
 
@@ -32,6 +33,7 @@ export interface IngestPlan {
 
 export function createIngestActivities(deps: ActivityDeps) {
   const { config, database } = deps;
+  const writer = activityWriterLease(database.sql);
 
   async function prepareIngest(input: {
     datasetId: string;
@@ -41,6 +43,8 @@ export function createIngestActivities(deps: ActivityDeps) {
     exclude?: string[];
   }): Promise<IngestPlan> {
     await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId });
+    // An ingest adds the sources a build generates from: it holds the dataset's writer lease until finishIngest.
+    await writer.claim(input.datasetId, 'ingest');
     const files: PlannedFile[] = [];
     const skipped: IngestPlan['skipped'] = [];
     for (const item of input.items) {
@@ -273,7 +277,12 @@ export function createIngestActivities(deps: ActivityDeps) {
     };
   }
 
-  return { prepareIngest, ingestDocument };
+  /** Gives the dataset's writer lease back, whether the ingest succeeded, failed or was cancelled. */
+  async function finishIngest(input: { datasetId: string }): Promise<void> {
+    await writer.release(input.datasetId);
+  }
+
+  return { prepareIngest, ingestDocument, finishIngest };
 }
 
 function kindOf(file: string): PlannedFile['kind'] {

@@ -5,14 +5,15 @@ import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
-import { buildProgress, datasets, exportsTable, tasks } from '../db/schema';
+import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
+import { exportsTable, tasks } from '../db/schema';
 import { chunkTableName, recordTableName } from '../activities/tables';
 import { datasetTablePrefix } from '../vectors/table-names';
 import { buildWorkflowId } from '../workflows/ids';
 import type { ResolvedDeps } from './context';
 import { conflict } from './errors';
 import { isInside } from './ingest-paths';
-import { workflowStatus } from './task-workflows';
+import { datasetBusyConflict, workflowStatus } from './task-workflows';
 
 export interface DatasetDeletion {
   datasetId: string;
@@ -22,13 +23,19 @@ export interface DatasetDeletion {
 
 export async function deleteDataset(deps: ResolvedDeps, ownerId: string, datasetId: string): Promise<DatasetDeletion> {
   await refuseWhileBusy(deps, ownerId, datasetId);
-  const vectorTablesDropped = await dropVectorTables(deps, datasetId);
-  const exportFilesRemoved = await removeExportFiles(deps, datasetId);
-  await deps.database.db.transaction(async (tx) => {
-    await tx.delete(buildProgress).where(eq(buildProgress.datasetId, datasetId));
-    await tx.delete(datasets).where(and(eq(datasets.id, datasetId), eq(datasets.ownerId, ownerId)));
+  // A deletion is a writer of the dataset too, and holds the dataset row's lock from its check to its end: a task
+  // that tries to take the writer lease meanwhile waits, then finds the dataset gone, and no task that holds the
+  // lease can be interrupted half-way.
+  return deps.database.sql.begin(async (tx) => {
+    const [row] = await tx`select id from datasets where id = ${datasetId} and owner_id = ${ownerId} for update`;
+    const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(deps.temporal)));
+    if (holder) throw datasetBusyConflict(datasetId, holder);
+    const vectorTablesDropped = await dropVectorTables(deps, datasetId);
+    const exportFilesRemoved = await removeExportFiles(deps, datasetId);
+    await tx`delete from build_progress where dataset_id = ${datasetId}`;
+    await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
+    return { datasetId, vectorTablesDropped, exportFilesRemoved };
   });
-  return { datasetId, vectorTablesDropped, exportFilesRemoved };
 }
 
 /** The build workflow and every task of this user on the dataset must be closed. */
@@ -43,7 +50,7 @@ async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: s
   const running = statuses.filter((s) => s.status === 'running').map((s) => s.id);
   if (running.length) {
     throw conflict(
-      'dataset_busy',
+      'DatasetBusy',
       `Dataset "${datasetId}" has running task(s): ${running.join(', ')}`,
       `Wait for them to finish or cancel them (POST /v1/tasks/${running[0]}/cancel), then delete again.`,
     );

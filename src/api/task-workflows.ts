@@ -11,6 +11,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
+import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities/dataset-writer';
 import { workflowUiUrl } from '../client/temporal';
 import { buildProgress, tasks } from '../db/schema';
 import type { TaskKind } from './config-override';
@@ -30,6 +31,24 @@ export const WORKFLOW_TYPES: Record<TaskKind, string> = {
 const QUERY_DEADLINE_MS = 3_000;
 const UPDATE_DEADLINE_MS = 15_000;
 
+/** The task kinds that write a dataset and so take its writer lease (an export only reads a snapshot). */
+const WRITING_KINDS = new Set<TaskKind>(['ingest', 'build', 'generate', 'curate']);
+
+/**
+ * 409 DatasetBusy when another task holds the dataset's writer lease. The workflow's first activity checks again
+ * (and alone decides, for workflows started by other means); this answers at once instead of starting a task
+ * that would fail.
+ */
+export async function refuseWhileDatasetBusy(deps: ResolvedDeps, datasetId: string, starting?: string): Promise<void> {
+  const holder = await liveWriter(deps.database.sql, datasetId, temporalWriterIsLive(deps.temporal));
+  if (holder && holder.taskId !== starting) throw datasetBusyConflict(datasetId, holder);
+}
+
+export function datasetBusyConflict(datasetId: string, holder: DatasetWriter): ApiError {
+  const { message, hint } = busyExplanation(datasetId, holder);
+  return conflict('DatasetBusy', message, hint);
+}
+
 export const shortSuffix = () => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export interface TaskRow {
@@ -47,6 +66,8 @@ export async function startTask(
 ) {
   const { config, temporal, database } = deps;
   const workflowType = WORKFLOW_TYPES[args.kind];
+  // The same workflow already running (a second build of a dataset) is answered below as task_already_running.
+  if (WRITING_KINDS.has(args.kind)) await refuseWhileDatasetBusy(deps, args.datasetId, args.workflowId);
   try {
     await temporal.workflow.start(workflowType, {
       taskQueue: config.temporal.task_queue,

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { buildExitCode, buildSummary } from './build-progress';
 import { displayFor, followBuild } from './follow-build';
-import { CliError, EXIT, globalOptions, print } from './output';
+import { CliError, EXIT, exitCodeOfFailure, globalOptions, print } from './output';
 
 export interface FollowedBuild {
   workflowId: string;
@@ -47,7 +47,7 @@ export async function reportFollowedBuild(cmd: Command, client: Client, build: F
     case 'failed':
       throw new CliError(
         `build ${build.workflowId} failed: ${outcome.failure.message}`,
-        EXIT.failure,
+        exitCodeOfFailure(outcome.failure.code),
         outcome.failure.hint ?? `Read its history: ${build.url}`,
       );
   }

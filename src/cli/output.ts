@@ -13,7 +13,14 @@ export const EXIT = {
   partial: 3,
   /** The thing named does not exist. */
   notFound: 4,
+  /** Another task is writing the dataset (one writer per dataset); the message names it. Try again when it ends. */
+  busy: 5,
 } as const;
+
+/** The exit code of a workflow that failed for `code` (the failure type its activity gave). */
+export function exitCodeOfFailure(code: string): number {
+  return code === 'DatasetBusy' ? EXIT.busy : EXIT.failure;
+}
 
 export class CliError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { DatacreekConfig } from '../config/schema';
 import { openTemporal } from './connect';
-import { CliError, EXIT, globalOptions } from './output';
+import { CliError, exitCodeOfFailure, globalOptions } from './output';
 
 export interface TaskStart {
   workflowType: string;
@@ -39,7 +39,7 @@ export async function runTask<R>(cmd: Command, config: DatacreekConfig, task: Ta
       return { detached: false, workflowId: task.workflowId, url, result };
     } catch (err) {
       const failure = describeWorkflowFailure(err);
-      throw new CliError(`${task.workflowId} failed: ${failure.message}`, EXIT.failure, failure.hint ?? `Read its history: ${url}`);
+      throw new CliError(`${task.workflowId} failed: ${failure.message}`, exitCodeOfFailure(failure.code), failure.hint ?? `Read its history: ${url}`);
     } finally {
       clearInterval(stalled);
     }

@@ -63,6 +63,15 @@ export const datasets = pgTable(
      */
     acceptedVersion: integer('accepted_version').notNull().default(0),
     stopReason: text('stop_reason'),
+    /**
+     * The one task allowed to write the dataset (build, curate, ingest, delete): its workflow id, the first run id
+     * of that workflow (stable across continue-as-new), what it is, and since when. Empty when nobody writes.
+     * src/activities/dataset-writer.ts takes, checks and releases it; a holder whose run has closed is stale.
+     */
+    writerTaskId: text('writer_task_id'),
+    writerRunId: text('writer_run_id'),
+    writerKind: text('writer_kind'),
+    writerSince: timestamp('writer_since', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,15 +1,15 @@
 // ingestWorkflow: every file or URL becomes chunks (documents) or seed records (datasets) in PostgreSQL and
 // vectors in the dataset's LanceDB table. Each document is its own activity, so one unreadable file fails
 // alone, with its reason, while the others finish.
-import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest';
 import { ingestInputSchema, type IngestFileResult, type IngestInput, type IngestResult } from './ingest-input';
 import { DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { describeFailure, parseWorkflowInput } from './validate';
 
-const { prepareIngest } = proxyActivities<IngestActivities>({
+const { prepareIngest, finishIngest } = proxyActivities<IngestActivities>({
   startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'Forbidden'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'Forbidden', 'DatasetBusy'] },
 });
 
 const { ingestDocument } = proxyActivities<IngestActivities>({
@@ -68,7 +68,13 @@ export async function ingestWorkflow(raw: IngestInput): Promise<IngestResult> {
       progress.done++;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(input.concurrency, plan.files.length) }, runSlot));
+  try {
+    await Promise.all(Array.from({ length: Math.min(input.concurrency, plan.files.length) }, runSlot));
+  } finally {
+    // prepareIngest took the dataset's writer lease; it goes back however the files went (ingests started before
+    // this release existed leave a lease that goes stale when they close).
+    if (patched('ingest-release-writer')) await CancellationScope.nonCancellable(() => finishIngest({ datasetId: input.datasetId }));
+  }
 
   const count = (s: IngestFileResult['status']) => files.filter((f) => f.status === s).length;
   return {

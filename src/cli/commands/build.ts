@@ -99,6 +99,8 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
     const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
     const { workflowUiUrl } = await import('../../client/temporal');
     const url = workflowUiUrl(config, workflowId);
+    const { refuseWhileDatasetBusy } = await import('../dataset-busy');
+    await withDatabase(config, (database) => refuseWhileDatasetBusy(database, client, input.datasetId, workflowId));
     try {
       await client.workflow.start('buildDataset', { taskQueue: config.temporal.task_queue, workflowId, args: [input] });
     } catch (err) {

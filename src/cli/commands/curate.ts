@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import type { CurateResult } from '../../workflows/curate-input';
 import { curateWorkflowId } from '../../workflows/ids';
-import { requireDataset, withDatabase } from '../connect';
+import { requireDataset, withDatabase, withTemporal } from '../connect';
 import { datasetId, judgeThreshold } from '../options';
 import { CliError, configFor, EXIT, print, table } from '../output';
 
@@ -24,6 +24,8 @@ export function registerCurateCommand(program: Command): void {
       if (!parsed.success) {
         throw new CliError(`invalid curate options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
       }
+      const { refuseWhileDatasetBusy } = await import('../dataset-busy');
+      await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy(database, temporal, dataset.id)));
       const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
       const outcome = await runTask<CurateResult>(cmd, config, { workflowType: 'curateDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
 import { listDocuments } from '../../parsers';
 import type { IngestResult } from '../../workflows/ingest-input';
+import { withDatabase } from '../connect';
 import { CliError, configFor, EXIT, print, table } from '../output';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -37,6 +38,8 @@ export function registerIngestCommand(program: Command): void {
         return;
       }
       const client = await connectTemporalClient(config);
+      const { refuseWhileDatasetBusy } = await import('../dataset-busy');
+      await withDatabase(config, (database) => refuseWhileDatasetBusy(database, client, opts.dataset));
       const workflowId = `ingest-${opts.dataset}-${Date.now().toString(36)}`;
       const handle = await client.workflow.start('ingestWorkflow', {
         taskQueue: config.temporal.task_queue,
@@ -51,8 +54,9 @@ export function registerIngestCommand(program: Command): void {
       try {
         result = await handle.result();
       } catch (err) {
-        const cause = (err as { cause?: { message?: string } }).cause;
-        throw new CliError(cause?.message ?? (err as Error).message, EXIT.usage);
+        const { describeWorkflowFailure } = await import('../workflows');
+        const failure = describeWorkflowFailure(err);
+        throw new CliError(failure.message, failure.code === 'DatasetBusy' ? EXIT.busy : EXIT.usage, failure.hint);
       }
       const rows = [
         ...result.files.map((f) => ({
