@@ -48,6 +48,8 @@ export function createCurateActivities(deps: ActivityDeps) {
       return { total: after.accepted, maxSeq: after.nextSeq - 1 };
     });
     if (total === 0) {
+      // The workflow ends here, before the steps that would give the lease back.
+      await writer.release(args.datasetId);
       throw badInput('InvalidInput', `dataset "${args.datasetId}" has no records to curate`, 'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.');
     }
     return { total, maxSeq };

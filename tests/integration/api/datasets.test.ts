@@ -155,7 +155,7 @@ describe('/v1/datasets', () => {
     try {
       const refused = await h.call('DELETE', `/v1/datasets/${id}`, { key: alice.key });
       expect(refused.status).toBe(409);
-      expect(refused.body.error).toMatchObject({ code: 'dataset_busy', message: expect.stringContaining(`build-${id}`) });
+      expect(refused.body.error).toMatchObject({ code: 'DatasetBusy', message: expect.stringContaining(`build-${id}`) });
       expect((await h.call('GET', `/v1/datasets/${id}`, { key: alice.key })).status).toBe(200);
     } finally {
       await terminateQuietly(h.temporal, started.body.taskId);
