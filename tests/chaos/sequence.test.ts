@@ -13,7 +13,7 @@ import type { BuildProgress } from '../../src/workflows/build-input';
 import type { CurateResult, ExportResult } from '../../src/workflows/curate-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import type { IngestResult } from '../../src/workflows/ingest-input';
-import { runCli, type CliRun } from './sequence-cli';
+import { cliEnv as cliEnvironment, runCli, type CliResult } from '../integration/cli/run-cli';
 import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
 
 const SEED = Number(process.env.SEQ_SEED ?? 1205);
@@ -62,14 +62,7 @@ describe('random sequences of dataset operations', () => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
     const { sql } = stack.db;
-    const cliEnv = {
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      DATACREEK_TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      DATACREEK_TEMPORAL_START_DEV_SERVER: 'false',
-      DATACREEK_PATHS_DATA_DIR: stack.workerConfig.paths.data_dir,
-      DATACREEK_EMBEDDING_PROVIDER: 'lexical',
-    };
+    const cliEnv = cliEnvironment(stack.workerConfig);
     const models = new Map<string, DatasetModel>(DATASETS.map((id) => [id, { id, augmentedTo: null }]));
     const tally: Record<string, number> = {};
     const violations: string[] = [];
@@ -172,7 +165,7 @@ describe('random sequences of dataset operations', () => {
       if (!always && step - lastCliStep < CLI_EVERY) return;
       lastCliStep = step;
       cliRuns++;
-      const shown: CliRun = await runCli(['--json', 'datasets', 'show', model.id], cliEnv);
+      const shown: CliResult = await runCli(['--json', 'datasets', 'show', model.id], cliEnv);
       if (shown.code !== 0) {
         violations.push(`step ${step}: ${model.id}: datasets show exited ${shown.code}: ${shown.stderr.slice(0, 300)}`);
         return;
