@@ -40,19 +40,32 @@ export function createCurateActivities(deps: ActivityDeps) {
     if (!exists) throw badInput('NotFound', `dataset "${args.datasetId}" does not exist`, 'Check the id (datacreek datasets list).');
     await ensureDataset(database, { datasetId: args.datasetId, ownerId: args.ownerId });
     await writer.claim(args.datasetId, 'curate');
-    const { total, maxSeq } = await sql.begin(async (tx) => {
-      const before = await lockAcceptedSet(tx, args.datasetId);
-      if (before.accepted === 0) await adoptSeedRecords(tx, args.datasetId);
-      const after = await lockAcceptedSet(tx, args.datasetId);
-      await recountAccepted(tx, args.datasetId);
-      return { total: after.accepted, maxSeq: after.nextSeq - 1 };
-    });
+    let counted: { total: number; maxSeq: number };
+    try {
+      counted = await adoptAndCount(args.datasetId);
+    } catch (err) {
+      // The workflow ends (or retries this activity, which claims again) without reaching finishCurate.
+      await writer.release(args.datasetId);
+      throw err;
+    }
+    const { total, maxSeq } = counted;
     if (total === 0) {
       // The workflow ends here, before the steps that would give the lease back.
       await writer.release(args.datasetId);
       throw badInput('InvalidInput', `dataset "${args.datasetId}" has no records to curate`, 'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.');
     }
     return { total, maxSeq };
+  }
+
+  /** Adopts an imported dataset's seed records when nothing is accepted yet; returns the accepted set's size and last number. */
+  async function adoptAndCount(datasetId: string): Promise<{ total: number; maxSeq: number }> {
+    return sql.begin(async (tx) => {
+      const before = await lockAcceptedSet(tx, datasetId);
+      if (before.accepted === 0) await adoptSeedRecords(tx, datasetId);
+      const after = await lockAcceptedSet(tx, datasetId);
+      await recountAccepted(tx, datasetId);
+      return { total: after.accepted, maxSeq: after.nextSeq - 1 };
+    });
   }
 
   /** Imported records become accepted records of the dataset, in their file order (identical rows once). */

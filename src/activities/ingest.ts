@@ -45,6 +45,16 @@ export function createIngestActivities(deps: ActivityDeps) {
     await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId });
     // An ingest adds the sources a build generates from: it holds the dataset's writer lease until finishIngest.
     await writer.claim(input.datasetId, 'ingest');
+    try {
+      return await planIngest(input);
+    } catch (err) {
+      // The workflow ends (or retries this activity, which claims again) without reaching finishIngest.
+      await writer.release(input.datasetId);
+      throw err;
+    }
+  }
+
+  async function planIngest(input: { items: IngestItem[]; include?: string[]; exclude?: string[] }): Promise<IngestPlan> {
     const files: PlannedFile[] = [];
     const skipped: IngestPlan['skipped'] = [];
     for (const item of input.items) {
