@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config/load';
 import { describeWorkflowFailure } from '../../src/cli/workflows';
@@ -99,7 +99,13 @@ describe('random sequences of dataset operations', () => {
       kept.add(name);
       const dir = path.join(PROJECT_ROOT, 'tests', 'replay', 'histories');
       mkdirSync(dir, { recursive: true });
-      const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+      // The Temporal CLI writes the history as proto3 JSON, the form historyFromJSON (and the replay test) reads.
+      const shown = execFileSync(
+        path.join(PROJECT_ROOT, '.tools', 'bin', 'temporal'),
+        ['workflow', 'show', '--address', stack.temporalAddress, '-w', handle.workflowId, '-o', 'json'],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      const history = JSON.parse(shown);
       writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify({ workflowId: handle.workflowId, history }, null, 2)}\n`);
       log(`history of ${handle.workflowId} written to tests/replay/histories/${name}.json`);
     }

@@ -184,7 +184,7 @@ async function removeDataset(
     );
   } catch (err) {
     if (err instanceof ApiError && err.status === 409) {
-      throw new CliError(err.message, EXIT.busy, err.hint ?? 'Wait for the task(s) to finish, or stop them with `datacreek cancel <task>`, then delete again.');
+      throw new CliError(err.message, EXIT.busy, 'Wait for the task(s) to finish, or stop them with `datacreek cancel <task>`, then delete again.');
     }
     throw err;
   } finally {

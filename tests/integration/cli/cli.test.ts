@@ -195,7 +195,7 @@ describe('datacreek CLI', () => {
       await expect.poll(async () => (await handle.query<BuildProgress>('progress')).status, { timeout: 10_000 }).toBe('paused');
 
       const refused = await runCli(['datasets', 'rm', ds], env);
-      expect(refused.code, describeRun(refused)).toBe(1);
+      expect(refused.code, describeRun(refused)).toBe(5);
       expect(refused.stderr).toContain(`build-${ds}`);
       expect(refused.stderr).toContain('datacreek cancel');
 
