@@ -1,4 +1,4 @@
-// Curation of a whole dataset (seed 001's curate step, seed 002's filters and augmentation): judge the
+// Curation of a whole dataset (judging, the filter pipeline, dedup and augmentation): judge the
 // accepted records in batches and keep those at or above the threshold, run the filter pipeline, dedupe,
 // optionally augment, and write the quality report. An imported dataset is curated too: its seed records are
 // first adopted as accepted records, with ids derived from the seed ids so a retry adopts nothing twice.

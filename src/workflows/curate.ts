@@ -1,6 +1,6 @@
 // curateDataset: rate a dataset's records in batches with an LLM judge (and/or a reward model), keep those at or
 // above the threshold, run the filter pipeline, dedupe, optionally augment, and write the quality report.
-// Works on built and imported datasets alike; returns seed 001's metrics: total, kept, retention, average score.
+// Works on built and imported datasets alike; returns its metrics: total, kept, retention, average score.
 import { CancellationScope, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CurateActivities, CurateBatchResult } from '../activities/curate';
 import { curateInputSchema, type CurateInput, type CurateResult } from './curate-input';
