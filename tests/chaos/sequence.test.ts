@@ -212,6 +212,17 @@ describe('random sequences of dataset operations', () => {
       return false;
     };
 
+    /**
+     * Live controls need a running build: when the dataset has none, one is started in the background first (a
+     * few records past what it holds; small builds end fast, so a control may also meet a build at its end).
+     */
+    async function runningBuild(model: DatasetModel, step: number): Promise<string> {
+      if (model.build) return '';
+      const target = (await accepted(model.id)) + between(4, 12);
+      const started = await build(model, step, target, false, false);
+      return `${started}; `;
+    }
+
     type Op = (model: DatasetModel, step: number) => Promise<Outcome>;
     const ops: Record<string, { weight: number; run: Op }> = {
       build: {
@@ -236,38 +247,42 @@ describe('random sequences of dataset operations', () => {
       'set-target': {
         weight: 8,
         async run(model, step) {
-          if (!model.build) return 'no build running';
+          const prefix = await runningBuild(model, step);
+          if (!model.build) return `${prefix}no build running`;
           const now = await accepted(model.id);
           const target = Math.max(1, now + between(-2, 8));
           try {
             await stack.client.workflow.getHandle(model.build.handle.workflowId).executeUpdate('setTarget', { args: [{ target }] });
             model.build.target = target;
-            return `set-target ${target} accepted (${now} accepted before)`;
+            return `${prefix}set-target ${target} accepted (${now} accepted before)`;
           } catch (err) {
-            if (err instanceof WorkflowUpdateFailedError) return `set-target ${target} refused: ${err.cause?.message ?? err.message}`;
+            if (err instanceof WorkflowUpdateFailedError) return `${prefix}set-target ${target} refused: ${err.cause?.message ?? err.message}`;
             // The build may have ended between the read and the update.
-            return `set-target ${target}: ${(err as Error).name}: ${(err as Error).message}`;
+            return `${prefix}set-target ${target}: ${(err as Error).name}: ${(err as Error).message}`;
           }
         },
       },
       'pause-resume': {
         weight: 6,
         async run(model, step) {
-          if (!model.build) return 'no build running';
+          const prefix = await runningBuild(model, step);
+          if (!model.build) return `${prefix}no build running`;
           const handle = model.build.handle;
           await handle.signal('pause').catch(() => {});
           await sleep(between(200, 1500));
           violations.push(...(await audit(model, step, { settled: false, what: 'while paused' })));
           await handle.signal('resume').catch(() => {});
-          return 'paused, audited, resumed';
+          return `${prefix}paused, audited, resumed`;
         },
       },
       cancel: {
         weight: 6,
         async run(model, step) {
-          if (!model.build) return 'no build running';
+          const prefix = await runningBuild(model, step);
+          if (!model.build) return `${prefix}no build running`;
+          await sleep(between(0, 800));
           await model.build.handle.cancel().catch(() => {});
-          return `cancel: ${await finishBuild(model, step)}`;
+          return `${prefix}cancel: ${await finishBuild(model, step)}`;
         },
       },
       curate: {
@@ -391,7 +406,7 @@ describe('random sequences of dataset operations', () => {
       },
     };
 
-    async function build(model: DatasetModel, step: number, target: number, fresh: boolean): Promise<Outcome> {
+    async function build(model: DatasetModel, step: number, target: number, fresh: boolean, mayWait = true): Promise<Outcome> {
       let handle: WorkflowHandle;
       try {
         handle = await startBuild(model, target, fresh);
@@ -407,7 +422,7 @@ describe('random sequences of dataset operations', () => {
       model.build = { handle, target };
       await untilHolding(model.id, handle);
       model.augmentedTo = null;
-      const wait = random() < 0.6;
+      const wait = mayWait && random() < 0.6;
       const label = `${fresh ? 'fresh ' : ''}build to ${target}`;
       if (!wait) return `${label} started, left running`;
       return `${label}: ${await finishBuild(model, step)}`;
