@@ -38,7 +38,11 @@ afterAll(async () => {
 interface DatasetModel {
   id: string;
   /** The build left running in the background, if any. */
-  build?: { handle: WorkflowHandle; target: number };
+  /**
+   * The build left running in the background, if any, with what the dataset held when it started (a build whose
+   * target is below that is refused and changes nothing).
+   */
+  build?: { handle: WorkflowHandle; target: number; acceptedAtStart: number };
   /**
    * What an augmentation left the dataset holding, until the next build: augmentation adds variants on purpose,
    * beyond the target a build aimed at. Otherwise the dataset's target (or the running build's) bounds it.
@@ -408,6 +412,7 @@ describe('random sequences of dataset operations', () => {
 
     async function build(model: DatasetModel, step: number, target: number, fresh: boolean, mayWait = true): Promise<Outcome> {
       let handle: WorkflowHandle;
+      const acceptedAtStart = fresh ? 0 : await accepted(model.id);
       try {
         handle = await startBuild(model, target, fresh);
       } catch (err) {
@@ -419,7 +424,7 @@ describe('random sequences of dataset operations', () => {
         const ended = await settleIfEnded(model, step);
         if (ended === undefined) violations.push(`step ${step}: a second build of ${model.id} started while one runs`);
       }
-      model.build = { handle, target };
+      model.build = { handle, target, acceptedAtStart };
       await untilHolding(model.id, handle);
       model.augmentedTo = null;
       const wait = mayWait && random() < 0.6;
@@ -468,7 +473,9 @@ describe('random sequences of dataset operations', () => {
         from records where dataset_id = ${model.id} group by status`;
       const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
       const acceptedNow = count('accepted');
-      const bound = model.build ? model.build.target : Math.max(dataset.target ?? Infinity, model.augmentedTo ?? 0);
+      const bound = model.build
+        ? Math.max(model.build.target, model.build.acceptedAtStart)
+        : Math.max(dataset.target ?? Infinity, model.augmentedTo ?? 0);
       if (acceptedNow > bound) out.push(`${at}: ${acceptedNow} accepted, more than the target ${bound}`);
       const [seq] = await sql<{ min: number | null; max: number | null; distinct_seq: number; with_seq: number }[]>`
         select min(accept_seq)::int as min, max(accept_seq)::int as max, count(distinct accept_seq)::int as distinct_seq, count(accept_seq)::int as with_seq
