@@ -94,24 +94,37 @@ class LanceVectorStore implements VectorStore {
     if (rows.length === 0) return;
     const unique = lastRowPerId(table, rows);
     await this.serializedWrite(table, async () => {
-      const existing = await this.openTable(table);
-      if (existing === null) {
-        const data = toArrowTable(table, unique, inferSchema(table, unique));
-        const db = await this.db();
-        try {
-          const created = await db.createTable(table, data, { mode: 'create' });
-          this.tables.set(table, Promise.resolve(created));
-          return;
-        } catch (error) {
-          // Another process created it between our check and create: fall through to a merge.
-          if (!/already exists/i.test(String(error))) throw error;
-          this.tables.delete(table);
-        }
+      try {
+        await this.writeRows(table, unique);
+      } catch (error) {
+        // A handle cached here goes stale when another process drops the table (a dataset deleted through the API
+        // or CLI, then ingested or built again): reopen it, creating the table anew if it is gone, and write once more.
+        this.tables.delete(table);
+        await this.writeRows(table, unique).catch(() => {
+          throw error;
+        });
       }
-      const target = (await this.openTable(table))!;
-      const data = toArrowTable(table, unique, ownSchema(table, await target.schema()));
-      await target.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
     });
+  }
+
+  private async writeRows(table: string, unique: VectorRow[]): Promise<void> {
+    const existing = await this.openTable(table);
+    if (existing === null) {
+      const data = toArrowTable(table, unique, inferSchema(table, unique));
+      const db = await this.db();
+      try {
+        const created = await db.createTable(table, data, { mode: 'create' });
+        this.tables.set(table, Promise.resolve(created));
+        return;
+      } catch (error) {
+        // Another process created it between our check and create: fall through to a merge.
+        if (!/already exists/i.test(String(error))) throw error;
+        this.tables.delete(table);
+      }
+    }
+    const target = (await this.openTable(table))!;
+    const data = toArrowTable(table, unique, ownSchema(table, await target.schema()));
+    await target.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
   }
 
   async search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]> {

@@ -22,6 +22,21 @@ describe('vector store on LanceDB', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('writes again to a table that another process dropped and made anew (a dataset deleted, then rebuilt)', async () => {
+    const shared = vectorTableName('dropped elsewhere', 'chunks');
+    await store.upsert(shared, rows.slice(0, 2));
+    const elsewhere = await openVectorStore(dir);
+    try {
+      await elsewhere.dropTable(shared);
+    } finally {
+      await elsewhere.close();
+    }
+    await store.upsert(shared, rows.slice(2));
+    expect(await store.count(shared)).toBe(2);
+    expect((await store.search(shared, vectors[2], 1))[0]).toMatchObject({ id: 'r2' });
+    await store.dropTable(shared);
+  });
+
   it('upserts idempotently: the same ids twice leave the same count, with the latest values', async () => {
     await store.upsert(table, rows);
     await store.upsert(table, rows.map((row) => ({ ...row, tag: 'updated' })));
