@@ -62,7 +62,9 @@ describe('random sequences of dataset operations', () => {
       appendFileSync(LOG_FILE, `${text}\n`);
     };
     log(`seed ${SEED}, ${STEPS} steps, datasets ${DATASETS.join(', ')}; replay with SEQ_SEED=${SEED} SEQ_STEPS=${STEPS}`);
-    const random = seededRandom(SEED);
+    // Each step draws from its own generator, seeded by the run's seed and the step number: the operation, dataset
+    // and parameters of step n are the same in every run of a seed, however the steps before it played out.
+    let random = seededRandom(SEED);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
     const { sql } = stack.db;
@@ -529,6 +531,7 @@ describe('random sequences of dataset operations', () => {
     const weights = names.map((n) => ops[n].weight);
     const totalWeight = weights.reduce((a, b) => a + b, 0);
     for (let step = 1; step <= STEPS; step++) {
+      random = seededRandom(SEED * 100_003 + step);
       let r = random() * totalWeight;
       const name = names.find((_, i) => (r -= weights[i]) < 0) ?? names[0];
       const model = models.get(pick(DATASETS))!;
