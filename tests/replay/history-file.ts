@@ -1,0 +1,78 @@
+// Replay history files: `tests/replay/histories/<workflowType>--<case>.json`, each
+// `{ "workflowId": "...", "history": <the history as proto-JSON> }`, exported from a real run. The replay test
+// (tests/integration/replay/replay.test.ts) replays every one of them against today's workflow code, so a change
+// that would break a running workflow fails CI instead of a deploy.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { PROJECT_ROOT } from '../../src/config/load';
+import { historyFromJson, historyToJson, type History } from './history-json';
+
+export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'tests', 'replay', 'histories');
+
+/** Case names end up in file names: keep them to a safe alphabet. */
+const CASE_NAME = /^[a-z0-9][a-z0-9.-]*$/;
+
+export interface ReplayHistoryFile {
+  workflowId: string;
+  history: unknown;
+}
+
+export interface LoadedHistory {
+  file: string;
+  workflowId: string;
+  history: History;
+}
+
+/** The workflow type a history started, read from its first event. */
+export function workflowTypeOf(history: History): string {
+  const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+  if (!type) throw new Error('the history does not begin with a WorkflowExecutionStarted event');
+  return type;
+}
+
+/**
+ * Fetches one run's history and writes it as `<workflowType>--<name>.json`; returns the file's path.
+ * Without `runId`, the latest run of `workflowId`.
+ */
+export async function exportHistory(client: Client, opts: { workflowId: string; runId?: string; name: string; dir?: string }): Promise<string> {
+  if (!CASE_NAME.test(opts.name)) throw new Error(`--name "${opts.name}": use lowercase letters, digits, "." and "-" (e.g. v1-pause-resume)`);
+  const history = await client.workflow.getHandle(opts.workflowId, opts.runId).fetchHistory();
+  const file = path.join(opts.dir ?? HISTORIES_DIR, `${workflowTypeOf(history)}--${opts.name}.json`);
+  const content: ReplayHistoryFile = { workflowId: opts.workflowId, history: historyToJson(history) };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(content, null, 1)}\n`);
+  return file;
+}
+
+/**
+ * Every run of a workflow chain from `firstRunId` on, following continue-as-new: the first run is exported as
+ * `<name>`, the next ones as `<name>-run2`, `<name>-run3`, …  Returns the files written.
+ */
+export async function exportRunChain(client: Client, opts: { workflowId: string; firstRunId: string; name: string; dir?: string }): Promise<string[]> {
+  const files: string[] = [];
+  let runId: string | undefined = opts.firstRunId;
+  for (let n = 1; runId; n++) {
+    const name = n === 1 ? opts.name : `${opts.name}-run${n}`;
+    files.push(await exportHistory(client, { workflowId: opts.workflowId, runId, name, dir: opts.dir }));
+    const events = (await client.workflow.getHandle(opts.workflowId, runId).fetchHistory()).events ?? [];
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return files;
+}
+
+/** Every history file in `dir`, parsed; a file that is not a valid history fails naming the file. */
+export function loadHistories(dir = HISTORIES_DIR): LoadedHistory[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      try {
+        const parsed = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as ReplayHistoryFile;
+        if (typeof parsed.workflowId !== 'string' || !parsed.history) throw new Error('expected { "workflowId": string, "history": {…} }');
+        return { file, workflowId: parsed.workflowId, history: historyFromJson(parsed.history) };
+      } catch (err) {
+        throw new Error(`${path.join(dir, file)} is not a replay history file: ${(err as Error).message}`);
+      }
+    });
+}
