@@ -8,7 +8,7 @@
 // Commit the files it writes: the replay test replays all of them against the workflow code of every later commit.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { buildInputSchema, type BuildInput, type BuildProgress } from '../src/workflows/build-input';
 import { buildWorkflowId, curateWorkflowId } from '../src/workflows/ids';
 import { acceptedSoFar, ingestFacts } from '../tests/chaos/build-run';
@@ -42,7 +42,7 @@ interface ScenarioContext {
   log(message: string): void;
 }
 
-function startBuild(stack: ChaosStack, input: BuildInput): Promise<WorkflowHandle> {
+function startBuild(stack: ChaosStack, input: BuildInput): Promise<WorkflowHandleWithFirstExecutionRunId> {
   return stack.client.workflow.start('buildDataset', { taskQueue: stack.taskQueue, workflowId: buildWorkflowId(input.datasetId), args: [input] });
 }
 

@@ -55,8 +55,8 @@ export async function exportRunChain(client: Client, opts: { workflowId: string;
   for (let n = 1; runId; n++) {
     const name = n === 1 ? opts.name : `${opts.name}-run${n}`;
     files.push(await exportHistory(client, { workflowId: opts.workflowId, runId, name, dir: opts.dir }));
-    const events = (await client.workflow.getHandle(opts.workflowId, runId).fetchHistory()).events ?? [];
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    const events: History['events'] = (await client.workflow.getHandle(opts.workflowId, runId).fetchHistory()).events ?? [];
+    runId = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return files;
 }
