@@ -2,7 +2,8 @@
 # Installs Temporal's time-skipping test server, which workflow tests (tests/workflows) use so that timers and
 # activity timeouts pass in milliseconds. @temporalio/testing would download a native build of it from GitHub;
 # this installs the same server from Maven Central instead (the io.temporal:temporal-test-server jar and its
-# dependencies), which works wherever Maven Central is reachable. Needs Java 17+ and Maven. Safe to run again.
+# dependencies), which works wherever Maven Central is reachable. Needs Java 17+ and Maven (installed with apt when
+# missing and running as root). Safe to run again.
 # Result: jars in .tools/temporal-test-server/<version>/lib and the wrapper .tools/bin/temporal-test-server.
 set -euo pipefail
 TEST_SERVER_VERSION="${TEMPORAL_TEST_SERVER_VERSION:-1.38.0}"
@@ -16,12 +17,15 @@ if [ -f "$MAIN_JAR" ] && [ -x "$WRAPPER" ] && grep -q "temporal-test-server/$TES
   echo "temporal test server: $WRAPPER ($TEST_SERVER_VERSION)"
   exit 0
 fi
-for tool in java mvn; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "The Temporal test server needs '$tool' (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless maven)." >&2
+if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Java 17 and Maven (apt) …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null
+  else
+    echo "The Temporal test server needs Java 17+ and Maven (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless maven)." >&2
     exit 1
   fi
-done
+fi
 
 echo "Installing the Temporal test server $TEST_SERVER_VERSION from Maven Central into $INSTALL_DIR …"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
