@@ -219,7 +219,13 @@ async function main(): Promise<void> {
         datasetId,
         log,
         async record(handle, suffix) {
-          const files = await exportRunChain(stack.client, { workflowId: handle.workflowId, firstRunId: handle.firstExecutionRunId, name: `${prefix}${suffix}`, dir });
+          const files = await exportRunChain(stack.client, {
+            workflowId: handle.workflowId,
+            firstRunId: handle.firstExecutionRunId,
+            name: `${prefix}${suffix}`,
+            dir,
+            middleRuns: false,
+          });
           for (const file of files) log(`wrote ${path.relative(process.cwd(), file)}`);
           written.push(...files);
         },

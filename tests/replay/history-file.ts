@@ -46,17 +46,25 @@ export async function exportHistory(client: Client, opts: { workflowId: string; 
 }
 
 /**
- * Every run of a workflow chain from `firstRunId` on, following continue-as-new: the first run is exported as
- * `<name>`, the next ones as `<name>-run2`, `<name>-run3`, …  Returns the files written.
+ * The runs of a workflow chain from `firstRunId` on, following continue-as-new: the first run is exported as
+ * `<name>`, the next ones as `<name>-run2`, `<name>-run3`, …  With `middleRuns: false` only the first, the second
+ * and the last run are (the runs between start and end like the second). Returns the files written.
  */
-export async function exportRunChain(client: Client, opts: { workflowId: string; firstRunId: string; name: string; dir?: string }): Promise<string[]> {
-  const files: string[] = [];
-  let runId: string | undefined = opts.firstRunId;
-  for (let n = 1; runId; n++) {
-    const name = n === 1 ? opts.name : `${opts.name}-run${n}`;
-    files.push(await exportHistory(client, { workflowId: opts.workflowId, runId, name, dir: opts.dir }));
+export async function exportRunChain(
+  client: Client,
+  opts: { workflowId: string; firstRunId: string; name: string; dir?: string; middleRuns?: boolean },
+): Promise<string[]> {
+  const runIds: string[] = [];
+  for (let runId: string | undefined = opts.firstRunId; runId; ) {
+    runIds.push(runId);
     const events: History['events'] = (await client.workflow.getHandle(opts.workflowId, runId).fetchHistory()).events ?? [];
     runId = events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  const files: string[] = [];
+  for (const [i, runId] of runIds.entries()) {
+    if (opts.middleRuns === false && i > 1 && i < runIds.length - 1) continue;
+    const name = i === 0 ? opts.name : `${opts.name}-run${i + 1}`;
+    files.push(await exportHistory(client, { workflowId: opts.workflowId, runId, name, dir: opts.dir }));
   }
   return files;
 }

@@ -36,7 +36,7 @@ describe('buildDataset across continue-as-new', () => {
     // Settings: prepared by the first run only.
     expect(fake.prepareCalls).toHaveLength(1);
     // Cursor: every batch once, in the order of rounds and indexes, none skipped.
-    const launched = fake.launchedBatchIds.map((id) => id.slice(workflowId.length + 1));
+    const launched = fake.launchedBatches;
     const expected = Array.from({ length: launched.length }, (_, i) => `r${Math.floor(i / 5) + 1}/b${i % 5}`);
     expect([...launched].sort()).toEqual([...expected].sort());
     expect(fake.batchCalls).toHaveLength(launched.length);

@@ -3,6 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeWorkflowFailure } from '../../src/cli/workflows';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { timeSkippingEnvironment, workflowBundle } from './environment';
 import { FakeBuild, Gate } from './fake-build';
@@ -61,5 +62,56 @@ describe('buildDataset near the target', () => {
     expect(underWay).toBeLessThanOrEqual(11);
     // Nothing launched after the release: those batches held more than enough.
     expect(fake.launchedBatchIds).toHaveLength(3 + underWay);
+  });
+});
+
+describe('buildDataset under live control', () => {
+  it('completes when it reaches the target while paused', async () => {
+    // Two batches of 5 are under way when the pause arrives; they are still accepted and meet the target of 10.
+    const fake = new FakeBuild({ candidatesPerBatch: 5, settings: { concurrency: 2 } });
+    fake.batchGate = new Gate();
+    const { progress, error } = await runBuild(fake, { target: 10 }, async (handle) => {
+      await waitUntil('two batches held', () => fake.batchGate!.waiting === 2);
+      await handle.signal('pause');
+      await waitForProgress(handle, 'the pause', (p) => p.status === 'paused');
+      fake.batchGate!.open();
+    });
+    // A build that waits for ever does not hang here: with nothing left to wait for, the time-skipping server
+    // skips to the run's timeout, and the build ends "timed out".
+    expect(error === undefined ? undefined : describeWorkflowFailure(error), 'the paused build did not complete at its target').toBeUndefined();
+    expect(progress).toMatchObject({ status: 'completed', stopReason: 'target_reached', accepted: 10 });
+    expect(fake.launchedBatchIds).toHaveLength(2);
+    expect(fake.finalizeCalls.map((c) => c.status)).toEqual(['completed']);
+  });
+
+  it('never accepts more than the target when setTarget lowers it during an acceptance', async () => {
+    // The first batch offers 10 records and its acceptance starts under the target of 20; while it runs, setTarget
+    // asks for 5. Either the update waits for the acceptance and is then refused (10 are accepted) or the
+    // acceptance takes the new target into account: in no case may more than the target in force be accepted.
+    const fake = new FakeBuild({ candidatesPerBatch: 10, settings: { concurrency: 1 } });
+    fake.acceptGate = new Gate();
+    let update: { target?: number; refused?: string } | undefined;
+    const { progress, error } = await runBuild(fake, { target: 20 }, async (handle) => {
+      await waitUntil('an acceptance held', () => fake.acceptGate!.waiting === 1);
+      const pending = handle.executeUpdate<BuildProgress, [{ target: number }]>('setTarget', { args: [{ target: 5 }] }).then(
+        (p) => ({ target: p.target }),
+        (err: Error) => ({ refused: String((err.cause as Error | undefined)?.message ?? err.message) }),
+      );
+      // Give the update time to reach the workflow while the acceptance still runs, then let the acceptance end.
+      update = await Promise.race([pending, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500))]);
+      fake.acceptGate!.open();
+      update ??= await pending;
+    });
+    expect(error === undefined ? undefined : describeWorkflowFailure(error)).toBeUndefined();
+    expect(progress!.stopReason).toBe('target_reached');
+    expect(progress!.accepted).toBe(progress!.target);
+    expect(fake.accepted).toBe(progress!.accepted);
+    if (update!.refused) {
+      expect(update!.refused).toMatch(/below the 10 records already accepted/);
+      expect(progress!.target).toBe(20);
+    } else {
+      expect(update!.target).toBe(5);
+      expect(progress!.target).toBe(5);
+    }
   });
 });

@@ -42,7 +42,7 @@ describe('buildDataset stops', () => {
     expect(error).toBeUndefined();
     expect(progress).toMatchObject({ status: 'completed', stopReason: 'max_rounds', accepted: 6 });
     // Each batch of both rounds once (two run at a time, so they may start in either order).
-    expect(fake.launchedBatchIds.map((id) => id.slice(id.indexOf('/') + 1)).sort()).toEqual(['r1/b0', 'r1/b1', 'r1/b2', 'r2/b0', 'r2/b1', 'r2/b2']);
+    expect([...fake.launchedBatches].sort()).toEqual(['r1/b0', 'r1/b1', 'r1/b2', 'r2/b0', 'r2/b1', 'r2/b2']);
     expect(fake.finalizeCalls.map((c) => c.status)).toEqual(['completed']);
   });
 
@@ -79,13 +79,20 @@ describe('buildDataset stops', () => {
     expect(fake.finalizeCalls[0].progress).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', accepted: fake.accepted, batchesInFlight: 0 });
   });
 
-  it('by failing when a batch fails for good', async () => {
+  it('by failing when a batch fails for good, after finalizing the dataset as failed with the reason', async () => {
+    // The first batch is held (still running) when the second one fails: the build stops it before finalizing.
     const fake = fakeBuild({ failBatch: (args) => (args.index === 1 ? nonRetryable('the source file is unreadable') : undefined) });
+    fake.batchGate = new Gate();
     const { progress, error } = await runBuild(fake, { target: 10 });
     expect(progress).toBeUndefined();
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(describeWorkflowFailure(error)).toMatchObject({ code: 'InvalidInput', message: 'the source file is unreadable' });
     // Not retried: the failure is non-retryable.
     expect(fake.batchCalls.filter((c) => c.index === 1)).toHaveLength(1);
+    expect(fake.cancelledBatches).toBe(1);
+    // Finalized once, as failed, with what was accepted and why it failed; nothing was still running by then.
+    expect(fake.finalizeCalls.map((c) => c.status)).toEqual(['failed']);
+    expect(fake.finalizeCalls[0].error).toMatch(/the source file is unreadable/);
+    expect(fake.finalizeCalls[0].progress).toMatchObject({ status: 'failed', stopReason: 'failed', accepted: fake.accepted, batchesInFlight: 0 });
   });
 });

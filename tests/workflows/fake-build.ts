@@ -1,6 +1,7 @@
 // Stand-ins for the build's activities, for workflow tests: plain functions that keep a tiny simulated dataset
-// in memory (which batches ran, how many records each left, how many are accepted) and return the same small
-// summaries the real activities do. Gates let a test hold a batch or an acceptance at a chosen moment, which is
+// in memory (which batches ran, how many records each left, how many are accepted, which build epoch is next) and
+// return the same small summaries the real activities do, with the same rules: a build opens the next epoch and
+// counts what the dataset already holds, and an acceptance takes at most the target minus what is accepted. Gates let a test hold a batch or an acceptance at a chosen moment, which is
 // how the races of the live controls are made to happen on purpose.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -71,6 +72,8 @@ export class FakeBuild {
   readonly finalizeCalls: Args<'finalizeBuild'>[] = [];
   /** What the simulated database holds as accepted. */
   accepted = 0;
+  /** Epochs opened so far (one per build of the dataset). */
+  epochs = 0;
   /** Batches that saw the workflow's cancel while held at the gate. */
   cancelledBatches = 0;
   /** When set, batches wait for it before they return (and heartbeat meanwhile, so a cancel reaches them). */
@@ -90,6 +93,11 @@ export class FakeBuild {
     return [...new Set(this.batchCalls.map((c) => c.batchId))];
   }
 
+  /** Batches launched, as `r<round>/b<index>` (a retried attempt counts once). */
+  get launchedBatches(): string[] {
+    return [...new Set(this.batchCalls.map((c) => `r${c.round}/b${c.index}`))];
+  }
+
   /** Candidates all finished batches left for acceptance. */
   get candidatesOffered(): number {
     return [...this.candidates.values()].reduce((sum, n) => sum + n, 0);
@@ -99,7 +107,20 @@ export class FakeBuild {
     return {
       prepareBuild: async (args) => {
         this.prepareCalls.push(args);
-        return { ...this.settings, target: args.input.target, datasetId: args.input.datasetId };
+        if (args.input.fresh) this.accepted = 0;
+        const epoch = ++this.epochs;
+        const firstRound = Math.max(0, ...this.batchCalls.map((c) => c.round)) + 1;
+        const settings: BuildSettings = {
+          ...this.settings,
+          target: args.input.target,
+          datasetId: args.input.datasetId,
+          buildId: `${args.workflowId}/e${epoch}`,
+          epoch,
+          firstRound,
+          acceptedBefore: this.accepted,
+          fresh: args.input.fresh ?? false,
+        };
+        return settings;
       },
       processBatch: async (args) => {
         this.batchCalls.push(args);
@@ -127,10 +148,17 @@ export class FakeBuild {
         if (this.acceptGate) await this.acceptGate.wait();
         const ids = args.batchIds ?? (args.batchId ? [args.batchId] : []);
         const offered = ids.reduce((sum, id) => sum + (this.candidates.get(id) ?? 0), 0);
-        // Like the real acceptance: at most what the workflow says is still missing.
-        const accepted = Math.min(offered, Math.max(0, args.remaining));
+        // Like the real acceptance: capped by what the dataset holds, not by what the workflow believes.
+        const accepted = Math.min(offered, Math.max(0, (args.target ?? this.accepted + args.remaining) - this.accepted));
         this.accepted += accepted;
-        const summary: AcceptSummary = { batchId: ids[0], batchIds: ids, accepted, surplus: offered - accepted, duplicates: {} };
+        const summary: AcceptSummary = {
+          batchId: ids[0],
+          batchIds: ids,
+          accepted,
+          surplus: offered - accepted,
+          duplicates: {},
+          acceptedTotal: this.accepted,
+        };
         return summary;
       },
       finalizeBuild: async (args) => {
