@@ -3,7 +3,7 @@
 // suggests continue-as-new once a run's history is long; the time-skipping server never does.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devServerEnvironment, workflowBundle } from './environment';
+import { devServerEnvironment } from './environment';
 import { FakeBuild } from './fake-build';
 import { runBuild } from './run-build';
 
@@ -13,7 +13,7 @@ const SUGGEST_AT = 40;
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  [env] = await Promise.all([devServerEnvironment(SUGGEST_AT), workflowBundle()]);
+  env = await devServerEnvironment(SUGGEST_AT);
 });
 
 afterAll(async () => {

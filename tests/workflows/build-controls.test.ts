@@ -2,18 +2,14 @@
 // fake activities whose batches and acceptances a test holds and releases (tests/workflows/fake-build.ts).
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure } from '../../src/cli/workflows';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
-import { timeSkippingEnvironment, workflowBundle } from './environment';
+import { timeSkippingEnvironment } from './environment';
 import { FakeBuild, Gate } from './fake-build';
 import { runBuild as run, waitUntil } from './run-build';
 
 let env: TestWorkflowEnvironment;
-
-beforeAll(async () => {
-  await workflowBundle();
-});
 
 // A server per test: a build that waited for ever makes the test server skip its clock to the run's timeout, and a
 // test after it on the same server must not inherit that clock.

@@ -5,14 +5,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure, isCancelled } from '../../src/cli/workflows';
 import type { BuildInput } from '../../src/workflows/build-input';
-import { timeSkippingEnvironment, workflowBundle } from './environment';
+import { timeSkippingEnvironment } from './environment';
 import { FakeBuild, Gate, nonRetryable, type FakeBuildOptions } from './fake-build';
 import { runBuild as run, waitUntil } from './run-build';
 
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  [env] = await Promise.all([timeSkippingEnvironment(), workflowBundle()]);
+  env = await timeSkippingEnvironment();
 });
 
 afterAll(async () => {
@@ -94,5 +94,27 @@ describe('buildDataset stops', () => {
     expect(fake.finalizeCalls.map((c) => c.status)).toEqual(['failed']);
     expect(fake.finalizeCalls[0].error).toMatch(/the source file is unreadable/);
     expect(fake.finalizeCalls[0].progress).toMatchObject({ status: 'failed', stopReason: 'failed', accepted: fake.accepted, batchesInFlight: 0 });
+  });
+});
+
+describe('building a dataset again', () => {
+  it('continues from what the dataset holds, in a new epoch, with rounds going on from where they stopped', async () => {
+    const fake = fakeBuild({ candidatesPerBatch: 3, settings: { batchesPerRound: 2 } });
+    const first = await runBuild(fake, { target: 20 });
+    expect(first.progress).toMatchObject({ stopReason: 'target_reached', accepted: 20 });
+    const firstRounds = fake.batchCalls.map((c) => c.round);
+    const launchedBefore = fake.batchCalls.length;
+
+    const second = await runBuild(fake, { target: 30 });
+    expect(second.error).toBeUndefined();
+    // The target is the dataset's total: 10 more, on top of the 20 held.
+    expect(second.progress).toMatchObject({ stopReason: 'target_reached', accepted: 30, acceptedBefore: 20, target: 30 });
+    expect(fake.accepted).toBe(30);
+    const secondBatches = fake.batchCalls.slice(launchedBefore);
+    expect(secondBatches.length).toBeGreaterThan(0);
+    expect(Math.min(...secondBatches.map((c) => c.round))).toBe(Math.max(...firstRounds) + 1);
+    // Its batch ids are the new epoch's: nothing of the first build is met again.
+    expect(secondBatches.every((c) => c.batchId.startsWith(`${second.workflowId}/e2/`))).toBe(true);
+    expect(fake.finalizeCalls.map((c) => c.status)).toEqual(['completed', 'completed']);
   });
 });

@@ -3,14 +3,14 @@
 //   once while the workflow waits, so retries and long waits cost nothing;
 // - the Temporal dev server (scripts/install-temporal.sh) with a low continue-as-new threshold, for what the
 //   time-skipping server does not implement: it never suggests continue-as-new.
-// The workflow code is bundled once per file (bundling takes seconds) and shared by every test's worker.
+// The workflow code is bundled once per run (tests/workflows/global-setup.ts) and shared by every test's worker.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config/load';
 import { findTemporalCli, SEARCH_ATTRIBUTES } from '../../src/services/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from '../../src/workflows/search-attributes';
 
 export const TEST_SERVER_PATH = path.join(PROJECT_ROOT, '.tools', 'bin', 'temporal-test-server');
@@ -54,11 +54,9 @@ function searchAttributeType(type: (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARC
   return type === 'Int' ? 3 : 2;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The worker's own workflows (src/workflows/index.ts), bundled once. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-  return bundle;
+/** The worker's own workflows (src/workflows/index.ts), bundled once per run by tests/workflows/global-setup.ts. */
+export function workflowBundle(): { codePath: string } {
+  return { codePath: inject('workflowBundlePath') };
 }
 
 let queues = 0;
@@ -69,7 +67,7 @@ export async function testWorker(env: TestWorkflowEnvironment, activities: objec
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: workflowBundle(),
     activities,
   });
   return { worker, taskQueue };
