@@ -1,6 +1,6 @@
 // buildDataset's decisions near the target and under live control, on Temporal's time-skipping test server with
 // fake activities whose batches and acceptances a test holds and releases (tests/workflows/fake-build.ts).
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure } from '../../src/cli/workflows';
@@ -89,14 +89,17 @@ describe('buildDataset under live control', () => {
     let update: { target?: number; refused?: string } | undefined;
     const { progress, error } = await runBuild(fake, { target: 20 }, async (handle) => {
       await waitUntil('an acceptance held', () => fake.acceptGate!.waiting === 1);
-      const pending = handle.executeUpdate<BuildProgress, [{ target: number }]>('setTarget', { args: [{ target: 5 }] }).then(
+      // The update is admitted (its validator ran in the workflow) while the acceptance is still held.
+      const admitted = await handle.startUpdate<BuildProgress, [{ target: number }]>('setTarget', {
+        args: [{ target: 5 }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      expect(fake.acceptGate!.waiting).toBe(1);
+      fake.acceptGate!.open();
+      update = await admitted.result().then(
         (p) => ({ target: p.target }),
         (err: Error) => ({ refused: String((err.cause as Error | undefined)?.message ?? err.message) }),
       );
-      // Give the update time to reach the workflow while the acceptance still runs, then let the acceptance end.
-      update = await Promise.race([pending, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500))]);
-      fake.acceptGate!.open();
-      update ??= await pending;
     });
     expect(error === undefined ? undefined : describeWorkflowFailure(error)).toBeUndefined();
     expect(progress!.stopReason).toBe('target_reached');
