@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config/load';
-import { exportHistory } from '../tests/replay/history-file';
+import { checkCaseName, exportHistory } from '../tests/replay/history-file';
 
 const USAGE = 'usage: npx tsx scripts/export-history.ts <workflowId> [runId] --name <case>';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     console.error(USAGE);
     process.exit(2);
   }
+  checkCaseName(values.name);
   const config = loadConfig();
   const connection = await Connection.connect({ address: config.temporal.address });
   try {

@@ -13,6 +13,11 @@ export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'tests', 'replay', 'histori
 /** Case names end up in file names: keep them to a safe alphabet. */
 const CASE_NAME = /^[a-z0-9][a-z0-9.-]*$/;
 
+/** Refuses a case name that would make a poor file name, naming the fix. */
+export function checkCaseName(name: string): void {
+  if (!CASE_NAME.test(name)) throw new Error(`--name "${name}": use lowercase letters, digits, "." and "-" (e.g. v1-pause-resume)`);
+}
+
 export interface ReplayHistoryFile {
   workflowId: string;
   history: unknown;
@@ -36,7 +41,7 @@ export function workflowTypeOf(history: History): string {
  * Without `runId`, the latest run of `workflowId`.
  */
 export async function exportHistory(client: Client, opts: { workflowId: string; runId?: string; name: string; dir?: string }): Promise<string> {
-  if (!CASE_NAME.test(opts.name)) throw new Error(`--name "${opts.name}": use lowercase letters, digits, "." and "-" (e.g. v1-pause-resume)`);
+  checkCaseName(opts.name);
   const history = await client.workflow.getHandle(opts.workflowId, opts.runId).fetchHistory();
   const file = path.join(opts.dir ?? HISTORIES_DIR, `${workflowTypeOf(history)}--${opts.name}.json`);
   const content: ReplayHistoryFile = { workflowId: opts.workflowId, history: historyToJson(history) };
