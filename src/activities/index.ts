@@ -4,6 +4,7 @@ import { createCurateActivities } from './curate';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export';
 import { createIngestActivities } from './ingest';
+import { createPipelineActivities } from './pipeline';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuildActivities(deps),
     ...createExportActivities(deps),
     ...createCurateActivities(deps),
+    ...createPipelineActivities(deps),
   };
 }
 
