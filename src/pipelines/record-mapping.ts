@@ -29,7 +29,23 @@ export function resolveRecordMapping(raw: { type?: DatasetType; columns?: Record
   return { type, columns: { ...DEFAULT_COLUMNS[type], ...raw?.columns } };
 }
 
+/** A conversation mapped turn by turn (`user_1`, `assistant_1`, `user_2` …) instead of from one messages column. */
+const TURN = /^(user|assistant|system)_(\d+)$/;
+
+function turnColumns(mapping: RecordMapping): [string, string][] {
+  return Object.entries(mapping.columns)
+    .filter(([field]) => TURN.test(field))
+    .sort(([a], [b]) => {
+      const [, roleA, nA] = TURN.exec(a)!;
+      const [, roleB, nB] = TURN.exec(b)!;
+      const rank = (role: string) => (role === 'system' ? 0 : role === 'user' ? 1 : 2);
+      return Number(nA) - Number(nB) || rank(roleA) - rank(roleB);
+    });
+}
+
 export function mappingColumns(mapping: RecordMapping): string[] {
+  const turns = mapping.type === 'conversation' ? turnColumns(mapping) : [];
+  if (turns.length > 0) return turns.map(([, column]) => column);
   return RECORD_FIELDS[mapping.type].map((field) => mapping.columns[field] ?? field);
 }
 
@@ -38,9 +54,9 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : va
 /** The record a row stands for, or why it cannot be one. */
 export function rowToRecord(row: Record<string, unknown>, mapping: RecordMapping): { ok: true; content: RecordContent } | { ok: false; reason: string } {
   const value = (field: string) => row[mapping.columns[field] ?? field];
-  const missing = RECORD_FIELDS[mapping.type].filter((field) => value(field) === undefined || value(field) === null);
+  const missing = mappingColumns(mapping).filter((column) => row[column] === undefined || row[column] === null);
   if (missing.length > 0) {
-    return { ok: false, reason: `missing_column: a ${mapping.type} record needs ${missing.map((f) => `"${mapping.columns[f] ?? f}"`).join(', ')}` };
+    return { ok: false, reason: `missing_column: a ${mapping.type} record needs ${missing.map((c) => `"${c}"`).join(', ')}` };
   }
   switch (mapping.type) {
     case 'qa':
@@ -52,6 +68,11 @@ export function rowToRecord(row: Record<string, unknown>, mapping: RecordMapping
     case 'preference':
       return { ok: true, content: { type: 'preference', prompt: text(value('prompt')), chosen: text(value('chosen')), rejected: text(value('rejected')) } };
     case 'conversation': {
+      const turns = turnColumns(mapping);
+      if (turns.length > 0) {
+        const messages = turns.map(([field, column]) => ({ role: TURN.exec(field)![1] as 'user' | 'assistant' | 'system', content: text(row[column]) }));
+        return { ok: true, content: { type: 'conversation', messages } };
+      }
       let messages = value('messages');
       if (typeof messages === 'string') {
         try {

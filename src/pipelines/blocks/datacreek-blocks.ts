@@ -8,7 +8,7 @@ import type { LlmClient } from '../../llm';
 import { emptyTokenCount, type TokenCount } from '../../llm/types';
 import { buildFilterPipeline, runFilterPipeline } from '../../quality';
 import type { DatasetRecord, RecordContent } from '../../records/types';
-import { resolveRecordMapping, rowToRecord, type RecordMapping } from '../record-mapping';
+import { mappingColumns, resolveRecordMapping, rowToRecord, type RecordMapping } from '../record-mapping';
 import type { PipelineRow, ResolvedBlock, RowReject } from '../types';
 import type { BlockOutput } from './column-blocks';
 
@@ -41,6 +41,11 @@ function asRecords(rows: PipelineRow[], mapping: RecordMapping): { records: Data
 /** Writes a record's (possibly modified) text back into the row's columns. */
 function recordToColumns(content: RecordContent, mapping: RecordMapping): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const turns = content.type === 'conversation' ? mappingColumns(mapping) : [];
+  if (content.type === 'conversation' && !('messages' in mapping.columns) && turns.length === content.messages.length) {
+    content.messages.forEach((message, i) => (out[turns[i]] = message.content));
+    return out;
+  }
   for (const [field, value] of Object.entries(content)) {
     if (field === 'type') continue;
     out[mapping.columns[field] ?? field] = value;

@@ -107,6 +107,29 @@ describe("InstructLab's shipped pipelines, unchanged", () => {
   }
 });
 
+describe("datacreek's shipped pipelines (configs/pipelines)", () => {
+  const expected: Record<string, string[]> = {
+    qa: ['question', 'response', 'judge_score'],
+    cot: ['question', 'reasoning', 'response'],
+    summary: ['instruction', 'summary'],
+    conversation: ['question', 'response', 'followup', 'followup_response'],
+    preference: ['prompt', 'chosen', 'rejected'],
+  };
+  for (const [name, columns] of Object.entries(expected)) {
+    it(`${name} runs by name over document rows`, async () => {
+      const rowsPath = path.join(config.paths.data_dir, 'phoenix-rows.jsonl');
+      const doc = readFileSync(path.join(FIXTURES, 'taxonomy/knowledge/phoenix/phoenix.md'), 'utf8');
+      const paragraphs = doc.split(/\n\s*\n/).filter((p) => p.length > 200).slice(0, 6);
+      writeFileSync(rowsPath, paragraphs.map((document) => JSON.stringify({ document })).join('\n'));
+      const { workflowId, progress } = await run({ pipeline: { name }, input: { rowsPath } }, name);
+      expect(progress.status).toBe('completed');
+      expect(progress.outputRows).toBeGreaterThan(0);
+      await expectAccounted(workflowId, progress);
+      for (const row of outputRows(progress)) for (const column of columns) expect(row[column]).toBeDefined();
+    });
+  }
+});
+
 describe('a row whose call fails for good', () => {
   it('is rejected with its reason and the run completes', async () => {
     const marker = 'POISON-ROW-7f3a';
