@@ -3,10 +3,10 @@
 // shipped pipelines run unchanged from the vendored fixtures on a knowledge qna.yaml with its document and
 // on freeform and grounded skills; one row whose call fails for good is rejected with its reason while the
 // run completes.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacreekConfig } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -100,7 +100,11 @@ describe("InstructLab's shipped pipelines, unchanged", () => {
       if (shipped.pipeline === 'full/knowledge' && process.env.WRITE_REPLAY_HISTORIES === '1') {
         const dir = path.resolve(__dirname, '../../replay/histories');
         mkdirSync(dir, { recursive: true });
-        const history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+        // The Temporal CLI prints the history in the same proto JSON form as historyToJSON (which fails inside
+        // vitest: two copies of the proto module).
+        const temporal = path.resolve(__dirname, '../../../.tools/bin/temporal');
+        const shown = execFileSync(temporal, ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporal.address, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+        const history = JSON.parse(shown.toString('utf8'));
         writeFileSync(path.join(dir, 'runPipeline--instructlab-full-knowledge.json'), JSON.stringify({ workflowId, history }, null, 1));
       }
     });
