@@ -41,7 +41,7 @@ export function namedPipelinePath(config: DatacreekConfig, name: string): string
 export function resolvePipelineSource(
   config: DatacreekConfig,
   source: ParsedPipelineRunInput['pipeline'],
-  options: { inputColumns?: string[]; numInstructions?: number } = {},
+  options: { inputColumns?: string[]; numInstructions?: number; confineTo?: string } = {},
 ): ResolvedPipeline {
   if ('yaml' in source) return loadPipeline(source.yaml, { ...options, file: '(pipeline YAML)', baseDir: source.baseDir ?? pipelinesDir(config) });
   return loadPipelineFile('name' in source ? namedPipelinePath(config, source.name) : source.path, options);

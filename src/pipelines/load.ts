@@ -3,7 +3,7 @@
 // each block reads against what the input and the earlier blocks produce. Every problem is collected with
 // its file, block and path and a fix; nothing runs unless the list is empty.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { filterStepConfigSchema } from '../quality/config';
@@ -30,6 +30,8 @@ export interface LoadOptions {
   inputColumns?: string[];
   /** Set when running: `n: scaled` needs it. */
   numInstructions?: number;
+  /** When set, every file the pipeline references must be inside this folder (pipelines sent over the API). */
+  confineTo?: string;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -74,10 +76,15 @@ export function loadPipeline(text: string, options: LoadOptions): ResolvedPipeli
   }
 
   const blocks: ResolvedBlock[] = [];
-  (doc.blocks as any[]).forEach((raw, index) => {
-    const block = resolveBlock(raw, index, `blocks[${index}]`, options, issue);
-    if (block) blocks.push(block);
-  });
+  confinedTo = options.confineTo;
+  try {
+    (doc.blocks as any[]).forEach((raw, index) => {
+      const block = resolveBlock(raw, index, `blocks[${index}]`, options, issue);
+      if (block) blocks.push(block);
+    });
+  } finally {
+    confinedTo = undefined;
+  }
   if (blocks.length === 0 && issues.length === 0) issue('blocks', 'is empty', 'add at least one block');
   const sourceIndex = blocks.findIndex((b) => b.type === 'SourceBlock');
   if (sourceIndex > 0) issue(`blocks[${sourceIndex}].type`, 'a SourceBlock must be the first block', 'move it to the top of the list', label(blocks[sourceIndex]));
@@ -133,7 +140,10 @@ function configPath(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
+let confinedTo: string | undefined;
+
 function readYaml(path: string): { ok: true; value: any } | { ok: false; reason: string } {
+  if (confinedTo && !resolve(path).startsWith(resolve(confinedTo) + sep)) return { ok: false, reason: `is outside ${confinedTo}, where this pipeline may read files` };
   try {
     return { ok: true, value: parseYaml(readFileSync(path, 'utf8')) };
   } catch (error) {
