@@ -187,3 +187,61 @@ describe('validation before anything runs', () => {
     expect(error?.cause?.type).toBe('InvalidPipeline');
   });
 });
+
+describe('live controls', () => {
+  async function slowRun(label: string) {
+    const dir = path.join(config.paths.data_dir, label);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'echo.yaml'), 'system: s\nintroduction: i\nprinciples: ""\nexamples: ""\ngeneration: "Say more about {{topic}}."\nstart_tags: [""]\nend_tags: [""]\n');
+    writeFileSync(path.join(dir, 'p.yaml'), 'version: "1.0"\nblocks:\n  - { name: one, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [a] } }\n  - { name: two, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [b] } }\n');
+    writeFileSync(path.join(dir, 'rows.jsonl'), Array.from({ length: 16 }, (_, i) => JSON.stringify({ topic: `river ${i}` })).join('\n'));
+    const workflowId = uniqueId(`pipeline-${label}`);
+    const handle = await client.workflow.start('runPipeline', {
+      taskQueue: config.temporal.task_queue,
+      workflowId,
+      args: [{ pipeline: { path: path.join(dir, 'p.yaml') }, input: { rowsPath: path.join(dir, 'rows.jsonl') }, batchSize: 2, concurrency: 1 } satisfies PipelineRunInput],
+    });
+    return { workflowId, handle };
+  }
+  const checkpointCount = async (runId: string) => (await db.sql<{ n: number }[]>`select count(*)::int as n from pipeline_checkpoints where run_id = ${runId}`)[0].n;
+
+  it('pause stops new blocks, resume finishes the run', async () => {
+    llm.setOptions({ latencyMs: 60 });
+    try {
+      const { workflowId, handle } = await slowRun('pause');
+      await expect.poll(() => checkpointCount(workflowId), { timeout: 30_000 }).toBeGreaterThan(1);
+      await handle.signal('pause');
+      await expect.poll(async () => (await handle.query<PipelineProgress>('progress')).status).toBe('paused');
+      const held = await checkpointCount(workflowId);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      // At most the block that was running when the pause arrived finishes.
+      expect(await checkpointCount(workflowId)).toBeLessThanOrEqual(held + 1);
+      const whilePaused = await checkpointCount(workflowId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await checkpointCount(workflowId)).toBe(whilePaused);
+      expect(whilePaused).toBeLessThan(16);
+      await handle.signal('resume');
+      const progress: PipelineProgress = await handle.result();
+      expect(progress.status).toBe('completed');
+      expect(progress.outputRows).toBe(16);
+    } finally {
+      llm.setOptions({ latencyMs: 0 });
+    }
+  });
+
+  it('cancel stops the run and marks it cancelled', async () => {
+    llm.setOptions({ latencyMs: 60 });
+    try {
+      const { workflowId, handle } = await slowRun('cancel');
+      await expect.poll(() => checkpointCount(workflowId), { timeout: 30_000 }).toBeGreaterThan(1);
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
+      const [run] = await db.sql<{ status: string }[]>`select status from pipeline_runs where id = ${workflowId}`;
+      expect(run.status).toBe('cancelled');
+      expect(await checkpointCount(workflowId)).toBeLessThan(16);
+    } finally {
+      llm.setOptions({ latencyMs: 0 });
+    }
+  });
+});
