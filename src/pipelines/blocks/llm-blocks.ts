@@ -26,6 +26,8 @@ export interface LlmBlockContext {
   api: LlmApi;
   /** What `n: scaled` means. */
   numInstructions?: number;
+  /** The sampling seed for blocks whose gen_kwargs set none (a build's later rounds vary it). */
+  seed?: number;
   signal?: AbortSignal;
   /** Called after each row's call, so a long block keeps its activity's heartbeat. */
   onRowDone?: () => void;
@@ -41,7 +43,7 @@ export interface GenerationSettings {
 }
 
 /** gen_kwargs over InstructLab's defaults (temperature 0, max_tokens 4096), with `n: scaled` resolved. */
-export function generationSettings(block: ResolvedBlock, ctx: Pick<LlmBlockContext, 'model' | 'numInstructions'>): GenerationSettings {
+export function generationSettings(block: ResolvedBlock, ctx: Pick<LlmBlockContext, 'model' | 'numInstructions' | 'seed'>): GenerationSettings {
   const kwargs = block.config.gen_kwargs ?? {};
   let n = kwargs.n ?? 1;
   if (n === 'scaled') {
@@ -53,7 +55,7 @@ export function generationSettings(block: ResolvedBlock, ctx: Pick<LlmBlockConte
     temperature: Number(kwargs.temperature ?? 0),
     maxTokens: Math.trunc(Number(kwargs.max_tokens ?? DEFAULT_MAX_TOKENS)),
     n: Math.max(1, Math.trunc(Number(n))),
-    seed: kwargs.seed,
+    seed: kwargs.seed ?? ctx.seed,
     extraBody: kwargs.extra_body,
   };
   // An LLMMessagesBlock asked for several samples at temperature 0 would get n copies of one answer.
