@@ -76,15 +76,10 @@ export function loadPipeline(text: string, options: LoadOptions): ResolvedPipeli
   }
 
   const blocks: ResolvedBlock[] = [];
-  confinedTo = options.confineTo;
-  try {
-    (doc.blocks as any[]).forEach((raw, index) => {
-      const block = resolveBlock(raw, index, `blocks[${index}]`, options, issue);
-      if (block) blocks.push(block);
-    });
-  } finally {
-    confinedTo = undefined;
-  }
+  (doc.blocks as any[]).forEach((raw, index) => {
+    const block = resolveBlock(raw, index, `blocks[${index}]`, options, issue);
+    if (block) blocks.push(block);
+  });
   if (blocks.length === 0 && issues.length === 0) issue('blocks', 'is empty', 'add at least one block');
   const sourceIndex = blocks.findIndex((b) => b.type === 'SourceBlock');
   if (sourceIndex > 0) issue(`blocks[${sourceIndex}].type`, 'a SourceBlock must be the first block', 'move it to the top of the list', label(blocks[sourceIndex]));
@@ -140,10 +135,8 @@ function configPath(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-let confinedTo: string | undefined;
-
-function readYaml(path: string): { ok: true; value: any } | { ok: false; reason: string } {
-  if (confinedTo && !resolve(path).startsWith(resolve(confinedTo) + sep)) return { ok: false, reason: `is outside ${confinedTo}, where this pipeline may read files` };
+function readYaml(path: string, confineTo: string | undefined): { ok: true; value: any } | { ok: false; reason: string } {
+  if (confineTo && !resolve(path).startsWith(resolve(confineTo) + sep)) return { ok: false, reason: `is outside ${confineTo}, where this pipeline may read files` };
   try {
     return { ok: true, value: parseYaml(readFileSync(path, 'utf8')) };
   } catch (error) {
@@ -193,7 +186,7 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
     block.prompts = {};
     pairs.forEach(([path, key], i) => {
       const p = block.type === 'ConditionalLLMBlock' ? `${at}.config.config_paths[${i}][0]` : `${at}.config.config_path`;
-      const prompt = loadPromptConfig(configPath(options.baseDir, path), config.output_cols, custom, p, where, issue);
+      const prompt = loadPromptConfig(configPath(options.baseDir, path), config.output_cols, custom, p, where, issue, options.confineTo);
       if (prompt) block.prompts![block.type === 'ConditionalLLMBlock' && pairs.length === 1 && key === 'All' ? '*' : key] = prompt;
     });
     if (config.gen_kwargs?.n === 'scaled' && options.numInstructions !== undefined && !(options.numInstructions >= 1)) {
@@ -204,7 +197,7 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
     block.populate = {};
     for (const [i, path] of (config.config_paths as string[]).entries()) {
       const file = config.post_fix ? path.replace('.yaml', `_${config.post_fix}.yaml`) : path;
-      const loaded = readYaml(configPath(options.baseDir, file));
+      const loaded = readYaml(configPath(options.baseDir, file), options.confineTo);
       const key = path.split('/').pop()!.split('.')[0];
       if (!loaded.ok) issue(`${at}.config.config_paths[${i}]`, `${file} ${loaded.reason}`, 'give a path relative to the pipeline file', where);
       else if (!loaded.value || typeof loaded.value !== 'object') issue(`${at}.config.config_paths[${i}]`, `${file} is not a mapping`, 'a populator config is a mapping of column → value', where);
@@ -236,8 +229,9 @@ function loadPromptConfig(
   at: string,
   where: string,
   issue: (p: string, m: string, f: string, b?: string) => void,
+  confineTo: string | undefined,
 ): PromptConfig | undefined {
-  const loaded = readYaml(path);
+  const loaded = readYaml(path, confineTo);
   if (!loaded.ok) {
     issue(at, `prompt config ${path} ${loaded.reason}`, 'config_path is relative to the pipeline file; check the path', where);
     return undefined;
