@@ -2,36 +2,35 @@
 // (documents) or seed records (existing datasets). Writes are idempotent: a source's id is its content hash,
 // vectors are upserted by chunk id before the source row commits, so a retry after any crash converges.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../chunking';
-import { importDataset } from '../formats';
-import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, listDocuments, parseDocument, type ParsedDocument } from '../parsers';
+import type { ImportResult } from '../formats/types';
+import { ParsePool } from '../parse-pool/pool';
+import type { ParseJob, ParseJobResult } from '../parse-pool/jobs';
+import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../parsers';
+import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../parsers/list-documents';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
 import { ensureDataset } from './datasets';
+import { planIngest, type IngestPlan, type PlannedFile } from './ingest-plan';
 import { chunkTableName } from './tables';
 
-/** Existing datasets are imported as seed records rather than chunked as documents. */
-const DATASET_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.csv', '.parquet']);
+export type { IngestPlan, PlannedFile } from './ingest-plan';
 
-export interface PlannedFile {
-  /** What the person named: a path relative to the ingested directory, a file path or a URL. */
-  label: string;
-  path?: string;
-  url?: string;
-  kind: 'document' | 'dataset';
-}
-
-export interface IngestPlan {
-  files: PlannedFile[];
-  skipped: { item: string; reason: string }[];
-}
+/** While a file parses in its thread, the activity heartbeats this often, so Temporal knows it is alive. */
+const PARSE_HEARTBEAT_MS = 2_000;
 
 export function createIngestActivities(deps: ActivityDeps) {
   const { config, database } = deps;
+  // Parsing happens in these threads, never on the worker's event loop (see src/parse-pool).
+  const parsePool = new ParsePool({
+    threads: config.ingest.parse_threads,
+    timeoutMs: config.ingest.parse_timeout_ms,
+    memoryMb: config.ingest.parse_memory_mb,
+  });
 
   async function prepareIngest(input: {
     datasetId: string;
@@ -39,42 +38,16 @@ export function createIngestActivities(deps: ActivityDeps) {
     items: IngestItem[];
     include?: string[];
     exclude?: string[];
+    /** Set for API requests: every file found must resolve inside these real folders. */
+    allowedRoots?: string[];
   }): Promise<IngestPlan> {
     await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId });
-    const files: PlannedFile[] = [];
-    const skipped: IngestPlan['skipped'] = [];
-    for (const item of input.items) {
-      if ('url' in item) {
-        files.push({ label: item.url, url: item.url, kind: 'document' });
-        continue;
-      }
-      const abs = path.resolve(item.path);
-      const info = await stat(abs).catch(() => null);
-      if (!info) {
-        // Planned anyway so it shows up as a failed file with its own reason, next to the others.
-        files.push({ label: item.path, path: abs, kind: 'document' });
-        continue;
-      }
-      if (info.isFile()) {
-        files.push({ label: item.path, path: abs, kind: kindOf(abs) });
-        continue;
-      }
-      const listed = await listDocuments(abs, {
-        include: input.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
-        exclude: input.exclude ?? config.ingest.exclude,
-        maxFileBytes: config.ingest.max_file_bytes,
-      });
-      for (const f of listed) {
-        const rel = path.join(item.path, f.relativePath);
-        // Only unsupported formats are skipped; an empty or oversized document is attempted so that it fails
-        // with its own error, next to the others.
-        if (f.skipped?.code !== 'unsupported_format' || DATASET_EXTENSIONS.has(path.extname(f.path).toLowerCase())) {
-          files.push({ label: rel, path: f.path, kind: kindOf(f.path) });
-        } else {
-          skipped.push({ item: rel, reason: f.skipped.reason });
-        }
-      }
-    }
+    const { files, skipped } = await planIngest(input.items, {
+      include: input.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
+      exclude: input.exclude ?? config.ingest.exclude,
+      maxFileBytes: config.ingest.max_file_bytes,
+      allowedRoots: input.allowedRoots,
+    });
     return { files, skipped };
   }
 
@@ -166,11 +139,16 @@ export function createIngestActivities(deps: ActivityDeps) {
     bytes: Uint8Array;
     uri: string;
   }): Promise<Omit<IngestFileResult, 'item'>> {
-    let imported;
+    let imported: ImportResult;
     try {
-      imported = await importDataset({ fileName: args.fileName, bytes: args.bytes });
+      imported = await parseIsolated(args.fileName, {
+        kind: 'dataset',
+        fileName: args.fileName,
+        bytes: args.bytes,
+        options: { maxFieldBytes: config.ingest.max_field_bytes, maxMessagesPerRow: config.ingest.max_messages_per_row },
+      });
     } catch (err) {
-      asNonRetryable(err, 'DatasetFormatError');
+      asNonRetryable(err, (err as { name?: string }).name === 'DocumentError' ? 'DocumentError' : 'DatasetFormatError');
     }
     if (imported.records.length === 0) {
       const why = imported.problems[0]?.message ?? imported.skipped[0]?.message ?? 'no records found';
@@ -204,6 +182,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         } as never),
       })} on conflict (id) do nothing`;
       for (let i = 0; i < rows.length; i += 1000) {
+        heartbeat({ stage: 'write', records: i });
         const slice = rows.slice(i, i + 1000).map((r) => ({ ...r, content: tx.json(r.content as never), metadata: tx.json(r.metadata as never) }));
         await tx`insert into seed_records ${tx(slice)} on conflict (id) do nothing`;
       }
@@ -231,8 +210,8 @@ export function createIngestActivities(deps: ActivityDeps) {
         throw err;
       }
     }
-    const filePath = file.path!;
-    const fileName = path.basename(filePath);
+    const filePath = await confinedPath(file);
+    const fileName = path.basename(file.path!);
     const info = await stat(filePath).catch(() => null);
     if (!info) throw badInput('NotFound', `${file.label}: no such file or directory`, 'Check the path; it is read on the worker machine.');
     if (info.size > config.ingest.max_file_bytes) {
@@ -245,19 +224,48 @@ export function createIngestActivities(deps: ActivityDeps) {
     return { fileName, bytes: new Uint8Array(await readFile(filePath)) };
   }
 
+  /**
+   * The path to read. For an API request the file is resolved again here, just before reading, so a file swapped
+   * for a link after planning cannot lead outside the allowed roots either.
+   */
+  async function confinedPath(file: PlannedFile): Promise<string> {
+    if (!file.allowedRoots) return file.path!;
+    const real = await realpath(file.path!).catch(() => null);
+    if (!real) throw badInput('NotFound', `${file.label}: no such file or directory`, 'Check the path; it is read on the worker machine.');
+    if (!file.allowedRoots.some((root) => isInside(real, root))) {
+      throw badInput('Forbidden:link_outside_roots', `${file.label}: ${LINK_OUTSIDE_ROOTS_REASON}`, 'Copy the file into an allowed root, or upload it instead.');
+    }
+    return real;
+  }
+
   async function parseOrFail(fileName: string, bytes: Uint8Array, extra: { encoding?: string; sourceUrl?: string }): Promise<ParsedDocument> {
     try {
-      return await parseDocument(
-        { fileName, bytes },
-        {
+      return await parseIsolated(fileName, {
+        kind: 'document',
+        fileName,
+        bytes,
+        options: {
           maxBytes: config.ingest.max_file_bytes,
           maxUncompressedBytes: config.ingest.max_uncompressed_bytes,
           markdown: config.ingest.html_as_markdown,
+          maxHtmlDepth: config.ingest.max_html_depth,
+          maxHtmlElements: config.ingest.max_html_elements,
+          maxPdfPages: config.ingest.max_pdf_pages,
           ...extra,
         },
-      );
+      });
     } catch (err) {
       asNonRetryable(err, 'DocumentError');
+    }
+  }
+
+  /** Runs a parse job in the pool, heartbeating meanwhile; a cancelled activity ends its parse thread. */
+  async function parseIsolated<J extends ParseJob>(label: string, job: J): Promise<ParseJobResult<J>> {
+    const beat = setInterval(() => heartbeat({ stage: 'parse', file: label }), PARSE_HEARTBEAT_MS);
+    try {
+      return await parsePool.run(job, { label, signal: Context.current().cancellationSignal });
+    } finally {
+      clearInterval(beat);
     }
   }
 
@@ -274,10 +282,6 @@ export function createIngestActivities(deps: ActivityDeps) {
   }
 
   return { prepareIngest, ingestDocument };
-}
-
-function kindOf(file: string): PlannedFile['kind'] {
-  return DATASET_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'dataset' : 'document';
 }
 
 export type IngestActivities = ReturnType<typeof createIngestActivities>;
