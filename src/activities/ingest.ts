@@ -6,9 +6,8 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../chunking';
-import type { ImportResult } from '../formats/types';
 import { ParsePool } from '../parse-pool/pool';
-import type { ParseJob, ParseJobResult } from '../parse-pool/jobs';
+import { RECORDS_PER_BATCH, type PackedImport, type ParseJob, type ParseJobResult } from '../parse-pool/jobs';
 import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../parsers';
 import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../parsers/list-documents';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
@@ -139,7 +138,7 @@ export function createIngestActivities(deps: ActivityDeps) {
     bytes: Uint8Array;
     uri: string;
   }): Promise<Omit<IngestFileResult, 'item'>> {
-    let imported: ImportResult;
+    let imported: PackedImport;
     try {
       imported = await parseIsolated(args.fileName, {
         kind: 'dataset',
@@ -150,19 +149,11 @@ export function createIngestActivities(deps: ActivityDeps) {
     } catch (err) {
       asNonRetryable(err, (err as { name?: string }).name === 'DocumentError' ? 'DocumentError' : 'DatasetFormatError');
     }
-    if (imported.records.length === 0) {
-      const why = imported.problems[0]?.message ?? imported.skipped[0]?.message ?? 'no records found';
+    if (imported.recordCount === 0) {
+      const why = imported.problems[0]?.message ?? imported.firstSkipped?.message ?? 'no records found';
       throw badInput('DatasetFormatError:empty', `${args.fileName}: no usable records (${why})`, 'Check the file shape, or give a field mapping.');
     }
-    const rows = imported.records.map((r) => ({
-      id: `${args.sourceId}#${r.position}`,
-      source_id: args.sourceId,
-      dataset_id: args.datasetId,
-      position: r.position,
-      content: r.content,
-      metadata: r.metadata,
-    }));
-    heartbeat({ stage: 'write', records: rows.length });
+    heartbeat({ stage: 'write', records: imported.recordCount });
     await database.sql.begin(async (tx) => {
       await tx`insert into sources ${tx({
         id: args.sourceId,
@@ -174,20 +165,20 @@ export function createIngestActivities(deps: ActivityDeps) {
         content_hash: args.contentHash,
         title: null,
         chunk_count: 0,
-        seed_record_count: rows.length,
-        metadata: tx.json({
-          skipped: imported.skipped.length,
-          problems: imported.problems.slice(0, 100),
-          problemCount: imported.problems.length,
-        } as never),
+        seed_record_count: imported.recordCount,
+        metadata: tx.json({ skipped: imported.skippedCount, problems: imported.problems, problemCount: imported.problemCount } as never),
       })} on conflict (id) do nothing`;
-      for (let i = 0; i < rows.length; i += 1000) {
-        heartbeat({ stage: 'write', records: i });
-        const slice = rows.slice(i, i + 1000).map((r) => ({ ...r, content: tx.json(r.content as never), metadata: tx.json(r.metadata as never) }));
-        await tx`insert into seed_records ${tx(slice)} on conflict (id) do nothing`;
+      // Each batch is JSON text from the parse thread, expanded into rows by PostgreSQL itself.
+      for (const [i, batch] of imported.batches.entries()) {
+        heartbeat({ stage: 'write', records: i * RECORDS_PER_BATCH });
+        await tx`
+          insert into seed_records (id, source_id, dataset_id, position, content, metadata)
+          select ${args.sourceId} || '#' || r.position, ${args.sourceId}, ${args.datasetId}, r.position, r.content, r.metadata
+          from jsonb_to_recordset(${batch}::jsonb) as r(position integer, content jsonb, metadata jsonb)
+          on conflict (id) do nothing`;
       }
     });
-    return { status: 'ingested', sourceId: args.sourceId, format: imported.shape, chunks: 0, seedRecords: rows.length };
+    return { status: 'ingested', sourceId: args.sourceId, format: imported.shape, chunks: 0, seedRecords: imported.recordCount };
   }
 
   async function readSource(

@@ -1,18 +1,51 @@
 // The work a parse thread does: turn one file's bytes into a parsed document or imported dataset rows. Defined
 // apart from the pool so the thread loads only the parsers, never Temporal, the database or the API.
 import { importDataset } from '../formats';
-import type { ImportOptions, ImportResult } from '../formats/types';
+import type { DatasetShape, ImportOptions, ImportProblem } from '../formats/types';
 import { parseDocument, type ParsedDocument, type ParseOptions } from '../parsers';
 
 export type ParseJob =
   | { kind: 'document'; fileName: string; bytes: Uint8Array; options: ParseOptions }
   | { kind: 'dataset'; fileName: string; bytes: Uint8Array; options: ImportOptions };
 
-export type ParseJobResult<J extends ParseJob> = J extends { kind: 'document' } ? ParsedDocument : ImportResult;
+/**
+ * An imported dataset as it leaves the parse thread. Records travel as JSON text in batches, handed to PostgreSQL
+ * as they are: copying 600,000 record objects between threads (and building them again) would block the worker's
+ * event loop for seconds, which is what the thread is there to prevent.
+ */
+export interface PackedImport {
+  shape: DatasetShape;
+  recordCount: number;
+  /** Each a JSON array of `{ position, content, metadata }`. */
+  batches: string[];
+  skippedCount: number;
+  problemCount: number;
+  /** The first problems in file order (at most PROBLEMS_KEPT), for the message and the source's metadata. */
+  problems: ImportProblem[];
+  firstSkipped?: ImportProblem;
+}
 
-export async function runParseJob(job: ParseJob): Promise<ParsedDocument | ImportResult> {
+export const RECORDS_PER_BATCH = 1_000;
+const PROBLEMS_KEPT = 100;
+
+export type ParseJobResult<J extends ParseJob> = J extends { kind: 'document' } ? ParsedDocument : PackedImport;
+
+export async function runParseJob(job: ParseJob): Promise<ParsedDocument | PackedImport> {
   if (job.kind === 'document') return parseDocument({ fileName: job.fileName, bytes: job.bytes }, job.options);
-  return importDataset({ fileName: job.fileName, bytes: job.bytes }, job.options);
+  const imported = await importDataset({ fileName: job.fileName, bytes: job.bytes }, job.options);
+  const batches: string[] = [];
+  for (let i = 0; i < imported.records.length; i += RECORDS_PER_BATCH) {
+    batches.push(JSON.stringify(imported.records.slice(i, i + RECORDS_PER_BATCH)));
+  }
+  return {
+    shape: imported.shape,
+    recordCount: imported.records.length,
+    batches,
+    skippedCount: imported.skipped.length,
+    problemCount: imported.problems.length,
+    problems: imported.problems.slice(0, PROBLEMS_KEPT),
+    firstSkipped: imported.skipped[0],
+  };
 }
 
 /** An error as it crosses the thread boundary: the fields datacreek's error handling reads. */

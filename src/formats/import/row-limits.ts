@@ -1,5 +1,5 @@
 // Hard limits on one imported row, so a hostile dataset cannot turn a single row into a 30 MB seed record or a
-// conversation of a million turns. A row over a limit becomes a problem reported by its line; the others import.
+// conversation of a million turns, nor hold a NUL character (PostgreSQL refuses it and would fail the whole file). A row over a limit becomes a problem reported by its line; the others import.
 import { describeBytes } from '../../parsers/errors';
 import { isObject } from './row-values';
 
@@ -14,7 +14,6 @@ export interface RowLimits {
 export function rowLimitViolation(row: unknown, limits: RowLimits): string | undefined {
   const maxField = limits.maxFieldBytes ?? Infinity;
   const maxItems = limits.maxMessagesPerRow ?? Infinity;
-  if (maxField === Infinity && maxItems === Infinity) return undefined;
   return visit(row, '', maxField, maxItems, 0);
 }
 
@@ -23,6 +22,7 @@ const MAX_WALK_DEPTH = 8;
 
 function visit(value: unknown, where: string, maxField: number, maxItems: number, depth: number): string | undefined {
   if (typeof value === 'string') {
+    if (value.includes('\u0000')) return `field "${where || 'value'}" contains a NUL character, which cannot be stored; remove it`;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: only long strings need the exact count.
     if (value.length * 3 > maxField) {
       const bytes = Buffer.byteLength(value, 'utf8');
