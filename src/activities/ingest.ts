@@ -168,13 +168,13 @@ export function createIngestActivities(deps: ActivityDeps) {
         seed_record_count: imported.recordCount,
         metadata: tx.json({ skipped: imported.skippedCount, problems: imported.problems, problemCount: imported.problemCount } as never),
       })} on conflict (id) do nothing`;
-      // Each batch is JSON text from the parse thread, expanded into rows by PostgreSQL itself.
+      // Each batch is JSON text from the parse thread, sent as text and expanded into rows by PostgreSQL itself.
       for (const [i, batch] of imported.batches.entries()) {
         heartbeat({ stage: 'write', records: i * RECORDS_PER_BATCH });
         await tx`
           insert into seed_records (id, source_id, dataset_id, position, content, metadata)
           select ${args.sourceId} || '#' || r.position, ${args.sourceId}, ${args.datasetId}, r.position, r.content, r.metadata
-          from jsonb_to_recordset(${batch}::jsonb) as r(position integer, content jsonb, metadata jsonb)
+          from jsonb_to_recordset((${batch}::text)::jsonb) as r(position integer, content jsonb, metadata jsonb)
           on conflict (id) do nothing`;
       }
     });

@@ -3,7 +3,7 @@
 // over a limit reported, links out of the allowed root skipped), the good control file beside them must be
 // ingested, the worker's event loop must stay responsive throughout (its p99 delay under 1 s), no chunk may hold
 // the content of a file outside the root, and a worker must stop promptly on SIGINT while a file parses.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +127,8 @@ describe('hostile input', () => {
     const times = await activityTimes(workflowId);
     const samples = loopSamples(stack.worker.log);
 
-    const label = (name: string) => path.join('hostile', name);
+    // The API resolves the requested folder to its real path; results name each file under it.
+    const label = (name: string) => path.join(realpathSync(folder), name);
     const byItem = new Map<string, IngestFileResult>(result.files.map((f) => [f.item, f]));
     const skipped = new Map(result.skipped.map((s) => [s.item, s.reason]));
 
@@ -217,8 +218,8 @@ describe('hostile input', () => {
       const { workflowId, result } = await ingestThroughApi('slow', 'slow');
       const times = await activityTimes(workflowId);
       const samples = loopSamples(worker.log);
-      const timedOut = result.files.find((f) => f.item === 'slow/nested-2k.html')!;
-      const window = times.get('slow/nested-2k.html')!;
+      const timedOut = result.files.find((f) => f.item === path.join(realpathSync(slow), 'nested-2k.html'))!;
+      const window = times.get(timedOut.item)!;
       observed.push({
         name: 'nested-2k.html (no depth limit)',
         problem: 'HTML nested 2,000 deep, parsed for real under an 8 s limit',
@@ -229,7 +230,7 @@ describe('hostile input', () => {
       expect(timedOut).toMatchObject({ status: 'failed', error: { code: 'DocumentError:parse_timeout' } });
       expect(timedOut.error!.message).toContain('ingest.parse_timeout_ms');
       expect(window.end - window.start).toBeLessThan(30_000);
-      expect(result.files.find((f) => f.item === 'slow/beside.md')).toMatchObject({ status: 'ingested' });
+      expect(result.files.find((f) => f.item === path.join(realpathSync(slow), 'beside.md'))).toMatchObject({ status: 'ingested' });
       expect(peakDuring(samples, window)).toBeLessThan(1_000);
 
       // Now a file that would parse for minutes; SIGINT the worker once it is on it.
