@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context, heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../chunking';
 import { ParsePool } from '../parse-pool/pool';
-import { RECORDS_PER_BATCH, type PackedImport, type ParseJob, type ParseJobResult } from '../parse-pool/jobs';
+import { RECORDS_PER_BATCH, type PackedImport, type ParsedJobDocument, type ParseJob, type ParseJobResult, type ThreadChunkOptions } from '../parse-pool/jobs';
 import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../parsers';
 import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../parsers/list-documents';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
@@ -18,6 +19,9 @@ import { planIngest, type IngestPlan, type PlannedFile } from './ingest-plan';
 import { chunkTableName } from './tables';
 
 export type { IngestPlan, PlannedFile } from './ingest-plan';
+
+/** Chunks embedded per call; the event loop gets a turn between calls. */
+const EMBED_BATCH_SIZE = 64;
 
 /** While a file parses in its thread, the activity heartbeats this often, so Temporal knows it is alive. */
 const PARSE_HEARTBEAT_MS = 2_000;
@@ -80,9 +84,11 @@ export function createIngestActivities(deps: ActivityDeps) {
       return importSeedRecords({ datasetId, sourceId, contentHash, fileName, bytes, uri });
     }
 
-    const doc = parsed ?? (await parseOrFail(fileName, bytes, { encoding, sourceUrl }));
+    const options = chunkOptions(input.chunking);
+    const fromThread = parsed ? undefined : await parseOrFail(fileName, bytes, { encoding, sourceUrl }, threadChunking(options));
+    const doc = parsed ?? fromThread!.document;
     heartbeat({ stage: 'chunk' });
-    const chunks = await chunkDocument(doc, chunkOptions(input.chunking));
+    const chunks = fromThread?.chunks ?? (await chunkDocument(doc, options));
     if (chunks.length === 0) {
       throw badInput('DocumentError:empty_document', `${fileName}: no text to ingest after cleaning`, 'Check that the file has readable text.');
     }
@@ -102,7 +108,7 @@ export function createIngestActivities(deps: ActivityDeps) {
     // Vectors first (idempotent upsert by chunk id), then the rows in one transaction: a crash between the two
     // leaves no source row, so the retry redoes both instead of reporting "unchanged" with vectors missing.
     heartbeat({ stage: 'embed', chunks: chunks.length });
-    const vectors = await deps.embedder.embed(chunks.map((c) => c.text));
+    const vectors = await embedInBatches(chunks.map((c) => c.text));
     const store = await deps.vectors();
     await store.upsert(
       chunkTableName(datasetId),
@@ -216,6 +222,20 @@ export function createIngestActivities(deps: ActivityDeps) {
   }
 
   /**
+   * Embeds a batch at a time, giving the event loop a turn between batches: an in-process embedder computes on
+   * this thread, and thousands of chunks at once would hold the loop (and the heartbeats) for seconds.
+   */
+  async function embedInBatches(texts: string[]): Promise<number[][]> {
+    const vectors: number[][] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH_SIZE) {
+      vectors.push(...(await deps.embedder.embed(texts.slice(i, i + EMBED_BATCH_SIZE))));
+      heartbeat({ stage: 'embed', chunks: texts.length, done: vectors.length });
+      await yieldToEventLoop();
+    }
+    return vectors;
+  }
+
+  /**
    * The path to read. For an API request the file is resolved again here, just before reading, so a file swapped
    * for a link after planning cannot lead outside the allowed roots either.
    */
@@ -229,12 +249,18 @@ export function createIngestActivities(deps: ActivityDeps) {
     return real;
   }
 
-  async function parseOrFail(fileName: string, bytes: Uint8Array, extra: { encoding?: string; sourceUrl?: string }): Promise<ParsedDocument> {
+  async function parseOrFail(
+    fileName: string,
+    bytes: Uint8Array,
+    extra: { encoding?: string; sourceUrl?: string },
+    chunking: ThreadChunkOptions | undefined,
+  ): Promise<ParsedJobDocument> {
     try {
       return await parseIsolated(fileName, {
         kind: 'document',
         fileName,
         bytes,
+        chunking,
         options: {
           maxBytes: config.ingest.max_file_bytes,
           maxUncompressedBytes: config.ingest.max_uncompressed_bytes,
@@ -273,6 +299,13 @@ export function createIngestActivities(deps: ActivityDeps) {
   }
 
   return { prepareIngest, ingestDocument };
+}
+
+/** The chunking the parse thread can do itself: all but semantic, which needs the embedder of this process. */
+function threadChunking(options: ChunkOptions): ThreadChunkOptions | undefined {
+  if (options.strategy === 'semantic') return undefined;
+  const { embed: _embed, embedBatchSize: _batch, ...rest } = options;
+  return { ...rest, strategy: options.strategy };
 }
 
 export type IngestActivities = ReturnType<typeof createIngestActivities>;

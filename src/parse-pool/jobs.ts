@@ -1,12 +1,25 @@
 // The work a parse thread does: turn one file's bytes into a parsed document or imported dataset rows. Defined
 // apart from the pool so the thread loads only the parsers, never Temporal, the database or the API.
+import { chunkDocument, type Chunk, type ChunkOptions } from '../chunking';
 import { importDataset } from '../formats';
 import type { DatasetShape, ImportOptions, ImportProblem } from '../formats/types';
 import { parseDocument, type ParsedDocument, type ParseOptions } from '../parsers';
 
+/** Chunking that needs no embeddings (every strategy but semantic), done in the thread right after parsing. */
+export type ThreadChunkOptions = Omit<ChunkOptions, 'embed' | 'embedBatchSize'> & { strategy: 'basic' | 'sliding' | 'token' };
+
 export type ParseJob =
-  | { kind: 'document'; fileName: string; bytes: Uint8Array; options: ParseOptions }
+  | { kind: 'document'; fileName: string; bytes: Uint8Array; options: ParseOptions; chunking?: ThreadChunkOptions }
   | { kind: 'dataset'; fileName: string; bytes: Uint8Array; options: ImportOptions };
+
+/**
+ * A parsed document, with its chunks when the job asked for them: cutting 10 MB of text into token-measured
+ * chunks takes seconds, which belong in the thread as much as the parsing does.
+ */
+export interface ParsedJobDocument {
+  document: ParsedDocument;
+  chunks?: Chunk[];
+}
 
 /**
  * An imported dataset as it leaves the parse thread. Records travel as JSON text in batches, handed to PostgreSQL
@@ -28,10 +41,13 @@ export interface PackedImport {
 export const RECORDS_PER_BATCH = 1_000;
 const PROBLEMS_KEPT = 100;
 
-export type ParseJobResult<J extends ParseJob> = J extends { kind: 'document' } ? ParsedDocument : PackedImport;
+export type ParseJobResult<J extends ParseJob> = J extends { kind: 'document' } ? ParsedJobDocument : PackedImport;
 
-export async function runParseJob(job: ParseJob): Promise<ParsedDocument | PackedImport> {
-  if (job.kind === 'document') return parseDocument({ fileName: job.fileName, bytes: job.bytes }, job.options);
+export async function runParseJob(job: ParseJob): Promise<ParsedJobDocument | PackedImport> {
+  if (job.kind === 'document') {
+    const document = await parseDocument({ fileName: job.fileName, bytes: job.bytes }, job.options);
+    return { document, chunks: job.chunking ? await chunkDocument(document, job.chunking) : undefined };
+  }
   const imported = await importDataset({ fileName: job.fileName, bytes: job.bytes }, job.options);
   const batches: string[] = [];
   for (let i = 0; i < imported.records.length; i += RECORDS_PER_BATCH) {

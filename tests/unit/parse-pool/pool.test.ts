@@ -20,7 +20,7 @@ describe('ParsePool', () => {
       { kind: 'document', fileName: 'page.html', bytes: html('<html><body><p>Hello from a thread.</p></body></html>'), options: {} },
       { label: 'page.html' },
     );
-    expect(doc.text).toContain('Hello from a thread.');
+    expect(doc.document.text).toContain('Hello from a thread.');
     const error = (await pool
       .run({ kind: 'document', fileName: 'deep.html', bytes: html(nestedHtml(600)), options: {} }, { label: 'deep.html' })
       .catch((e: unknown) => e)) as { name: string; code: string; hint: string; message: string };
@@ -44,7 +44,7 @@ describe('ParsePool', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(loop.max / 1e6).toBeLessThan(1_000);
     const next = await pool.run({ kind: 'document', fileName: 'next.html', bytes: html('<html><body><p>The next file parses as usual.</p></body></html>'), options: {} }, { label: 'next.html' });
-    expect(next.text).toContain('The next file parses as usual.');
+    expect(next.document.text).toContain('The next file parses as usual.');
   });
 
   it('fails a file that needs more than the heap limit, naming the setting', async () => {
@@ -57,6 +57,17 @@ describe('ParsePool', () => {
     expect(error.code).toBe('parse_out_of_memory');
     expect(error.message).toContain('big.csv: needed more than the 64 MB memory limit');
     expect(error.hint).toContain('ingest.parse_memory_mb');
+  });
+
+  it('chunks in the thread when asked, so long texts are cut off the main loop too', async () => {
+    pool = new ParsePool({ threads: 1, timeoutMs: 60_000, memoryMb: 512 });
+    const text = 'Tide tables and salinity notes from the estuary survey. '.repeat(2_000);
+    const { document, chunks } = await pool.run(
+      { kind: 'document', fileName: 'long.txt', bytes: html(text), options: {}, chunking: { strategy: 'sliding', chunkSize: 4_000, overlap: 200, wholeDocumentBelow: 8_000 } },
+      { label: 'long.txt' },
+    );
+    expect(chunks!.length).toBeGreaterThan(25);
+    for (const chunk of chunks!) expect(document.text.slice(chunk.start, chunk.end)).toBe(chunk.text);
   });
 
   it('stops a parse when its signal aborts', async () => {
