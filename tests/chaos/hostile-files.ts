@@ -1,7 +1,7 @@
 // Hostile files, generated (nothing large is committed): each is small or quick to write, and each attacks the
 // ingest in its own way: parser time (deep HTML, thousands of PDF pages), parser memory (entity expansion, a
 // 30 MB JSON line), the file system (zip entries named ../, links out of the allowed root, odd names), and
-// sheer volume (600,000 CSV rows). `expected` says what the ingest must answer for each.
+// sheer volume (600,000 CSV rows, 10 MB of text). `expected` says what the ingest must answer for each.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -126,6 +126,9 @@ export function writeHostileFiles(dir: string, outsideDir: string, marker: strin
   add('nul-late.md', 'Markdown with a NUL byte after 100 KB of text', { status: 'failed', code: 'DocumentError:binary_content', mentions: 'NUL byte at offset' }, Buffer.concat([Buffer.from('# Notes\n\n' + 'Plain words in a plain file. '.repeat(4000)), Buffer.from([0]), Buffer.from('after the NUL\n')]));
   const hugeLine = JSON.stringify({ instruction: 'x'.repeat(30 * 1024 * 1024), output: 'short' });
   add('huge-line.jsonl', 'JSONL of one 30 MB line (instruction of 30 MB)', { status: 'failed', code: 'DatasetFormatError', mentions: 'line 1' }, `${hugeLine}\n`);
+  const sentence = 'The survey boat logged the estuary tide, the salinity and the water temperature at every buoy. ';
+  const longText = sentence.repeat(Math.ceil((10 * 1024 * 1024) / sentence.length));
+  add('long-text.txt', 'plain text of 10 MB (thousands of chunks)', { status: 'ingested' }, longText);
   const rows = 600_000;
   const csv = ['question,answer'];
   for (let i = 0; i < rows; i++) csv.push(`What is ${i} plus one?,${i + 1}`);
