@@ -1,5 +1,6 @@
 // Inputs of the standalone curation and export workflows.
 import { z } from 'zod';
+import { EXPORT_FORMAT_NAMES } from '../formats/types';
 import { DATASET_ID_PATTERN } from './ids';
 
 const datasetId = z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-"');
@@ -9,13 +10,13 @@ export const curateInputSchema = z
   .object({
     datasetId,
     ownerId: z.string().min(1).default('local'),
-    /** Judge threshold 1–10 (seed 001 default 7.0). */
+    /** Judge threshold 1–10 (default 7.0). */
     threshold: z.number().min(1).max(10).optional(),
     scoring: z.enum(['judge', 'reward', 'both', 'none']).optional(),
     filters: z.array(z.record(z.string(), z.unknown())).optional(),
     dedup: z.boolean().default(true),
     batchSize: z.number().int().positive().max(1000).optional(),
-    /** Augmentation (seed 002): variants of a share of the kept records, originals kept. */
+    /** Augmentation: variants of a share of the kept records, originals kept. */
     augment: z
       .object({
         kinds: z.array(z.enum(['paraphrase', 'easier', 'harder', 'format_variation'])).min(1),
@@ -41,14 +42,13 @@ export interface CurateResult {
   report?: { json: string; html: string };
 }
 
-export const EXPORT_FORMATS = ['jsonl', 'alpaca', 'openai-chat', 'chatml', 'sharegpt', 'dpo', 'kto', 'csv', 'hf'] as const;
 
 /** exportDataset: write the accepted records in a training format, split deterministically. */
 export const exportInputSchema = z
   .object({
     datasetId,
     ownerId: z.string().min(1).default('local'),
-    format: z.enum(EXPORT_FORMATS).optional(),
+    format: z.enum(EXPORT_FORMAT_NAMES).optional(),
     split: z.object({ train: z.number().min(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) }).strict().optional(),
     seed: z.number().int().optional(),
     systemPrompt: z.string().optional(),
