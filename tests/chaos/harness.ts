@@ -54,6 +54,8 @@ export interface ChaosStack {
   taskQueue: string;
   /** The worker's configuration, as the worker process resolves it from its environment. */
   workerConfig: DatacreekConfig;
+  /** The environment the worker process was started with (to start another worker like it). */
+  workerEnv: Record<string, string>;
   client: Client;
   db: Database;
   llm: TestLlmServer;
@@ -214,6 +216,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       databaseUrl,
       taskQueue,
       workerConfig,
+      workerEnv: env,
       client,
       db,
       llm,

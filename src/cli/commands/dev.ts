@@ -60,8 +60,10 @@ export function registerDevCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
-      const { startWorker } = await import('../../worker/worker');
+      const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
       const worker = await startWorker(config);
+      // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
+      shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
       console.log(`[worker] polling task queue "${config.temporal.task_queue}" at ${config.temporal.address}`);
       await worker.done;
     });
