@@ -31,13 +31,18 @@ export const llmSchema = z
 
 export const embeddingSchema = z
   .object({
-    /** `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic). */
+    /**
+     * `local`: the embedding GGUF at `local_model_path` in-process (the lexical embedder when that file is
+     * missing); `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic).
+     */
     provider: z.enum(['openai', 'lexical', 'local']),
     base_url: z.string(),
     api_key: z.string(),
     model: z.string(),
     dimensions: positiveInt.max(8192),
     batch_size: positiveInt.max(2048),
+    /** The embedding GGUF for `provider: local`; relative: the working directory, then the project. */
+    local_model_path: z.string(),
   })
   .strict();
 
