@@ -51,6 +51,7 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     filters: input.filters ?? config.curate.filters,
     temperature: input.generation?.temperature ?? config.llm.temperature,
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
+    generationMode: input.generation?.mode ?? (config.generation.mode === 'grounded' ? 'grounded' : 'free'),
     prompts: input.prompts,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   };

@@ -74,6 +74,12 @@ export const generationSchema = z
     token_budget: nonNegativeInt,
     variant_kinds: z.array(z.enum(['rephrase', 'new_question', 'harder', 'easier'])),
     retrieval_top_k: nonNegativeInt.max(20),
+    /**
+     * `grounded`: QA answers are the chunk's own sentences and questions are assembled from schema-constrained
+     * parts, checked by the `source_match` filter (for small models); `free`: the model writes both;
+     * `auto`: grounded for the local model, free otherwise.
+     */
+    mode: z.enum(['auto', 'free', 'grounded']),
   })
   .strict();
 

@@ -103,6 +103,8 @@ export async function resolveLocalProvider(config: DatacreekConfig, options: Loc
         // Grammar-constrained sampling: the answer is JSON of the requested schema by construction.
         structured_output: 'json_schema',
       },
+      // A small local model writes readable QA only when held to the source's sentences.
+      generation: { ...resolved.generation, mode: resolved.generation.mode === 'auto' ? 'grounded' : resolved.generation.mode },
     };
     notes.push(
       `llm.provider "local": ${server.chatModel} from ${modelPath}, served in-process at ${server.baseURL} ` +
