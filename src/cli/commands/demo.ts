@@ -17,8 +17,9 @@ export const DEMO_DATASET = 'demo';
 
 /**
  * What the demo asks for. The bundled local model (SmolLM2-135M, a 2k-token context, a few dozen tokens/s on
- * two cores) gets small chunks, two pairs per chunk and no LLM judge — its ratings are close to random — so the
- * demo finishes in minutes; a real endpoint gets the full pipeline.
+ * two cores) gets small chunks, two pairs per chunk, grounded generation (the config resolution turns it on
+ * for the local model) and no LLM judge — its ratings are close to random — so the demo finishes in minutes; a
+ * real endpoint gets the full pipeline.
  */
 export function demoPlan(config: DatacreekConfig) {
   const local = config.llm.model.startsWith('SmolLM2');
@@ -26,7 +27,9 @@ export function demoPlan(config: DatacreekConfig) {
     ? {
         target: 10,
         chunking: { chunk_size: 1200, overlap: 100, whole_document_below: 1200 },
-        build: { itemsPerChunk: 2, scoring: { mode: 'none' as const }, generation: { maxTokens: 400 } },
+        // One batch in flight: a round covers every chunk, and later rounds only start when the first fell short
+        // (the model serves two requests at a time; more batches would only queue behind each other).
+        build: { itemsPerChunk: 2, concurrency: 1, scoring: { mode: 'none' as const }, generation: { maxTokens: 400 } },
       }
     : { target: 20, chunking: undefined, build: {} };
 }
