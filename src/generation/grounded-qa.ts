@@ -56,7 +56,7 @@ export function answerChoices(text: string): AnswerChoice[] {
       const named = names.filter((name) => squeezed.includes(name.toLowerCase()));
       const subjects = (named.length ? named : contentWords(sentence).filter((word) => word.length >= 5 && !/\d/.test(word)).map((word) => `the ${word}`)).slice(0, MAX_SUBJECTS);
       const subjectWords = new Set(subjects.flatMap((subject) => contentWords(subject)));
-      const participles = [...new Set(contentWords(sentence).filter((word) => /^[a-z]{3,}(?:ed|en|wn|rn)$/.test(word) && !subjectWords.has(word)))].slice(0, MAX_PARTICIPLES);
+      const participles = [...new Set(contentWords(sentence).filter((word) => /^[a-z]{2,}(?:ed|en|wn|rn)$/.test(word) && !subjectWords.has(word)))].slice(0, MAX_PARTICIPLES);
       return { sentence, subjects, participles };
     })
     .filter((choice) => choice.subjects.length > 0);
