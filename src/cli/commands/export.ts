@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { EXPORT_FORMATS, type ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
-import { CliError, configFor, EXIT, print, table } from '../output';
+import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
 
 export function registerExportCommand(program: Command): void {
   program
@@ -23,14 +23,18 @@ export function registerExportCommand(program: Command): void {
       const { exportInputSchema } = await import('../../workflows/curate-input');
       const { runTask, taskWorkflowId } = await import('../run-task');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
+      const { inputsFromConfigFile, readConfigFile, withOptionsOver } = await import('../config-file-inputs');
+      const fromFile = inputsFromConfigFile('export', readConfigFile(globalOptions(cmd).config), config);
       const parsed = exportInputSchema.safeParse({
+        ...withOptionsOver(fromFile, {
+          format: opts.format,
+          split: opts.split,
+          seed: opts.seed,
+          systemPrompt: opts.systemPrompt,
+          stratifyBySource: opts.stratifyBySource,
+        }),
         datasetId: dataset.id,
         ownerId: dataset.ownerId,
-        format: opts.format,
-        split: opts.split,
-        seed: opts.seed,
-        systemPrompt: opts.systemPrompt,
-        stratifyBySource: opts.stratifyBySource,
       });
       if (!parsed.success) {
         throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
