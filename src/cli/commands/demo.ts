@@ -95,7 +95,10 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     for (const f of exported.files) log(`demo: export ${f.split}: ${f.path} (${f.records} records)`);
     const examples = await sampleRecords(exported.files.map((f) => f.path), 3);
     log(`demo: ${examples.length} of the records:`);
-    for (const sample of examples) log(`demo:   Q: ${sample.question}\ndemo:   A: ${sample.answer}`);
+    for (const sample of examples) {
+      log(`demo:   Q: ${sample.question}`);
+      log(`demo:   A: ${sample.answer}`);
+    }
     log(`demo: the build's history: ${workflowUiUrl(config, buildId)}`);
   } finally {
     await client.connection.close();
