@@ -48,8 +48,8 @@ export const buildInputSchema = z
       .object({
         temperature: z.number().min(0).max(2),
         maxTokens: z.number().int().positive(),
-        /** `grounded` (QA answers are source sentences, see generation.mode) or `free`; default from config. */
-        mode: z.enum(['free', 'grounded']),
+        /** `grounded` (QA answers are source sentences, see generation.mode), `free`, or `auto`: the worker's config. */
+        mode: z.enum(['auto', 'free', 'grounded']),
       })
       .partial()
       .strict()

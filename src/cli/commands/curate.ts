@@ -1,6 +1,7 @@
 // `datacreek curate`: score an existing dataset's records (built or imported) with the judge and keep those at or
 // above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import type { CurateResult } from '../../workflows/curate-input';
 import { curateWorkflowId } from '../../workflows/ids';
 import { requireDataset, withDatabase } from '../connect';
@@ -23,11 +24,11 @@ export function registerCurateCommand(program: Command): void {
       const { runTask, uniqueSuffix } = await import('../run-task');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
-      const { inputsFromConfigFile, readConfigFile, withOptionsOver } = await import('../config-file-inputs');
+      const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('curate', readConfigFile(globalOptions(cmd).config), config);
       const augment = opts.augment ? { kinds: opts.augment, ratio: opts.ratio ?? DEFAULT_AUGMENT_RATIO } : undefined;
       const parsed = curateInputSchema.safeParse({
-        ...withOptionsOver(fromFile, { threshold: opts.threshold, scoring: opts.scoring, augment }),
+        ...mergeDeep(fromFile, { threshold: opts.threshold, scoring: opts.scoring, augment }),
         datasetId: dataset.id,
         ownerId: dataset.ownerId,
       });

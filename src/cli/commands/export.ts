@@ -1,6 +1,7 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
 // deterministically into train / validation / test, and list the files (seed 001's save-as step).
 import { Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import { EXPORT_FORMATS, type ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
@@ -23,10 +24,10 @@ export function registerExportCommand(program: Command): void {
       const { exportInputSchema } = await import('../../workflows/curate-input');
       const { runTask, taskWorkflowId } = await import('../run-task');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
-      const { inputsFromConfigFile, readConfigFile, withOptionsOver } = await import('../config-file-inputs');
-      const fromFile = inputsFromConfigFile('export', readConfigFile(globalOptions(cmd).config), config);
+      const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
+      const fromFile = inputsFromConfigFile('save', readConfigFile(globalOptions(cmd).config), config);
       const parsed = exportInputSchema.safeParse({
-        ...withOptionsOver(fromFile, {
+        ...mergeDeep(fromFile, {
           format: opts.format,
           split: opts.split,
           seed: opts.seed,

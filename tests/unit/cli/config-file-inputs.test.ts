@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inputsFromConfigFile, readConfigFile, withOptionsOver } from '../../../src/cli/config-file-inputs';
-import { loadConfig } from '../../../src/config/load';
+import { inputsFromConfigFile, readConfigFile } from '../../../src/cli/config-file-inputs';
+import { loadConfig, mergeDeep } from '../../../src/config/load';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dc-cfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,13 +36,13 @@ describe('inputs from a -c file', () => {
   });
 
   it('lets command options win, without undefined options erasing file values', () => {
-    const merged = withOptionsOver(inputsFromConfigFile('build', raw, config), { maxRounds: 9, scoring: { mode: 'none', threshold: undefined } });
+    const merged = mergeDeep(inputsFromConfigFile('build', raw, config), { maxRounds: 9, scoring: { mode: 'none', threshold: undefined } });
     expect(merged).toMatchObject({ itemsPerChunk: 3, maxRounds: 9, scoring: { mode: 'none', threshold: 8.5 } });
   });
 
   it('passes curation and export settings to those workflows', () => {
     expect(inputsFromConfigFile('curate', raw, config)).toMatchObject({ threshold: 8.5, filters: [{ step: 'pii' }] });
-    expect(inputsFromConfigFile('export', raw, config)).toEqual({ format: 'alpaca', seed: 7 });
+    expect(inputsFromConfigFile('save', raw, config)).toEqual({ format: 'alpaca', seed: 7 });
   });
 
   it('passes nothing without a file', () => {
