@@ -2,7 +2,7 @@
 // started are never orphaned: a later `datacreek dev` on the same folder adopts servers a crashed one left
 // running (and stops them on Ctrl-C), and `datacreek dev --stop` stops them from another terminal. Servers
 // datacreek did not start (a Temporal or PostgreSQL someone else runs) are never recorded, so never stopped.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stopLocalPostgres } from './local-postgres';
 
@@ -33,6 +33,7 @@ export function readStackRecord(dataDir: string): StackRecord | null {
 /** Written to a temporary file and renamed, so a crash never leaves half a record. */
 export function writeStackRecord(dataDir: string, record: StackRecord): void {
   const file = stackRecordPath(dataDir);
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }

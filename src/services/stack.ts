@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { DatacreekConfig } from '../config/schema';
 import { migrateDatabase } from '../db/client';
 import { ensureLocalPostgres } from './local-postgres';
-import { isAlive, isDatacreekDev, isTemporalDevServer, readStackRecord, removeStackRecord, stopProcess, writeStackRecord, type StackRecord } from './stack-record';
+import { isDatacreekDev, isTemporalDevServer, readStackRecord, removeStackRecord, stopProcess, writeStackRecord, type StackRecord } from './stack-record';
 import { ensureTemporalDevServer, type DevServerHandle } from './temporal-dev-server';
 
 export interface Services {
@@ -30,9 +30,9 @@ export async function ensureServices(
         'terminal or `datacreek dev --stop`, or give this one another data folder (DATACREEK_PATHS_DATA_DIR).',
     );
   }
-  // The record of a run that ended without stopping its servers (killed, crashed): what it started and may
-  // still be running is ours to adopt.
-  const leftover = previous && !isAlive(previous.ownerPid) ? previous : null;
+  // The record of a run that ended without stopping its servers (killed, crashed; its pid is gone or another
+  // program's now): what it started and may still be running is ours to adopt.
+  const leftover = previous && previous.ownerPid !== process.pid ? previous : null;
   const owned: StackRecord = { ownerPid: process.pid, startedAt: new Date().toISOString(), api: { port: config.api.port } };
   const record = () => writeStackRecord(dataDir, owned);
 
