@@ -52,8 +52,9 @@ export function answerChoices(text: string): AnswerChoice[] {
   const names = keyTerms(text, sentences).filter((term) => /^\p{Lu}/u.test(term));
   return sentences
     .map((sentence) => {
-      const squeezed = squeezeText(sentence);
-      const named = names.filter((name) => squeezed.includes(name.toLowerCase()));
+      // Case-sensitive: "Animals" (of "Cruelty to Animals") is no name of a sentence about "2,000 animals".
+      const flat = sentence.replace(/\s+/g, ' ');
+      const named = names.filter((name) => flat.includes(name));
       const subjects = (named.length ? named : contentWords(sentence).filter((word) => word.length >= 5 && !/\d/.test(word)).map((word) => `the ${word}`)).slice(0, MAX_SUBJECTS);
       const subjectWords = new Set(subjects.flatMap((subject) => contentWords(subject)));
       const participles = [...new Set(contentWords(sentence).filter((word) => /^[a-z]{2,}(?:ed|en|wn|rn)$/.test(word) && !subjectWords.has(word)))].slice(0, MAX_PARTICIPLES);
