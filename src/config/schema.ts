@@ -32,13 +32,18 @@ export const llmSchema = z
 
 export const embeddingSchema = z
   .object({
-    /** `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic). */
+    /**
+     * `local`: the embedding GGUF at `local_model_path` in-process (the lexical embedder when that file is
+     * missing); `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic).
+     */
     provider: z.enum(['openai', 'lexical', 'local']),
     base_url: z.string(),
     api_key: z.string(),
     model: z.string(),
     dimensions: positiveInt.max(8192),
     batch_size: positiveInt.max(2048),
+    /** The embedding GGUF for `provider: local`; relative: the working directory, then the project. */
+    local_model_path: z.string(),
   })
   .strict();
 
@@ -70,6 +75,12 @@ export const generationSchema = z
     token_budget: nonNegativeInt,
     variant_kinds: z.array(z.enum(['rephrase', 'new_question', 'harder', 'easier'])),
     retrieval_top_k: nonNegativeInt.max(20),
+    /**
+     * `grounded`: QA answers are the chunk's own sentences and questions are assembled from schema-constrained
+     * parts, checked by the `source_match` filter (for small models); `free`: the model writes both;
+     * `auto`: grounded for the local model, free otherwise.
+     */
+    mode: z.enum(['auto', 'free', 'grounded']),
   })
   .strict();
 
