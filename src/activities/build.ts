@@ -15,6 +15,8 @@ import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
+import { resolveBuildPipeline } from './pipeline-generation';
+import { PipelineValidationError } from '../pipelines';
 import { recordTableName } from './tables';
 
 /**
@@ -67,9 +69,17 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     filters: input.filters ?? config.curate.filters,
     temperature: input.generation?.temperature ?? config.llm.temperature,
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
+    generationMode: resolveGenerationMode(input.generation?.mode ?? 'auto', config),
     prompts: input.prompts,
+    pipeline: input.pipeline,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   };
+}
+
+/** `auto` is the worker's own setting, which the local provider has already turned into `grounded`. */
+function resolveGenerationMode(mode: 'auto' | 'free' | 'grounded', config: DatacreekConfig): 'free' | 'grounded' {
+  const chosen = mode === 'auto' ? config.generation.mode : mode;
+  return chosen === 'grounded' ? 'grounded' : 'free';
 }
 
 /**
@@ -106,6 +116,14 @@ export function createBuildActivities(deps: ActivityDeps) {
       validatePromptTemplates(prompts);
     } catch (err) {
       throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
+    }
+    if (input.pipeline) {
+      try {
+        resolveBuildPipeline(config, input.pipeline);
+      } catch (err) {
+        if (err instanceof PipelineValidationError) throw badInput('InvalidInput', err.message, err.hint);
+        throw err;
+      }
     }
     const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
     await activityWriterLease(sql).claim(input.datasetId, 'build', runKey);

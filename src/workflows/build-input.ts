@@ -50,12 +50,22 @@ export const buildInputSchema = z
     /** Extra filter steps for this build, e.g. [{ "step": "pii", "action": "redact" }]. */
     filters: z.array(z.record(z.string(), z.unknown())).optional(),
     generation: z
-      .object({ temperature: z.number().min(0).max(2), maxTokens: z.number().int().positive() })
+      .object({
+        temperature: z.number().min(0).max(2),
+        maxTokens: z.number().int().positive(),
+        /** `grounded` (QA answers are source sentences, see generation.mode), `free`, or `auto`: the worker's config. */
+        mode: z.enum(['auto', 'free', 'grounded']),
+      })
       .partial()
       .strict()
       .optional(),
     /** Prompt templates by name, overriding the config's for this dataset. */
     prompts: z.record(z.string(), z.string()).optional(),
+    /**
+     * A YAML block pipeline as the generation stage: its text, an absolute path, or a name in pipelines.dir
+     * (`qa`, `cot` …). Each source item runs through it; its output rows become the candidates.
+     */
+    pipeline: z.string().min(1).max(1_000_000).optional(),
   })
   .strict();
 

@@ -1,7 +1,10 @@
 // `datacreek build` (the build loop: exactly --target accepted records) and `datacreek create` (seed 001's create
 // step: one unscored round of generation). Both start `buildDataset` as `build-<dataset>` and follow it with a
 // progress bar until it ends; Ctrl-C detaches and leaves the build running.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import { DATASET_TYPES } from '../../records/types';
 import type { BuildInput } from '../../workflows/build-input';
 import { buildWorkflowId } from '../../workflows/ids';
@@ -24,6 +27,7 @@ const FLAG_OF: Record<string, string> = {
   concurrency: '--concurrency',
   'scoring.mode': '--scoring',
   'scoring.threshold': '--threshold',
+  pipeline: '--pipeline',
 };
 
 export function registerBuildCommands(program: Command): void {
@@ -39,6 +43,7 @@ export function registerBuildCommands(program: Command): void {
     .option('--threshold <score>', 'lowest judge score (1-10) a record may have (default: curate.threshold)', judgeThreshold)
     .addOption(new Option('--scoring <mode>', 'how records are scored (default: curate.scoring)').choices(SCORING_MODES))
     .option('--concurrency <n>', 'batches in flight at once (1-64)', positiveInt)
+    .option('--pipeline <file|name>', 'generate with a YAML block pipeline (a file, or a name in configs/pipelines such as qa)')
     .option('--detach', 'start the build and return at once')
     .action(async (opts, cmd: Command) => {
       const scoring =
@@ -53,6 +58,8 @@ export function registerBuildCommands(program: Command): void {
           tokenBudget: opts.tokenBudget,
           concurrency: opts.concurrency,
           scoring,
+          // A file is sent as its absolute path (the worker reads it); anything else is a name in pipelines.dir.
+          pipeline: opts.pipeline && existsSync(opts.pipeline) ? resolve(opts.pipeline) : opts.pipeline,
         },
         detach: Boolean(opts.detach),
         shortIsSuccess: false,
@@ -88,7 +95,10 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
   const { buildInputSchema } = await import('../../workflows/build-input');
   // The dataset must exist, and the build runs as its owner (a dataset made through the API belongs to a user).
   const dataset = await withDatabase(config, (database) => requireDataset(database, run.input.datasetId));
-  const parsed = buildInputSchema.safeParse({ ...withoutUndefined(run.input), ownerId: dataset.ownerId });
+  const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
+  // A -c file's generation, curation and dedup settings reach the worker as inputs; command options win.
+  const fromFile = inputsFromConfigFile('build', readConfigFile(globalOptions(cmd).config), config);
+  const parsed = buildInputSchema.safeParse({ ...mergeDeep(fromFile, withoutUndefined(run.input)), ownerId: dataset.ownerId });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${FLAG_OF[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`);
     throw new CliError(`invalid build options: ${problems.join('; ')}`, EXIT.usage, 'See `datacreek build --help` for the allowed values.');
