@@ -155,6 +155,8 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
     const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
     if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
     const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
+    // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
+    await tx`update datasets set target = ${target} where id = ${datasetId}`;
     if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
     const summary: AcceptSummary = {
       acceptanceId,

@@ -1,7 +1,7 @@
 // Build activities: prepare (resolve settings), process a batch (generate → score → filter), accept a batch
 // (dedupe → accept up to the remaining target), finalize. All writes are keyed by deterministic ids, so a
 // retried activity or a restarted worker continues from what PostgreSQL already holds.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
 import type { DatacreekConfig } from '../config/schema';
 import { validatePromptTemplates } from '../generation';
@@ -105,32 +105,12 @@ export function createBuildActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
 
-  /**
-   * Resolves the build's settings and opens the build: the next epoch of the dataset, keyed by the workflow
-   * execution's first run id so a retried prepare finds the build it opened. A build continues from what the
-   * dataset holds (its target counts those records) unless it is `fresh`, which sets them aside first.
-   */
-  async function prepareBuild({ input, workflowId, runKey }: { input: ParsedBuildInput; workflowId: string; runKey?: string }): Promise<BuildSettings> {
-    const prompts = { ...config.prompts, ...(input.prompts ?? {}) };
-    try {
-      validatePromptTemplates(prompts);
-    } catch (err) {
-      throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
-    }
-    if (input.pipeline) {
-      try {
-        resolveBuildPipeline(config, input.pipeline);
-      } catch (err) {
-        if (err instanceof PipelineValidationError) throw badInput('InvalidInput', err.message, err.hint);
-        throw err;
-      }
-    }
-    const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
-    await activityWriterLease(sql).claim(input.datasetId, 'build', runKey);
+  /** Counts the sources, then opens the build's epoch (or finds the one a retried prepare opened). */
+  async function openBuild(input: ParsedBuildInput, workflowId: string, runKey: string | undefined, datasetType: string): Promise<BuildSettings> {
     const [counts] = await sql<{ chunks: number; seeds: number }[]>`
       select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
              (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
-    const resolved = resolveBuildSettings(config, input, counts, dataset.type);
+    const resolved = resolveBuildSettings(config, input, counts, datasetType);
     if (resolved.chunkCount + resolved.seedCount === 0) {
       throw badInput(
         'InvalidInput',
@@ -139,7 +119,7 @@ export function createBuildActivities(deps: ActivityDeps) {
       );
     }
     const key = runKey ?? Context.current().info.workflowExecution?.runId ?? workflowId;
-    const settings = await sql.begin(async (tx) => {
+    return sql.begin(async (tx) => {
       const [open] = await tx<{ settings: BuildSettings }[]>`select settings from builds where run_key = ${key}`;
       if (open) return open.settings;
       await lockAcceptedSet(tx, input.datasetId);
@@ -176,6 +156,39 @@ export function createBuildActivities(deps: ActivityDeps) {
         values (${workflowId}, ${input.ownerId}, ${input.datasetId}, 'build', 'buildDataset') on conflict (id) do nothing`;
       return built;
     });
+  }
+
+  /**
+   * Resolves the build's settings and opens the build: the next epoch of the dataset, keyed by the workflow
+   * execution's first run id so a retried prepare finds the build it opened. A build continues from what the
+   * dataset holds (its target counts those records) unless it is `fresh`, which sets them aside first.
+   */
+  async function prepareBuild({ input, workflowId, runKey }: { input: ParsedBuildInput; workflowId: string; runKey?: string }): Promise<BuildSettings> {
+    const prompts = { ...config.prompts, ...(input.prompts ?? {}) };
+    try {
+      validatePromptTemplates(prompts);
+    } catch (err) {
+      throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
+    }
+    if (input.pipeline) {
+      try {
+        resolveBuildPipeline(config, input.pipeline);
+      } catch (err) {
+        if (err instanceof PipelineValidationError) throw badInput('InvalidInput', err.message, err.hint);
+        throw err;
+      }
+    }
+    const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
+    const lease = activityWriterLease(sql);
+    await lease.claim(input.datasetId, 'build', runKey);
+    let settings: BuildSettings;
+    try {
+      settings = await openBuild(input, workflowId, runKey, dataset.type);
+    } catch (err) {
+      // A refusal ends the workflow before finalizeBuild, which would give the lease back: give it back here.
+      if (err instanceof ApplicationFailure && err.nonRetryable) await lease.release(input.datasetId);
+      throw err;
+    }
     // A fresh build starts semantic dedup and search from nothing: the superseded records' vectors go.
     if (settings.fresh) await (await deps.vectors()).dropTable(recordTableName(input.datasetId));
     return settings;
@@ -222,7 +235,8 @@ export function createBuildActivities(deps: ActivityDeps) {
       }
       await tx`update batches set status = 'closed' where dataset_id = ${args.datasetId} and status in ('processing', 'processed') and id like ${owner + '/%'}`;
       await recountAccepted(tx, args.datasetId);
-      await tx`update datasets set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, updated_at = now()
+      await tx`update datasets set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null},
+          target = ${args.progress.target}, updated_at = now()
         where id = ${args.datasetId}`;
       if (args.buildId) {
         await tx`update builds set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, ended_at = now()
