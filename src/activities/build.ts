@@ -6,8 +6,9 @@ import type { DatacreekConfig } from '../config/schema';
 import { validatePromptTemplates } from '../generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
+import { defaultPrior, type YieldPrior } from '../workflows/launch-policy';
 import { acceptCandidates, syncAcceptedVectors } from './build-accept';
-import { processBatchWork } from './build-batch';
+import { processBatchWork, type BatchArgs } from './build-batch';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
@@ -75,6 +76,11 @@ export function batchesToFillEndpoint(config: DatacreekConfig, batchSize: number
   return Math.max(1, Math.min(64, workerRoom, Math.max(config.generation.max_batches_in_flight, toFill)));
 }
 
+/** Rejections by dedup, as opposed to scoring and filters. */
+const DUPLICATE_REASONS = ['exact_duplicate', 'near_duplicate', 'semantic_duplicate'];
+/** Earlier builds that generated fewer candidates than this say too little to replace the default prior. */
+const MIN_CANDIDATES_FOR_PRIOR = 20;
+
 export function createBuildActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
@@ -91,6 +97,8 @@ export function createBuildActivities(deps: ActivityDeps) {
       select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
              (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
     const settings = resolveBuildSettings(config, input, counts, dataset.type);
+    const launchPrior = await earlierYield(input.datasetId, workflowId, settings.scoring.mode);
+    if (launchPrior) settings.launchPrior = launchPrior;
     if (settings.chunkCount + settings.seedCount === 0) {
       throw badInput(
         'InvalidInput',
@@ -107,7 +115,28 @@ export function createBuildActivities(deps: ActivityDeps) {
     return settings;
   }
 
-  async function processBatch(args: { workflowId: string; batchId: string; round: number; index: number; settings: BuildSettings }): Promise<BatchSummary> {
+  /**
+   * The yield of the dataset's earlier builds, from their accepted batches (where every candidate was scored,
+   * filtered and checked for duplicates): the share passing scoring and filters, and the share of those that were
+   * not duplicates. The pass share only carries over to a build that scores too; unscored builds keep the default.
+   */
+  async function earlierYield(datasetId: string, workflowId: string, scoring: BuildSettings['scoring']['mode']): Promise<YieldPrior | undefined> {
+    const [row] = await sql<{ generated: number; failed: number; duplicates: number; kept: number }[]>`
+      select count(*) filter (where r.content is not null)::int as generated,
+             count(*) filter (where r.status = 'rejected' and r.content is not null and r.reject_reason not in ${sql(DUPLICATE_REASONS)})::int as failed,
+             count(*) filter (where r.status = 'rejected' and r.reject_reason in ${sql(DUPLICATE_REASONS)})::int as duplicates,
+             count(*) filter (where r.status in ('accepted', 'surplus'))::int as kept
+      from records r join batches b on b.id = r.batch_id
+      where r.dataset_id = ${datasetId} and b.dataset_id = ${datasetId} and b.status = 'accepted' and b.id not like ${workflowId + '/%'}`;
+    if (!row || row.generated < MIN_CANDIDATES_FOR_PRIOR || row.kept + row.duplicates === 0) return undefined;
+    const fallback = defaultPrior(scoring);
+    return {
+      pass: scoring === 'none' ? fallback.pass : (row.generated - row.failed) / row.generated,
+      keep: row.kept / (row.kept + row.duplicates),
+    };
+  }
+
+  async function processBatch(args: BatchArgs): Promise<BatchSummary> {
     return processBatchWork(deps, args, Context.current());
   }
 

@@ -194,7 +194,9 @@ describe('buildDataset', () => {
 
   it('records unparseable output as rejected candidates with the raw text and the reason', async () => {
     const datasetId = await datasetWithChunks('parse');
-    llm.setOptions({ faults: { not_json: 0.3 } });
+    // A build of 15 makes only a handful of generation calls now: the first dozen requests answer prose for certain
+    // (more than a first attempt and a re-ask of each call in the first wave), the rest at random.
+    llm.setOptions({ faults: { not_json: 0.3 }, forcedFaults: Array(12).fill('not_json') });
     try {
       const progress: BuildProgress = await (await startBuild({ datasetId, target: 15, scoring: { mode: 'none' } })).result();
       expect(progress.accepted).toBe(15);
@@ -208,7 +210,7 @@ describe('buildDataset', () => {
       }
       await expectCountsAddUp(datasetId, progress);
     } finally {
-      llm.setOptions({ faults: { not_json: 0 } });
+      llm.setOptions({ faults: { not_json: 0 }, forcedFaults: [] });
     }
   });
 
