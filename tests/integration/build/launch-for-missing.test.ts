@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacreekConfig } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -99,6 +100,8 @@ describe('buildDataset launching for what is missing', () => {
     const history = await handle.fetchHistory();
     const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
     expect(markers.length).toBeGreaterThan(0);
+    // The new path is deterministic: its history replays against the workflow code without a nondeterminism error.
+    await Worker.runReplayHistory({ workflowsPath: path.join(PROJECT_ROOT, 'src', 'workflows', 'index.ts') }, history, handle.workflowId);
     // The Temporal CLI writes the history as canonical proto JSON, what Worker.runReplayHistories reads back.
     // (historyToJSON fails under vitest: @temporalio/common's own protobufjs copy rejects the client's objects.)
     const historyJson = execFileSync(
