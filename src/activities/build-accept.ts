@@ -5,26 +5,29 @@ import type { Context } from '@temporalio/activity';
 import { Deduplicator } from '../dedup';
 import { signatureFromBuffer } from '../dedup/minhash';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
-import { writeAcceptances, writeDuplicates } from './build-writes';
+import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
+import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
+import { reportProgress } from './keep-alive';
 import { recordTableName } from './tables';
 
 interface CachedDedup {
   dedup: Deduplicator;
-  /** How many accepted records the index holds; a mismatch with the workflow's count means rebuild. */
-  acceptedCount: number;
+  /** The dataset's accepted_version the index reflects; any other version means rebuild. */
+  version: number;
 }
 
 /**
- * One dedup index per dataset per worker process. Rebuilt from PostgreSQL when this worker has not seen the
- * latest acceptances (another worker accepted a batch, or this process restarted).
+ * One dedup index per dataset per worker process, a cache of what PostgreSQL holds: valid only while the dataset's
+ * accepted_version is the one it was built at (another worker's acceptance, a curation or a restart all change it).
  */
 const cache = new Map<string, CachedDedup>();
 
-async function dedupFor(deps: ActivityDeps, settings: BuildSettings, acceptedSoFar: number, ctx: Context): Promise<Deduplicator> {
+async function dedupFor(deps: ActivityDeps, settings: BuildSettings, version: number, ctx: Context): Promise<{ dedup: Deduplicator; key: string }> {
   const key = `${settings.datasetId}:${JSON.stringify(settings.dedup)}`;
   const hit = cache.get(key);
-  if (hit && hit.acceptedCount === acceptedSoFar) return hit.dedup;
+  if (hit && hit.version === version) return { dedup: hit.dedup, key };
+  cache.delete(key);
   const dedup = await Deduplicator.open({
     settings: {
       exact: settings.dedup.exact,
@@ -52,40 +55,58 @@ async function dedupFor(deps: ActivityDeps, settings: BuildSettings, acceptedSoF
     );
     loaded += rows.length;
     lastSeq = rows[rows.length - 1].accept_seq;
-    ctx.heartbeat({ stage: 'load-dedup', loaded });
+    reportProgress(ctx, { stage: 'load-dedup', loaded });
   }
-  cache.set(key, { dedup, acceptedCount: loaded });
-  return dedup;
+  cache.set(key, { dedup, version });
+  return { dedup, key };
 }
 
 /** Accepted vectors reach LanceDB in bulk, each time this many more records are accepted, and at the end. */
 export const VECTOR_SYNC_EVERY = 2000;
 
+export interface AcceptArgs {
+  /** The processed batches to accept, in order (`batchId`: one batch, from workflows started before groups). */
+  batchIds?: string[];
+  batchId?: string;
+  settings: BuildSettings;
+  /** This acceptance's id; absent from workflows started before acceptances had ids. */
+  acceptanceId?: string;
+  /** The build's live target: the dataset's total of accepted records. */
+  target?: number;
+  /** Legacy: what was still missing as the workflow counted it. */
+  remaining: number;
+  acceptSeqStart?: number;
+}
+
 /**
  * Accepts one or more processed batches, in the order given: their candidates are deduplicated against
- * everything accepted before and against each other, and at most `remaining` are accepted. Several batches
- * in one call is how acceptance keeps up when batches finish faster than one acceptance takes: the fixed
- * costs (a transaction, a workflow round trip) are paid once for all of them.
+ * everything accepted before and against each other, and at most what the target still misses is accepted.
+ * Several batches in one call is how acceptance keeps up when batches finish faster than one acceptance takes.
+ *
+ * Exactness comes from PostgreSQL, not from the caller: under the dataset row's lock the accepted count and the
+ * next sequence number are read, the acceptance is capped at target − accepted, and its result is stored under its
+ * own id, so a retry (or an attempt that outlived its heartbeat) returns what was committed instead of accepting
+ * again.
  */
-export async function acceptCandidates(
-  deps: ActivityDeps,
-  args: { batchIds?: string[]; batchId?: string; settings: BuildSettings; remaining: number; acceptSeqStart: number },
-  ctx: Context,
-): Promise<AcceptSummary> {
+export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx: Context): Promise<AcceptSummary> {
   const { sql } = deps.database;
   const { settings } = args;
-  // `batchId` alone: an acceptance scheduled by a workflow from before batches were accepted in groups.
+  const datasetId = settings.datasetId;
   const batchIds = args.batchIds ?? (args.batchId ? [args.batchId] : []);
   if (batchIds.length === 0) throw new Error('acceptBatch needs batchIds: the processed batches to accept, in order');
-  const batches = await sql<{ id: string; status: string; accept_summary: AcceptSummary | null }[]>`
-    select id, status, accept_summary from batches where id in ${sql(batchIds)}`;
-  const missing = batchIds.filter((id) => !batches.some((b) => b.id === id));
-  if (missing.length) throw new Error(`batch ${missing.join(', ')} has not been processed`);
-  // One transaction accepts the whole group, so a retry finds all of it accepted or none of it.
-  const done = batches.find((b) => b.status === 'accepted' && b.accept_summary);
-  if (done) return { ...done.accept_summary!, batchIds: done.accept_summary!.batchIds ?? [done.id] };
+  const acceptanceId = args.acceptanceId ?? `${batchIds[0]}/accept`;
 
-  const dedup = await dedupFor(deps, settings, args.acceptSeqStart - 1, ctx);
+  const stored = await storedAcceptance(deps, acceptanceId, batchIds);
+  if (stored) return stored;
+  const batches = await sql<{ id: string; status: string }[]>`select id, status from batches where id in ${sql(batchIds)}`;
+  const notReady = batchIds.filter((id) => batches.find((b) => b.id === id)?.status !== 'processed');
+  if (notReady.length) throw invariantViolated(`acceptance ${acceptanceId}: batch ${notReady.join(', ')} is not a processed batch waiting for acceptance`);
+
+  const [{ accepted_version: version }] = await sql<{ accepted_version: number }[]>`select accepted_version from datasets where id = ${datasetId}`;
+  const { dedup, key } = await dedupFor(deps, settings, version, ctx);
+  // Checked out of the cache while in use: check() indexes the candidates tentatively, so an acceptance that does
+  // not commit leaves the index unusable. It goes back only after a commit.
+  cache.delete(key);
   const order = new Map(batchIds.map((id, i) => [id, i]));
   const candidates = (
     await sql<{ id: string; batch_id: string; position: number; content_hash: string; minhash: Buffer; embedding: number[] | null }[]>`
@@ -104,14 +125,20 @@ export async function acceptCandidates(
   );
   const duplicates = verdicts.filter((v) => v.duplicateOf);
   const unique = verdicts.filter((v) => !v.duplicateOf).map((v) => v.id);
-  const acceptIds = unique.slice(0, Math.max(0, args.remaining));
-  const surplusIds = unique.slice(acceptIds.length);
 
-  const dupCounts: Record<string, number> = {};
-  for (const d of duplicates) dupCounts[d.reason!] = (dupCounts[d.reason!] ?? 0) + 1;
-  const summary: AcceptSummary = { batchId: batchIds[0], batchIds, accepted: acceptIds.length, surplus: surplusIds.length, duplicates: dupCounts };
+  const committed = await sql.begin(async (tx) => {
+    const state = await lockAcceptedSet(tx, datasetId);
+    // Another attempt of this acceptance may have committed while this one was deduplicating.
+    const [again] = await tx<{ summary: AcceptSummary }[]>`select summary from acceptances where id = ${acceptanceId}`;
+    if (again) return { summary: again.summary, fresh: false };
+    // The index was built for another state of the accepted set: let the retry rebuild it.
+    if (state.version !== version) throw new Error(`the accepted set of "${datasetId}" changed during acceptance ${acceptanceId}; retrying`);
+    const target = args.target ?? state.accepted + Math.max(0, args.remaining);
+    const acceptIds = unique.slice(0, Math.max(0, target - state.accepted));
+    const surplusIds = unique.slice(acceptIds.length);
+    const dupCounts: Record<string, number> = {};
+    for (const d of duplicates) dupCounts[d.reason!] = (dupCounts[d.reason!] ?? 0) + 1;
 
-  await sql.begin(async (tx) => {
     await writeDuplicates(
       tx,
       duplicates.map((d) => ({
@@ -120,22 +147,49 @@ export async function acceptCandidates(
         detail: `duplicate of ${d.duplicateOf}${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(3)})` : ''}`,
       })),
     );
-    await writeAcceptances(tx, acceptIds, args.acceptSeqStart);
+    await acceptCandidatesInOrder(tx, datasetId, acceptIds, state.nextSeq);
     if (surplusIds.length) {
-      await tx`update records set status = 'surplus', reject_reason = 'target_reached' where id in ${tx(surplusIds)}`;
+      await tx`update records set status = 'surplus', reject_reason = 'target_reached'
+        where id in ${tx(surplusIds)} and status = 'candidate'`;
     }
-    await tx`update batches set status = 'accepted', accept_summary = ${tx.json(summary as never)} where id in ${tx(batchIds)}`;
-    await tx`update datasets set accepted_count = accepted_count + ${acceptIds.length}, updated_at = now() where id = ${settings.datasetId}`;
+    const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
+    if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
+    const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
+    if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
+    const summary: AcceptSummary = {
+      acceptanceId,
+      batchId: batchIds[0],
+      batchIds,
+      accepted: acceptIds.length,
+      surplus: surplusIds.length,
+      duplicates: dupCounts,
+      acceptedTotal,
+    };
+    await tx`insert into acceptances (id, dataset_id, build_id, batch_ids, summary)
+      values (${acceptanceId}, ${datasetId}, ${settings.buildId ?? ''}, ${batchIds}, ${tx.json(summary as never)})`;
+    // Kept on the batches too, for the records API and for workflows from before acceptances had ids.
+    await tx`update batches set accept_summary = ${tx.json(summary as never)} where id in ${tx(batchIds)}`;
+    return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted };
   });
-  dedup.accept(acceptIds);
-  const cached = [...cache.values()].find((c) => c.dedup === dedup);
-  if (cached) cached.acceptedCount = args.acceptSeqStart - 1 + acceptIds.length;
+  if (!committed.fresh) return committed.summary;
+  dedup.accept(committed.acceptIds!);
+  cache.set(key, { dedup, version: committed.newVersion! });
 
-  const acceptedBefore = args.acceptSeqStart - 1;
-  if (Math.floor(acceptedBefore / VECTOR_SYNC_EVERY) !== Math.floor((acceptedBefore + acceptIds.length) / VECTOR_SYNC_EVERY)) {
-    await syncAcceptedVectors(deps, settings.datasetId, ctx);
+  const before = committed.acceptedBefore!;
+  if (Math.floor(before / VECTOR_SYNC_EVERY) !== Math.floor((before + committed.summary.accepted) / VECTOR_SYNC_EVERY)) {
+    await syncAcceptedVectors(deps, datasetId, ctx);
   }
-  return summary;
+  return committed.summary;
+}
+
+/** The committed result of an acceptance, if it already ran (looked up by its id, or for older workflows by its batches). */
+async function storedAcceptance(deps: ActivityDeps, acceptanceId: string, batchIds: string[]): Promise<AcceptSummary | undefined> {
+  const { sql } = deps.database;
+  const [row] = await sql<{ summary: AcceptSummary }[]>`select summary from acceptances where id = ${acceptanceId}`;
+  if (row) return row.summary;
+  const [legacy] = await sql<{ id: string; accept_summary: AcceptSummary }[]>`
+    select id, accept_summary from batches where id in ${sql(batchIds)} and status = 'accepted' and accept_summary is not null limit 1`;
+  return legacy ? { ...legacy.accept_summary, batchIds: legacy.accept_summary.batchIds ?? [legacy.id] } : undefined;
 }
 
 /**
@@ -159,6 +213,6 @@ export async function syncAcceptedVectors(deps: ActivityDeps, datasetId: string,
     await store.upsert(table, rows.map((r) => ({ id: r.id, vector: r.embedding, text: JSON.stringify(r.content) })));
     synced += rows.length;
     after = rows[rows.length - 1].accept_seq;
-    ctx?.heartbeat({ stage: 'sync-vectors', synced });
+    if (ctx) reportProgress(ctx, { stage: 'sync-vectors', synced });
   }
 }

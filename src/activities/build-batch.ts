@@ -4,7 +4,9 @@
 // worth of them exists, so the endpoint's slots never wait for the batch's slowest generation call.
 // Resumable: every generated item is written as soon as its source item is done and every score as soon as
 // its judge call is, so a retry skips what PostgreSQL already holds and only re-does what was lost.
-import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, type Context } from '@temporalio/activity';
+import type { TransactionSql } from 'postgres';
+import type { Sql } from '../db/client';
 import { contentHash } from '../dedup/normalize';
 import { signature, signatureToBuffer } from '../dedup/minhash';
 import { generateFromText, generateVariants } from '../generation';
@@ -15,6 +17,7 @@ import { batchPriority, endpointGate } from './build-gate';
 import { StreamingScorer, type CandidateToScore } from './build-scoring';
 import { writeDedupPrep, writeRejections, writeScores, type RejectionWrite } from './build-writes';
 import type { ActivityDeps } from './deps';
+import { reportProgress } from './keep-alive';
 
 interface SourceItem {
   ordinal: number;
@@ -58,8 +61,12 @@ export async function processBatchWork(
   const { settings, batchId, round, index } = args;
   const datasetId = settings.datasetId;
 
-  const [done] = await sql<{ summary: BatchSummary }[]>`select summary from batches where id = ${batchId}`;
-  if (done) return done.summary;
+  // The batch row is opened before any candidate is written; candidates are written only while it is open.
+  await sql`insert into batches (id, dataset_id, round, index, status, summary)
+    values (${batchId}, ${datasetId}, ${round}, ${index}, 'processing', '{}'::jsonb) on conflict (id) do nothing`;
+  const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
+  if (batch.status === 'processed' || batch.status === 'accepted') return batch.summary;
+  if (batch.status !== 'processing') throw batchClosed(batchId, batch.status);
 
   const prompts = { ...deps.config.prompts, ...(settings.prompts ?? {}) };
   const llm = deps.llm();
@@ -91,7 +98,7 @@ export async function processBatchWork(
     countUsage,
     // Scores and the rejections they cause land together: a retry must never see a low score left a candidate.
     persist: async (outcome) => {
-      await sql.begin(async (tx) => {
+      await writeWhileOpen(sql, batchId, async (tx) => {
         await writeScores(tx, outcome.scores);
         await writeRejections(tx, outcome.rejections);
       });
@@ -108,7 +115,7 @@ export async function processBatchWork(
     (await sql<{ o: number }[]>`select distinct (position / ${POSITION_STRIDE})::int as o from records where batch_id = ${batchId}`).map((r) => r.o),
   );
   let completed = finished.size;
-  ctx.heartbeat({ stage: 'generate', completed, of: items.length });
+  reportProgress(ctx, { stage: 'generate', completed, of: items.length });
   await settleAll(
     items
       .filter((item) => !finished.has(item.ordinal))
@@ -161,10 +168,13 @@ export async function processBatchWork(
           // Keep a marker so a retry knows this source item was done and produced nothing.
           rows.push({ id: `${batchId}/${item.ordinal}.none`, position: base + 999, status: 'rejected', reject_reason: 'no_output', reject_detail: 'the model returned no items', content: null, raw_output: null });
         }
-        await sql`insert into records ${sql(
+        // The source item's candidates and its "done" mark are one write, made only while the batch is open: an
+        // attempt that outlived its heartbeat finds the batch decided and adds nothing.
+        await writeWhileOpen(sql, batchId, (tx) => tx`insert into records ${tx(
           rows.map((r) => ({
             ...r,
             dataset_id: datasetId,
+            build_id: settings.buildId ?? null,
             batch_id: batchId,
             round,
             type: settings.type,
@@ -174,7 +184,7 @@ export async function processBatchWork(
             tokens_in: Math.round((result.usage?.promptTokens ?? 0) / Math.max(1, rows.length)),
             tokens_out: Math.round((result.usage?.completionTokens ?? 0) / Math.max(1, rows.length)),
           })),
-        )} on conflict (id) do nothing`;
+        )} on conflict (id) do nothing`);
         scorer.add(
           result.items.map((content, k): CandidateToScore => ({
             id: `${batchId}/${item.ordinal}.${k}`,
@@ -183,11 +193,11 @@ export async function processBatchWork(
           })),
         );
         completed++;
-        ctx.heartbeat({ stage: 'generate', completed, of: items.length });
+        reportProgress(ctx, { stage: 'generate', completed, of: items.length });
       }),
   );
 
-  ctx.heartbeat({ stage: 'score', completed, of: items.length });
+  reportProgress(ctx, { stage: 'score', completed, of: items.length });
   await scorer.finish();
 
   // ---- filter --------------------------------------------------------------------------------------
@@ -202,7 +212,7 @@ export async function processBatchWork(
   const contentById = new Map(filtered.kept.map((r) => [r.id, r.content]));
 
   // ---- prepare dedup: hash, MinHash signature, embedding ---------------------------------------------
-  ctx.heartbeat({ stage: 'embed', kept: filtered.kept.length });
+  reportProgress(ctx, { stage: 'embed', kept: filtered.kept.length });
   const texts = filtered.kept.map((r) => recordText(r.content));
   const vectors = settings.dedup.semantic.enabled && texts.length ? await embedInTurn(() => deps.embedder.embed(texts)) : [];
   const dedupRows = filtered.kept.map((r, i) => ({
@@ -214,7 +224,7 @@ export async function processBatchWork(
   }));
 
   // ---- write it all at once, with the batch row that marks it done ------------------------------------
-  await sql.begin(async (tx) => {
+  await writeWhileOpen(sql, batchId, async (tx) => {
     await writeRejections(tx, rejections);
     await writeDedupPrep(tx, dedupRows);
     const [counts] = await tx<{ generated: number; parse_failures: number; tokens_in: number; tokens_out: number }[]>`
@@ -236,11 +246,31 @@ export async function processBatchWork(
       tokensIn: Math.max(tokensIn, counts.tokens_in),
       tokensOut: Math.max(tokensOut, counts.tokens_out),
     };
-    await tx`insert into batches (id, dataset_id, round, index, status, summary)
-      values (${batchId}, ${datasetId}, ${round}, ${index}, 'processed', ${tx.json(summary as never)}) on conflict (id) do nothing`;
+    await tx`update batches set status = 'processed', summary = ${tx.json(summary as never)} where id = ${batchId}`;
   });
   const [row] = await sql<{ summary: BatchSummary }[]>`select summary from batches where id = ${batchId}`;
   return row.summary;
+}
+
+/**
+ * Runs a write of this batch in a transaction that first takes a share lock on the batch row and checks it is
+ * still open. Acceptance and finalization change the row's status under an exclusive lock, so a write either
+ * lands before the batch is decided or not at all.
+ */
+async function writeWhileOpen<T>(sql: Sql, batchId: string, write: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  return (await sql.begin(async (tx) => {
+    const [row] = await tx<{ status: string }[]>`select status from batches where id = ${batchId} for share`;
+    if (row?.status !== 'processing') throw batchClosed(batchId, row?.status ?? 'missing');
+    return write(tx);
+  })) as T;
+}
+
+function batchClosed(batchId: string, status: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'BatchClosed',
+    message: `batch ${batchId} is ${status}: this attempt outlived its turn and writes nothing`,
+    nonRetryable: true,
+  });
 }
 
 /** The batch's slice [from, from + count) of the dataset's sources: chunks first, then seed records, each in id order. */

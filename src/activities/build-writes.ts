@@ -38,7 +38,7 @@ export async function writeScores(sql: Tx, rows: ScoreWrite[]): Promise<void> {
     from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.score)}::real[],
                 ${rows.map((r) => r.reasoning)}::text[], ${rows.map((r) => (r.reward ? JSON.stringify(r.reward) : null))}::text[])
       as v(id, score, reasoning, reward)
-    where records.id = v.id`;
+    where records.id = v.id and records.status = 'candidate'`;
 }
 
 /** Rejects candidates (only those still candidates: a retry never overwrites a decision). */
@@ -60,7 +60,7 @@ export async function writeDedupPrep(sql: Tx, rows: DedupPrepWrite[]): Promise<v
                 ${rows.map((r) => r.minhash.toString('hex'))}::text[],
                 ${rows.map((r) => (r.embedding ? `{${r.embedding.join(',')}}` : null))}::text[],
                 ${rows.map((r) => JSON.stringify(r.content))}::text[]) as v(id, hash, minhash, embedding, content)
-    where records.id = v.id`;
+    where records.id = v.id and records.status = 'candidate'`;
 }
 
 /** Marks records accepted with their acceptance sequence numbers. */

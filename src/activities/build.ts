@@ -2,16 +2,31 @@
 // (dedupe → accept up to the remaining target), finalize. All writes are keyed by deterministic ids, so a
 // retried activity or a restarted worker continues from what PostgreSQL already holds.
 import { Context } from '@temporalio/activity';
+import type { TransactionSql } from 'postgres';
 import type { DatacreekConfig } from '../config/schema';
 import { validatePromptTemplates } from '../generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
+import { buildId } from '../workflows/ids';
 import { defaultPrior, type YieldPrior } from '../workflows/launch-policy';
-import { acceptCandidates, syncAcceptedVectors } from './build-accept';
+import { lockAcceptedSet, recountAccepted } from './accepted-set';
+import { acceptCandidates, syncAcceptedVectors, type AcceptArgs } from './build-accept';
 import { processBatchWork, type BatchArgs } from './build-batch';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
+import { recordTableName } from './tables';
+
+/**
+ * A fresh build sets the dataset's accepted records aside as `superseded` (kept, never exported or counted, no
+ * longer numbered) and closes what earlier builds left open, so the new build starts from an empty accepted set.
+ */
+async function supersedeAccepted(tx: TransactionSql, datasetId: string): Promise<void> {
+  await tx`update records set status = 'superseded', accept_seq = null, reject_reason = 'fresh_build',
+      reject_detail = 'set aside when a fresh build of the dataset started'
+    where dataset_id = ${datasetId} and status = 'accepted'`;
+  await recountAccepted(tx, datasetId);
+}
 
 export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuildInput, counts: { chunks: number; seeds: number }, type: string): BuildSettings {
   const useChunks = input.sources?.chunks ?? true;
@@ -85,7 +100,12 @@ export function createBuildActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
 
-  async function prepareBuild({ input, workflowId }: { input: ParsedBuildInput; workflowId: string }): Promise<BuildSettings> {
+  /**
+   * Resolves the build's settings and opens the build: the next epoch of the dataset, keyed by the workflow
+   * execution's first run id so a retried prepare finds the build it opened. A build continues from what the
+   * dataset holds (its target counts those records) unless it is `fresh`, which sets them aside first.
+   */
+  async function prepareBuild({ input, workflowId, runKey }: { input: ParsedBuildInput; workflowId: string; runKey?: string }): Promise<BuildSettings> {
     const prompts = { ...config.prompts, ...(input.prompts ?? {}) };
     try {
       validatePromptTemplates(prompts);
@@ -96,22 +116,57 @@ export function createBuildActivities(deps: ActivityDeps) {
     const [counts] = await sql<{ chunks: number; seeds: number }[]>`
       select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
              (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
-    const settings = resolveBuildSettings(config, input, counts, dataset.type);
-    const launchPrior = await earlierYield(input.datasetId, workflowId, settings.scoring.mode);
-    if (launchPrior) settings.launchPrior = launchPrior;
-    if (settings.chunkCount + settings.seedCount === 0) {
+    const resolved = resolveBuildSettings(config, input, counts, dataset.type);
+    if (resolved.chunkCount + resolved.seedCount === 0) {
       throw badInput(
         'InvalidInput',
         `dataset "${input.datasetId}" has no chunks or seed records to generate from`,
         'Ingest documents or a dataset file first: datacreek ingest <path> --dataset ' + input.datasetId,
       );
     }
-    await sql`
-      update datasets set status = 'building', target = ${settings.target}, type = ${settings.type},
-        stop_reason = null, updated_at = now()
-      where id = ${input.datasetId}`;
-    await sql`insert into tasks (id, owner_id, dataset_id, kind, workflow_type)
-      values (${workflowId}, ${input.ownerId}, ${input.datasetId}, 'build', 'buildDataset') on conflict (id) do nothing`;
+    // Read before this build opens: its own batches do not exist yet, so every accepted batch is an earlier build's.
+    const launchPrior = await earlierYield(input.datasetId, resolved.scoring.mode);
+    const key = runKey ?? Context.current().info.workflowExecution?.runId ?? workflowId;
+    const settings = await sql.begin(async (tx) => {
+      const [open] = await tx<{ settings: BuildSettings }[]>`select settings from builds where run_key = ${key}`;
+      if (open) return open.settings;
+      await lockAcceptedSet(tx, input.datasetId);
+      if (input.fresh) await supersedeAccepted(tx, input.datasetId);
+      const { accepted } = await lockAcceptedSet(tx, input.datasetId);
+      if (resolved.target < accepted) {
+        throw badInput(
+          'InvalidInput',
+          `dataset "${input.datasetId}" already holds ${accepted} accepted records, more than the target ${resolved.target}`,
+          `A target counts the records the dataset holds: build to ${accepted} or more, or start over with --fresh.`,
+        );
+      }
+      const [last] = await tx<{ epoch: number; rounds: number }[]>`
+        select coalesce(max(epoch), 0)::int as epoch,
+               coalesce((select max(round) from batches where dataset_id = ${input.datasetId}), 0)::int as rounds
+        from builds where dataset_id = ${input.datasetId}`;
+      const epoch = last.epoch + 1;
+      const built: BuildSettings = {
+        ...resolved,
+        buildId: buildId(input.datasetId, epoch),
+        epoch,
+        firstRound: last.rounds + 1,
+        acceptedBefore: accepted,
+        fresh: input.fresh ?? false,
+        ...(launchPrior ? { launchPrior } : {}),
+      };
+      await tx`insert into builds (id, dataset_id, epoch, run_key, fresh, settings, accepted_before, first_round)
+        values (${built.buildId!}, ${input.datasetId}, ${epoch}, ${key}, ${built.fresh!}, ${tx.json(built as never)}, ${accepted}, ${built.firstRound!})`;
+      await tx`update datasets set status = 'building', target = ${built.target}, type = ${built.type},
+          stop_reason = null, updated_at = now()
+        where id = ${input.datasetId}`;
+      // This workflow id served earlier builds of the dataset: their final progress gives way to this build's.
+      await tx`delete from build_progress where workflow_id = ${workflowId}`;
+      await tx`insert into tasks (id, owner_id, dataset_id, kind, workflow_type)
+        values (${workflowId}, ${input.ownerId}, ${input.datasetId}, 'build', 'buildDataset') on conflict (id) do nothing`;
+      return built;
+    });
+    // A fresh build starts semantic dedup and search from nothing: the superseded records' vectors go.
+    if (settings.fresh) await (await deps.vectors()).dropTable(recordTableName(input.datasetId));
     return settings;
   }
 
@@ -120,14 +175,14 @@ export function createBuildActivities(deps: ActivityDeps) {
    * filtered and checked for duplicates): the share passing scoring and filters, and the share of those that were
    * not duplicates. The pass share only carries over to a build that scores too; unscored builds keep the default.
    */
-  async function earlierYield(datasetId: string, workflowId: string, scoring: BuildSettings['scoring']['mode']): Promise<YieldPrior | undefined> {
+  async function earlierYield(datasetId: string, scoring: BuildSettings['scoring']['mode']): Promise<YieldPrior | undefined> {
     const [row] = await sql<{ generated: number; failed: number; duplicates: number; kept: number }[]>`
       select count(*) filter (where r.content is not null)::int as generated,
              count(*) filter (where r.status = 'rejected' and r.content is not null and r.reject_reason not in ${sql(DUPLICATE_REASONS)})::int as failed,
              count(*) filter (where r.status = 'rejected' and r.reject_reason in ${sql(DUPLICATE_REASONS)})::int as duplicates,
-             count(*) filter (where r.status in ('accepted', 'surplus'))::int as kept
+             count(*) filter (where r.status in ('accepted', 'surplus', 'superseded'))::int as kept
       from records r join batches b on b.id = r.batch_id
-      where r.dataset_id = ${datasetId} and b.dataset_id = ${datasetId} and b.status = 'accepted' and b.id not like ${workflowId + '/%'}`;
+      where r.dataset_id = ${datasetId} and b.dataset_id = ${datasetId} and b.status = 'accepted'`;
     if (!row || row.generated < MIN_CANDIDATES_FOR_PRIOR || row.kept + row.duplicates === 0) return undefined;
     const fallback = defaultPrior(scoring);
     return {
@@ -140,43 +195,70 @@ export function createBuildActivities(deps: ActivityDeps) {
     return processBatchWork(deps, args, Context.current());
   }
 
-  async function acceptBatch(args: {
-    workflowId: string;
-    /** The processed batches to accept, in order (`batchId`: one batch, from workflows started before groups). */
-    batchIds?: string[];
-    batchId?: string;
-    settings: BuildSettings;
-    remaining: number;
-    acceptSeqStart: number;
-    progress: BuildProgress;
-  }): Promise<AcceptSummary> {
+  async function acceptBatch(args: AcceptArgs & { workflowId: string; progress: BuildProgress }): Promise<AcceptSummary> {
     const summary = await acceptCandidates(deps, args, Context.current());
     await saveProgress(args.workflowId, args.settings.datasetId, {
       ...args.progress,
-      accepted: args.progress.accepted + summary.accepted,
+      accepted: summary.acceptedTotal ?? args.progress.accepted + summary.accepted,
     });
     return summary;
   }
 
-  async function finalizeBuild(args: { workflowId: string; datasetId: string; status: 'completed' | 'cancelled'; progress: BuildProgress }): Promise<void> {
-    const reason = args.status === 'cancelled' ? 'build_cancelled' : 'target_reached';
+  /**
+   * Ends a build: nothing is left a bare candidate (surplus when the build completed or was cancelled, rejected with
+   * the failure when it failed), batches still open are closed so a late attempt cannot add to them, and the
+   * dataset's status and count come from the records. Runs under the dataset row's lock, after the workflow has
+   * waited for every batch and acceptance to stop.
+   */
+  async function finalizeBuild(args: {
+    workflowId: string;
+    datasetId: string;
+    buildId?: string;
+    status: 'completed' | 'cancelled' | 'failed';
+    progress: BuildProgress;
+    error?: string;
+  }): Promise<void> {
+    const owner = args.buildId ?? args.workflowId;
     await sql.begin(async (tx) => {
-      // Nothing is left as a bare candidate: whatever was generated but not accepted is surplus, with why.
-      await tx`update records set status = 'surplus', reject_reason = ${reason}
-        where dataset_id = ${args.datasetId} and status = 'candidate' and batch_id like ${args.workflowId + '/%'}`;
-      await tx`update datasets set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null},
-        accepted_count = (select count(*) from records where dataset_id = ${args.datasetId} and status = 'accepted'),
-        updated_at = now() where id = ${args.datasetId}`;
+      await lockAcceptedSet(tx, args.datasetId);
+      if (args.status === 'failed') {
+        await tx`update records set status = 'rejected', reject_reason = 'build_failed',
+            reject_detail = ${(args.error ?? 'the build failed').slice(0, 2000)}
+          where dataset_id = ${args.datasetId} and status = 'candidate' and batch_id like ${owner + '/%'}`;
+      } else {
+        const reason = args.status === 'cancelled' ? 'build_cancelled' : 'target_reached';
+        await tx`update records set status = 'surplus', reject_reason = ${reason}
+          where dataset_id = ${args.datasetId} and status = 'candidate' and batch_id like ${owner + '/%'}`;
+      }
+      await tx`update batches set status = 'closed' where dataset_id = ${args.datasetId} and status in ('processing', 'processed') and id like ${owner + '/%'}`;
+      await recountAccepted(tx, args.datasetId);
+      await tx`update datasets set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, updated_at = now()
+        where id = ${args.datasetId}`;
+      if (args.buildId) {
+        await tx`update builds set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, ended_at = now()
+          where id = ${args.buildId}`;
+      }
     });
     // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
     await syncAcceptedVectors(deps, args.datasetId);
-    await saveProgress(args.workflowId, args.datasetId, args.progress);
+    await saveProgress(args.workflowId, args.datasetId, args.progress, { final: true });
   }
 
-  async function saveProgress(workflowId: string, datasetId: string, progress: BuildProgress): Promise<void> {
+  /**
+   * Mirrors a build's progress to PostgreSQL. A running build's progress never overwrites a final one: an
+   * acceptance that finishes after the build ended must not make it look running again.
+   */
+  async function saveProgress(workflowId: string, datasetId: string, progress: BuildProgress, opts: { final?: boolean } = {}): Promise<void> {
+    if (opts.final) {
+      await sql`insert into build_progress (workflow_id, dataset_id, progress, updated_at)
+        values (${workflowId}, ${datasetId}, ${sql.json(progress as never)}, now())
+        on conflict (workflow_id) do update set progress = excluded.progress, updated_at = now()`;
+      return;
+    }
     await sql`insert into build_progress (workflow_id, dataset_id, progress, updated_at)
       values (${workflowId}, ${datasetId}, ${sql.json(progress as never)}, now())
-      on conflict (workflow_id) do update set progress = excluded.progress, updated_at = now()`;
+      on conflict (workflow_id) do update set progress = excluded.progress, updated_at = now()
+      where build_progress.progress->>'status' not in ('completed', 'cancelled', 'failed')`;
   }
 
   return { prepareBuild, processBatch, acceptBatch, finalizeBuild };

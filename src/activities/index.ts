@@ -4,14 +4,16 @@ import { createCurateActivities } from './curate';
 import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export';
 import { createIngestActivities } from './ingest';
+import { heartbeatingOnTimer } from './keep-alive';
 
+/** Every activity heartbeats on a timer while it runs (see keep-alive.ts), however slow its calls are. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return heartbeatingOnTimer({
     ...createIngestActivities(deps),
     ...createBuildActivities(deps),
     ...createExportActivities(deps),
     ...createCurateActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

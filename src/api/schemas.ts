@@ -131,7 +131,7 @@ export const updateDatasetSchema = z
   .refine((v) => v.name !== undefined || v.description !== undefined, { message: 'give name and/or description to change' })
   .openapi('UpdateDataset');
 
-export const RECORD_STATUSES = ['candidate', 'accepted', 'rejected', 'surplus'] as const;
+export const RECORD_STATUSES = ['candidate', 'accepted', 'rejected', 'surplus', 'superseded'] as const;
 
 export const recordSchema = z
   .object({
@@ -145,6 +145,7 @@ export const recordSchema = z
     score: z.number().nullable(),
     source: z.string().nullable(),
     round: z.number().int(),
+    buildId: z.string().nullable().openapi({ description: 'The build that made it (`build-<dataset>/e<epoch>`); null for imported records' }),
     acceptSeq: z.number().int().nullable(),
     createdAt: z.string(),
   })

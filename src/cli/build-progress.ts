@@ -93,6 +93,7 @@ const STOP_REASONS: Record<StopReason, string> = {
   token_budget: 'token budget spent before the target',
   sources_exhausted: 'nothing left to generate from before the target',
   cancelled: 'cancelled',
+  failed: 'failed',
 };
 
 /** The closing lines of a build: why it stopped, and every count. */

@@ -2,6 +2,7 @@
 // environment variables and per-request overrides are layered on top and validated here, so an invalid value
 // is always rejected with its path and what is allowed.
 import { z } from 'zod';
+import { EXPORT_FORMAT_NAMES } from '../formats/types';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
@@ -118,7 +119,7 @@ export const dedupSchema = z
 
 export const exportSchema = z
   .object({
-    format: z.enum(['jsonl', 'alpaca', 'openai-chat', 'chatml', 'sharegpt', 'dpo', 'kto', 'csv', 'hf']),
+    format: z.enum(EXPORT_FORMAT_NAMES),
     split: z.object({ train: ratio, validation: ratio, test: ratio }).strict(),
     seed: z.number().int(),
     system_prompt: z.string(),

@@ -57,6 +57,11 @@ export const datasets = pgTable(
     status: text('status').notNull().default('idle'),
     target: integer('target'),
     acceptedCount: integer('accepted_count').notNull().default(0),
+    /**
+     * Bumped by every change to the accepted set (acceptance, curation, augmentation, a fresh build): a dedup index
+     * cached in a worker's memory is valid only for the version it was built at.
+     */
+    acceptedVersion: integer('accepted_version').notNull().default(0),
     stopReason: text('stop_reason'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -132,15 +137,20 @@ export const seedRecords = pgTable(
 export const records = pgTable(
   'records',
   {
-    /** `${batchId}/${position}`, where batchId = `${workflowId}/r${round}/b${i}`. */
+    /** `${batchId}/${position}`, where batchId = `${buildId}/r${round}/b${i}`. */
     id: text('id').primaryKey(),
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
+    /** The build that generated it (`build-<dataset>/e<epoch>`); null for records adopted from an import. */
+    buildId: text('build_id'),
     batchId: text('batch_id').notNull(),
     round: integer('round').notNull(),
     position: integer('position').notNull(),
-    /** candidate | accepted | rejected | surplus */
+    /**
+     * candidate | accepted | rejected | surplus | superseded (accepted once, then set aside by a `fresh` build;
+     * kept for the record, never exported or counted).
+     */
     status: text('status').notNull().default('candidate'),
     rejectReason: text('reject_reason'),
     rejectDetail: text('reject_detail'),
@@ -175,18 +185,71 @@ export const records = pgTable(
   ],
 );
 
-/** One batch of a build: written when its candidates are processed, updated when they are accepted. */
+/**
+ * One build of a dataset. Each build of the same dataset gets the next epoch, and every batch and record id it
+ * makes starts with its id, so a later build never meets an earlier build's batches.
+ */
+export const builds = pgTable(
+  'builds',
+  {
+    /** `build-${datasetId}/e${epoch}` */
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    epoch: integer('epoch').notNull(),
+    /** The first run id of the workflow execution that owns this build: a retried prepare finds its own build. */
+    runKey: text('run_key').notNull(),
+    fresh: boolean('fresh').notNull().default(false),
+    /** running | completed | cancelled | failed */
+    status: text('status').notNull().default('running'),
+    stopReason: text('stop_reason'),
+    /** The effective settings (type, prompts, scoring …), so the records can say how they were made. */
+    settings: jsonb('settings').notNull(),
+    /** Accepted records of the dataset when this build started (0 for a fresh build). */
+    acceptedBefore: integer('accepted_before').notNull().default(0),
+    /** The round this build started at: rounds go on across builds so prompts keep varying. */
+    firstRound: integer('first_round').notNull().default(1),
+    createdAt: createdAt(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('builds_dataset_epoch_uq').on(t.datasetId, t.epoch), uniqueIndex('builds_run_key_uq').on(t.runKey)],
+);
+
+/**
+ * One acceptance of a build: which processed batches it took and what came of them. Stored under its own id
+ * (`${buildId}/a${n}`), so a retried acceptance returns what the first attempt committed.
+ */
+export const acceptances = pgTable(
+  'acceptances',
+  {
+    id: text('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    buildId: text('build_id').notNull(),
+    batchIds: text('batch_ids').array().notNull(),
+    summary: jsonb('summary').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('acceptances_build_idx').on(t.buildId)],
+);
+
+/** One batch of a build: opened when its processing starts, closed when processed, accepted or abandoned. */
 export const batches = pgTable(
   'batches',
   {
-    /** `${workflowId}/r${round}/b${index}` */
+    /** `${buildId}/r${round}/b${index}` */
     id: text('id').primaryKey(),
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
     round: integer('round').notNull(),
     index: integer('index').notNull(),
-    /** processed | accepted */
+    /**
+     * processing | processed | accepted | closed (the build ended first). Candidates are written only while it
+     * is `processing`, so an attempt that outlived its heartbeat can never add to a batch already decided.
+     */
     status: text('status').notNull(),
     summary: jsonb('summary').notNull(),
     acceptSummary: jsonb('accept_summary'),

@@ -5,7 +5,7 @@ import { EXPORT_FORMATS, EXPORT_FORMAT_ALIASES, type ExportFormat } from './type
 export function resolveExportFormat(name: string): ExportFormat {
   const key = name.trim().toLowerCase();
   if ((EXPORT_FORMATS as readonly string[]).includes(key)) return key as ExportFormat;
-  const alias = EXPORT_FORMAT_ALIASES[key];
+  const alias = (EXPORT_FORMAT_ALIASES as Readonly<Record<string, ExportFormat>>)[key];
   if (alias) return alias;
   throw new ExportFormatError(
     name,

@@ -64,14 +64,23 @@ export const EXPORT_FORMATS = [
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Other names people use for the same files. */
-export const EXPORT_FORMAT_ALIASES: Readonly<Record<string, ExportFormat>> = {
+export const EXPORT_FORMAT_ALIASES = {
   chatml: 'openai-chat',
   openai: 'openai-chat',
   messages: 'openai-chat',
   orpo: 'dpo',
   parquet: 'hf',
   huggingface: 'hf',
-};
+} as const satisfies Readonly<Record<string, ExportFormat>>;
+
+/**
+ * Every name an export may be asked for (formats and their aliases): the one list the config, the workflow input,
+ * the API and the CLI accept, so none of them refuses a format the exporter writes.
+ */
+export const EXPORT_FORMAT_NAMES = [...EXPORT_FORMATS, ...(Object.keys(EXPORT_FORMAT_ALIASES) as (keyof typeof EXPORT_FORMAT_ALIASES)[])] as [
+  ExportFormat,
+  ...(ExportFormat | keyof typeof EXPORT_FORMAT_ALIASES)[],
+];
 
 /** How a chain-of-thought record becomes one assistant message. */
 export const DEFAULT_COT_TEMPLATE = '{reasoning}\n\nAnswer: {answer}';

@@ -28,8 +28,13 @@ export const buildInputSchema = z
     datasetId: z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
     ownerId: z.string().min(1).default('local'),
     type: datasetTypeSchema.optional(),
-    /** Exactly this many records are accepted, unless max rounds or the token budget stop the build first. */
+    /**
+     * The dataset's total of accepted records: a build of a dataset that already holds records continues from them
+     * and accepts only what is missing. Exactly this many, unless max rounds or the token budget stop it first.
+     */
     target: z.number().int().positive('target must be at least 1'),
+    /** Start over: the dataset's accepted records are kept as `superseded`, and this build accepts `target` new ones. */
+    fresh: z.boolean().optional(),
     maxRounds: z.number().int().positive().optional(),
     /** Prompt + completion tokens; 0 or unset: the config default (0 = unlimited). */
     tokenBudget: z.number().int().min(0).optional(),
@@ -57,14 +62,24 @@ export const buildInputSchema = z
 export type BuildInput = z.input<typeof buildInputSchema>;
 export type ParsedBuildInput = z.output<typeof buildInputSchema>;
 
-export type StopReason = 'target_reached' | 'max_rounds' | 'token_budget' | 'sources_exhausted' | 'cancelled';
+export type StopReason = 'target_reached' | 'max_rounds' | 'token_budget' | 'sources_exhausted' | 'cancelled' | 'failed';
 
 /** What the `progress` query answers, and what is mirrored to PostgreSQL (build_progress). */
 export interface BuildProgress {
   datasetId: string;
-  status: 'running' | 'paused' | 'draining' | 'completed' | 'cancelled';
+  status: 'running' | 'paused' | 'draining' | 'completed' | 'cancelled' | 'failed';
+  /** The dataset's total of accepted records this build aims at. */
   target: number;
+  /** The dataset's accepted records, including those accepted before this build (`acceptedBefore`). */
   accepted: number;
+  /** What the dataset held when this build started; absent in builds from before rebuilds continued. */
+  acceptedBefore?: number;
+  /** This build's id (`build-<dataset>/e<epoch>`), once prepared. */
+  buildId?: string;
+  /** Acceptances run so far (numbers the next acceptance's id). */
+  acceptances?: number;
+  /** Why a failed build failed. */
+  error?: string;
   generated: number;
   parseFailures: number;
   rejected: Record<string, number>;

@@ -5,6 +5,18 @@ import type { YieldPrior } from './launch-policy';
 
 export interface BuildSettings {
   datasetId: string;
+  /**
+   * `build-<dataset>/e<epoch>`: this build's id, the prefix of its batch and record ids. Absent in settings resolved
+   * before builds had epochs; those workflows keep their workflow id as the prefix.
+   */
+  buildId?: string;
+  epoch?: number;
+  /** The round this build starts at: rounds go on across builds of a dataset, so prompts keep varying. */
+  firstRound?: number;
+  /** Records the dataset had accepted when this build started: `target` counts them too. */
+  acceptedBefore?: number;
+  /** This build superseded the dataset's earlier records and starts from none. */
+  fresh?: boolean;
   ownerId: string;
   type: DatasetType;
   target: number;
@@ -55,6 +67,10 @@ export interface BatchSummary {
 }
 
 export interface AcceptSummary {
+  /** The acceptance's own id (absent in summaries stored before acceptances had ids). */
+  acceptanceId?: string;
+  /** Accepted records of the whole dataset after this acceptance, as PostgreSQL counts them. */
+  acceptedTotal?: number;
   /** The first batch of the group (all an acceptance held before groups). */
   batchId: string;
   /** The batches accepted together, in order. Absent in summaries stored before groups. */

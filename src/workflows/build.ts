@@ -19,13 +19,30 @@ import {
 import type { BuildActivities } from '../activities/build';
 import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
-import { batchId } from './ids';
+import { acceptanceId, batchId } from './ids';
 import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate, setTargetUpdate } from './messages';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from './search-attributes';
-import { failWithCause, parseWorkflowInput } from './validate';
+import { describeFailure, failWithCause, parseWorkflowInput } from './validate';
 
-const NON_RETRYABLE = ['InvalidInput', 'NotFound', 'Forbidden', 'ConfigError'];
+const NON_RETRYABLE = ['InvalidInput', 'NotFound', 'Forbidden', 'ConfigError', 'InvariantViolated', 'BatchClosed', 'DatasetBusy'];
+
+/**
+ * Changes to this workflow's decisions, each behind a `patched()` gate so builds started by older code replay
+ * unchanged (docs/versioning.md). A gate is removed only once no execution from before it can still be running.
+ */
+const PATCH = {
+  /** A cancel lets a running acceptance commit, and waits for it before finalizing. */
+  acceptanceSurvivesCancel: 'acceptance-survives-cancel',
+  /** setTarget is applied between acceptances, never during one. */
+  setTargetBetweenAcceptances: 'set-target-between-acceptances',
+  /** A paused build whose target is met completes. */
+  pausedBuildCompletesAtTarget: 'paused-build-completes-at-target',
+  /** A failed build finalizes the dataset as failed before the workflow fails. */
+  failedBuildFinalizes: 'failed-build-finalizes',
+  /** Launches are sized by the records still missing and the yield expected, not by concurrency alone. */
+  launchForMissing: 'launch-for-missing',
+} as const;
 
 /** Bounds one acceptance's work (and its activity input) when many batches are ready at once. */
 const MAX_BATCHES_PER_ACCEPTANCE = 16;
@@ -36,12 +53,14 @@ const YIELD_MARGIN = 1.3;
 
 const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-// One batch = tens to hundreds of LLM calls; it heartbeats after each source item, so a dead worker is noticed
-// within the heartbeat timeout (the config's worker.heartbeat_timeout_ms, resolved into the settings) and the retry
-// resumes from what is already in PostgreSQL.
+// One batch = tens to hundreds of LLM calls; it heartbeats on a timer whatever its calls are doing, so a dead worker
+// is noticed within the heartbeat timeout (the config's worker.heartbeat_timeout_ms, resolved into the settings) and
+// the retry resumes from what is already in PostgreSQL. Attempts are bounded: a batch that fails five times fails
+// the build (finalized as failed), and an acceptance that fails ten times does too.
 function batchActivities(heartbeatTimeoutMs: number | undefined) {
   const heartbeatTimeout = heartbeatTimeoutMs ?? '2 minutes';
   const { processBatch } = proxyActivities<BuildActivities>({
@@ -51,12 +70,12 @@ function batchActivities(heartbeatTimeoutMs: number | undefined) {
     // TRY_CANCEL the workflow went on to finalizeBuild while the batch was still writing candidates, which then
     // stayed candidates for ever (found by tests/chaos/llm-faults.test.ts).
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   const { acceptBatch } = proxyActivities<BuildActivities>({
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
   });
   return { processBatch, acceptBatch };
 }
@@ -102,6 +121,10 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   let paused = carried?.paused ?? false;
   let evidence = carried?.evidence ?? NO_EVIDENCE;
   if (carried) progress.continuedAsNew++;
+  /** An acceptance is running (declared before the handlers, which wait on it). */
+  let accepting = false;
+  /** The build's settings are resolved and `accepted` counts what the dataset already held. */
+  let prepared = carried !== undefined;
 
   // ---- live controls ------------------------------------------------------------------------------
   /** What the outside sees: the progress, with a paused build reported as paused. */
@@ -115,20 +138,38 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     paused = false;
     upsertSearchAttributes([{ key: STAGE, value: 'building' }]);
   });
+  /** Why a new target cannot be taken now, if it cannot. */
+  const targetRefusal = (target: unknown): string | undefined => {
+    if (!Number.isInteger(target) || (target as number) < 1) return 'target must be a whole number of at least 1';
+    if ((target as number) < progress.accepted) return `target ${target} is below the ${progress.accepted} records already accepted`;
+    if (progress.stopReason) return `the build has already stopped (${progress.stopReason})`;
+    return undefined;
+  };
+  /** setTarget updates waiting for the running acceptance to end; no acceptance starts while one waits. */
+  let targetChangesWaiting = 0;
   setHandler(
     setTargetUpdate,
-    (arg) => {
-      progress.target = typeof arg === 'number' ? arg : arg.target;
+    async (arg) => {
+      const target = typeof arg === 'number' ? arg : arg.target;
+      if (patched(PATCH.setTargetBetweenAcceptances)) {
+        // An acceptance started under the old target may still accept up to it: apply the new one only after it,
+        // and check again against what it accepted.
+        targetChangesWaiting++;
+        try {
+          await condition(() => prepared && !accepting);
+        } finally {
+          targetChangesWaiting--;
+        }
+        const refusal = targetRefusal(target);
+        if (refusal) throw ApplicationFailure.create({ type: 'InvalidTarget', message: refusal, nonRetryable: true });
+      }
+      progress.target = target;
       return view();
     },
     {
       validator: (arg) => {
-        const target = typeof arg === 'number' ? arg : arg?.target;
-        if (!Number.isInteger(target) || target < 1) throw new Error('target must be a whole number of at least 1');
-        if (target < progress.accepted) {
-          throw new Error(`target ${target} is below the ${progress.accepted} records already accepted`);
-        }
-        if (progress.stopReason) throw new Error(`the build has already stopped (${progress.stopReason})`);
+        const refusal = targetRefusal(typeof arg === 'number' ? arg : arg?.target);
+        if (refusal) throw new Error(refusal);
       },
     },
   );
@@ -153,15 +194,27 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       { key: STAGE, value: 'building' },
       { key: ACCEPTED, value: 0 },
     ]);
-    settings = await failWithCause(() => prepareBuild({ input, workflowId }));
+    settings = await failWithCause(() => prepareBuild({ input, workflowId, runKey: workflowInfo().firstExecutionRunId }));
     // Live changes that arrived while preparing win over the input's values.
     if (!progress.concurrency) progress.concurrency = settings.concurrency;
+    // The target counts what the dataset already holds; rounds go on from where earlier builds stopped.
+    if (settings.acceptedBefore !== undefined) {
+      progress.acceptedBefore = settings.acceptedBefore;
+      progress.accepted = settings.acceptedBefore;
+      progress.buildId = settings.buildId;
+      progress.acceptances = 0;
+    }
+    if (settings.firstRound !== undefined) cursor = { round: settings.firstRound, index: 0 };
+    prepared = true;
   }
   const build = settings!;
+  /** Batch and acceptance ids start with the build's id (the workflow id, for builds from before epochs). */
+  const idOwner = build.buildId ?? workflowId;
+  const lastRound = (build.firstRound ?? 1) - 1 + build.maxRounds;
   const { processBatch, acceptBatch } = batchActivities(build.heartbeatTimeoutMs);
   // Launches sized by the records still missing (launch-policy.ts) instead of by concurrency; builds started
   // before keep launching full batches up to the concurrency, as their histories recorded.
-  const launchForMissing = patched('launch-for-missing');
+  const launchForMissing = patched(PATCH.launchForMissing);
 
   // ---- the pipeline ---------------------------------------------------------------------------------
   const inFlight = new Map<string, CancellationScope>();
@@ -169,7 +222,6 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   const sourceItemsInFlight = new Map<string, number>();
   const withdrawn = new Set<string>();
   const readyToAccept: BatchSummary[] = [];
-  let accepting = false;
   /** Batches in the acceptance running now, and their candidates. */
   let acceptingBatches = 0;
   let acceptingCandidates = 0;
@@ -177,12 +229,12 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
 
   const remaining = () => progress.target - progress.accepted;
   const budgetSpent = () => build.tokenBudget > 0 && progress.tokensIn + progress.tokensOut >= build.tokenBudget;
-  const roundsDone = () => cursor.round > build.maxRounds;
+  const roundsDone = () => cursor.round > lastRound;
   // Near the end, batches already under way will probably meet the target on their own: launching more would
   // only generate surplus. "Probably" uses the yield of the batches accepted so far, with a margin.
   const likelyEnoughUnderWay = () => {
     if (progress.batchesDone < MIN_BATCHES_FOR_YIELD) return false;
-    const yieldPerBatch = progress.accepted / progress.batchesDone;
+    const yieldPerBatch = (progress.accepted - (progress.acceptedBefore ?? 0)) / progress.batchesDone;
     return (inFlight.size + readyToAccept.length + acceptingBatches) * yieldPerBatch >= remaining() * YIELD_MARGIN;
   };
   const canLaunch = () =>
@@ -197,7 +249,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
 
   const launch = (plan?: PlannedBatch) => {
     const { round, index } = cursor;
-    const id = batchId(workflowId, round, index);
+    const id = batchId(idOwner, round, index);
     let slice: { sourceOffset: number; sourceCount: number } | undefined;
     if (plan) {
       // Batches of any size walk the sources in order; a round ends where the sources do.
@@ -251,15 +303,22 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     acceptingBatches = group.length;
     acceptingCandidates = group.reduce((n, b) => n + b.candidates, 0);
     try {
-      const result: AcceptSummary = await acceptBatch({
-        workflowId,
-        batchIds: group.map((b) => b.batchId),
-        settings: build,
-        remaining: Math.max(0, remaining()),
-        acceptSeqStart: progress.accepted + 1,
-        progress: { ...progress },
-      });
-      progress.accepted += result.accepted;
+      const ordinal = (progress.acceptances ?? 0) + 1;
+      progress.acceptances = ordinal;
+      const accept = () =>
+        acceptBatch({
+          workflowId,
+          batchIds: group.map((b) => b.batchId),
+          settings: build,
+          acceptanceId: acceptanceId(idOwner, ordinal),
+          target: progress.target,
+          remaining: Math.max(0, remaining()),
+          progress: { ...progress },
+        });
+      // Once started, an acceptance commits or fails on its own: a cancel waits for it rather than abandoning a
+      // transaction whose records would then be counted by nobody.
+      const result: AcceptSummary = patched(PATCH.acceptanceSurvivesCancel) ? await CancellationScope.nonCancellable(accept) : await accept();
+      progress.accepted = result.acceptedTotal ?? progress.accepted + result.accepted;
       progress.surplus += result.surplus;
       for (const [reason, n] of Object.entries(result.duplicates)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
       progress.batchesDone += group.length;
@@ -271,6 +330,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       acceptingCandidates = 0;
     }
   };
+  const mayAccept = () => readyToAccept.length > 0 && !accepting && targetChangesWaiting === 0;
   const startAccepting = () => {
     accepting = true;
     acceptNext().catch((err) => {
@@ -316,13 +376,14 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       if (launchForMissing) launchWhatIsMissing();
       else while (mayLaunch() && inFlight.size < progress.concurrency && readyToAccept.length < progress.concurrency) launch();
       if (failure) throw failure;
-      if (readyToAccept.length > 0 && !accepting) startAccepting();
+      if (mayAccept()) startAccepting();
       if (remaining() <= 0 && readyToAccept.length === 0 && !accepting) {
         // The target is met: batches still generating can only add surplus, so stop them now.
         for (const scope of inFlight.values()) scope.cancel();
       }
       const idle = inFlight.size === 0 && readyToAccept.length === 0 && !accepting;
-      if (idle && !paused) {
+      // Paused means "launch nothing new"; a paused build whose target is met has nothing left to do.
+      if (idle && (!paused || (remaining() <= 0 && patched(PATCH.pausedBuildCompletesAtTarget)))) {
         if (remaining() <= 0) progress.stopReason = 'target_reached';
         else if (budgetSpent()) progress.stopReason = 'token_budget';
         else if (roundsDone()) progress.stopReason = build.batchesPerRound > 0 ? 'max_rounds' : 'sources_exhausted';
@@ -339,6 +400,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
         paused,
         target: progress.target,
         conc: progress.concurrency,
+        targetChangesWaiting,
       };
       await condition(
         () =>
@@ -348,6 +410,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
           paused !== before.paused ||
           progress.target !== before.target ||
           progress.concurrency !== before.conc ||
+          targetChangesWaiting !== before.targetChangesWaiting ||
           failure !== undefined,
       );
     }
@@ -357,19 +420,37 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       progress.stopReason = 'cancelled';
       // Cleanup must run even though the workflow is being cancelled: keep what was accepted, mark the rest.
       await CancellationScope.nonCancellable(async () => {
-        // The batches got the cancellation too; finalize only once they have stopped writing.
-        await condition(() => inFlight.size === 0);
-        await finalizeBuild({ workflowId, datasetId: build.datasetId, status: 'cancelled', progress: { ...progress } });
-        upsertSearchAttributes([{ key: STAGE, value: 'cancelled' }]);
+        // The batches got the cancellation too; finalize only once they have stopped writing, and once a running
+        // acceptance has committed (its records count).
+        if (patched(PATCH.acceptanceSurvivesCancel)) await condition(() => inFlight.size === 0 && !accepting);
+        else await condition(() => inFlight.size === 0);
+        progress.batchesInFlight = 0;
+        await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'cancelled', progress: { ...progress } });
+        upsertSearchAttributes([{ key: STAGE, value: 'cancelled' }, { key: ACCEPTED, value: progress.accepted }]);
       });
       throw err;
+    }
+    if (patched(PATCH.failedBuildFinalizes)) {
+      // A failed build still ends cleanly: stop the other batches, let a running acceptance commit, then mark what is
+      // left with the failure, so the dataset does not stay "building" with candidates nobody will decide.
+      const error = describeFailure(err);
+      await CancellationScope.nonCancellable(async () => {
+        for (const scope of inFlight.values()) scope.cancel();
+        await condition(() => inFlight.size === 0 && !accepting);
+        progress.status = 'failed';
+        progress.stopReason = 'failed';
+        progress.batchesInFlight = 0;
+        progress.error = `${error.code}: ${error.message}`;
+        await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'failed', progress: { ...progress }, error: progress.error });
+        upsertSearchAttributes([{ key: STAGE, value: 'failed' }, { key: ACCEPTED, value: progress.accepted }]);
+      });
     }
     throw err;
   }
 
   progress.status = 'completed';
   progress.batchesInFlight = 0;
-  await finalizeBuild({ workflowId, datasetId: build.datasetId, status: 'completed', progress: { ...progress } });
+  await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
   upsertSearchAttributes([{ key: STAGE, value: 'completed' }]);
   await condition(allHandlersFinished);
   if (progress.accepted > progress.target) {

@@ -1,5 +1,6 @@
 // Inputs of the standalone curation and export workflows.
 import { z } from 'zod';
+import { EXPORT_FORMAT_NAMES } from '../formats/types';
 import { DATASET_ID_PATTERN } from './ids';
 
 const datasetId = z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-"');
@@ -41,14 +42,13 @@ export interface CurateResult {
   report?: { json: string; html: string };
 }
 
-export const EXPORT_FORMATS = ['jsonl', 'alpaca', 'openai-chat', 'chatml', 'sharegpt', 'dpo', 'kto', 'csv', 'hf'] as const;
 
 /** exportDataset: write the accepted records in a training format, split deterministically. */
 export const exportInputSchema = z
   .object({
     datasetId,
     ownerId: z.string().min(1).default('local'),
-    format: z.enum(EXPORT_FORMATS).optional(),
+    format: z.enum(EXPORT_FORMAT_NAMES).optional(),
     split: z.object({ train: z.number().min(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) }).strict().optional(),
     seed: z.number().int().optional(),
     systemPrompt: z.string().optional(),

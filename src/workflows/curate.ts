@@ -10,7 +10,12 @@ import { failWithCause, parseWorkflowInput } from './validate';
 const activities = proxyActivities<CurateActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'Forbidden'] },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'Forbidden', 'InvariantViolated', 'DatasetBusy'],
+  },
 });
 
 const DEFAULT_BATCH = 50;

@@ -8,7 +8,7 @@ import { failWithCause, parseWorkflowInput } from './validate';
 const { exportRecords } = proxyActivities<ExportActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'ExportFormatError'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'ExportFormatError', 'DatasetBusy'] },
 });
 
 export async function exportDataset(raw: ExportInput): Promise<ExportResult> {

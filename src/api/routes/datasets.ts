@@ -183,6 +183,7 @@ export function datasetRoutes(deps: ResolvedDeps) {
       score: r.score,
       source: r.source,
       round: r.round,
+      buildId: r.buildId,
       acceptSeq: r.acceptSeq,
       createdAt: iso(r.createdAt)!,
     }));

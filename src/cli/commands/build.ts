@@ -31,7 +31,8 @@ export function registerBuildCommands(program: Command): void {
     .command('build')
     .description('build a dataset: generate, score, filter and dedupe until exactly --target records are accepted')
     .requiredOption('-d, --dataset <id>', 'the dataset to build (ingest documents into it first)', datasetId)
-    .requiredOption('-n, --target <n>', 'accepted records to end with', positiveInt)
+    .requiredOption('-n, --target <n>', "accepted records the dataset ends with (counting those it already holds)", positiveInt)
+    .option('--fresh', 'start over: set the dataset\'s accepted records aside (kept as superseded) and build --target new ones')
     .addOption(new Option('--type <type>', "record type (default: the dataset's type)").choices(DATASET_TYPES))
     .option('--max-rounds <n>', 'stop after this many passes over the sources (default: generation.max_rounds)', positiveInt)
     .option('--token-budget <n>', 'stop after this many prompt + completion tokens (0 = unlimited)', nonNegativeInt)
@@ -46,6 +47,7 @@ export function registerBuildCommands(program: Command): void {
         input: {
           datasetId: opts.dataset,
           target: opts.target,
+          fresh: opts.fresh ? true : undefined,
           type: opts.type,
           maxRounds: opts.maxRounds,
           tokenBudget: opts.tokenBudget,

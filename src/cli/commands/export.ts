@@ -1,7 +1,8 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
 // deterministically into train / validation / test, and list the files (seed 001's save-as step).
 import { Option, type Command } from 'commander';
-import { EXPORT_FORMATS, type ExportResult } from '../../workflows/curate-input';
+import { EXPORT_FORMAT_NAMES } from '../../formats/types';
+import type { ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
 import { CliError, configFor, EXIT, print, table } from '../output';
@@ -12,7 +13,7 @@ export function registerExportCommand(program: Command): void {
     .alias('export')
     .description("write a dataset's accepted records in a fine-tuning format, split into train / validation / test")
     .requiredOption('-d, --dataset <id>', 'the dataset to export', datasetId)
-    .addOption(new Option('-f, --format <format>', 'the training format (default: export.format)').choices(EXPORT_FORMATS))
+    .addOption(new Option('-f, --format <format>', 'the training format (default: export.format)').choices(EXPORT_FORMAT_NAMES))
     .option('--split <fractions>', 'train,validation,test fractions adding up to 1 (default: export.split)', splitRatios)
     .option('--seed <n>', 'changes which records land in which split (default: export.seed)', integer)
     .option('--system-prompt <text>', 'a system message for chat formats')

@@ -99,6 +99,17 @@ async function expectCountsAddUp(datasetId: string, progress: BuildProgress) {
   expect(n).toBe(progress.accepted);
 }
 
+/** The dataset's accepted set is exactly `n` records numbered 1..n with no repeated content, and the row agrees. */
+async function expectAcceptedSet(datasetId: string, n: number) {
+  const [set] = await db.sql<{ n: number; min: number; max: number; seqs: number; hashes: number; candidates: number; count: number }[]>`
+    select count(*)::int as n, coalesce(min(accept_seq), 0)::int as min, coalesce(max(accept_seq), 0)::int as max,
+           count(distinct accept_seq)::int as seqs, count(distinct content_hash)::int as hashes,
+           (select count(*)::int from records where dataset_id = ${datasetId} and status = 'candidate') as candidates,
+           (select accepted_count from datasets where id = ${datasetId}) as count
+    from records where dataset_id = ${datasetId} and status = 'accepted'`;
+  expect(set).toEqual({ n, min: n ? 1 : 0, max: n, seqs: n, hashes: n, candidates: 0, count: n });
+}
+
 describe('buildDataset', () => {
   it('builds exactly the target, dedupes, judges, and every candidate is accounted for', async () => {
     const datasetId = await datasetWithChunks('build');
@@ -127,6 +138,64 @@ describe('buildDataset', () => {
     const history = await handle.fetchHistory();
     const largest = Math.max(...(history.events ?? []).map((e) => JSON.stringify(e).length));
     expect(largest).toBeLessThan(20_000);
+  });
+
+  it('building again continues from what the dataset holds in a new epoch; --fresh starts over and keeps the old records as superseded', async () => {
+    const datasetId = await datasetWithChunks('again');
+    const first: BuildProgress = await (await startBuild({ datasetId, target: 20, scoring: { mode: 'none' } })).result();
+    expect(first).toMatchObject({ stopReason: 'target_reached', accepted: 20, acceptedBefore: 0, buildId: `build-${datasetId}/e1` });
+    await expectCountsAddUp(datasetId, first);
+
+    const second: BuildProgress = await (await startBuild({ datasetId, target: 30, scoring: { mode: 'none' } })).result();
+    expect(second).toMatchObject({ stopReason: 'target_reached', accepted: 30, acceptedBefore: 20, buildId: `build-${datasetId}/e2` });
+    await expectAcceptedSet(datasetId, 30);
+    // The second build made only what was missing, under its own ids, in rounds after the first build's.
+    const byBuild = await db.sql<{ build_id: string; accepted: number; min_round: number; max_round: number; foreign_batches: number }[]>`
+      select build_id, count(*) filter (where status = 'accepted')::int as accepted, min(round)::int as min_round,
+             max(round)::int as max_round, count(*) filter (where batch_id not like build_id || '/%')::int as foreign_batches
+      from records where dataset_id = ${datasetId} group by build_id order by build_id`;
+    expect(byBuild.map((b) => [b.build_id, b.accepted, b.foreign_batches])).toEqual([
+      [`build-${datasetId}/e1`, 20, 0],
+      [`build-${datasetId}/e2`, 10, 0],
+    ]);
+    expect(byBuild[1].min_round).toBeGreaterThan(byBuild[0].max_round);
+    const [{ generated }] = await db.sql<{ generated: number }[]>`
+      select count(*)::int as generated from records where build_id = ${second.buildId!} and content is not null`;
+    expect(generated).toBe(second.generated);
+
+    // A target below what the dataset holds is refused with the way out.
+    const below = await startBuild({ datasetId, target: 25 }).then((h) => h.result()).catch((e) => e);
+    expect(String(below.cause?.message)).toMatch(/already holds 30 accepted records, more than the target 25/);
+    expect(below.cause?.details?.[0]?.hint).toMatch(/build to 30 or more, or start over with --fresh/);
+
+    const fresh: BuildProgress = await (await startBuild({ datasetId, target: 10, fresh: true, scoring: { mode: 'none' } })).result();
+    expect(fresh).toMatchObject({ stopReason: 'target_reached', accepted: 10, acceptedBefore: 0 });
+    await expectAcceptedSet(datasetId, 10);
+    const statuses = await db.sql<{ build_id: string; status: string; n: number; numbered: number }[]>`
+      select build_id, status, count(*)::int as n, count(accept_seq)::int as numbered from records
+      where dataset_id = ${datasetId} and status in ('accepted', 'superseded') group by 1, 2 order by 1, 2`;
+    expect(statuses).toEqual([
+      { build_id: `build-${datasetId}/e1`, status: 'superseded', n: 20, numbered: 0 },
+      { build_id: `build-${datasetId}/e2`, status: 'superseded', n: 10, numbered: 0 },
+      { build_id: `build-${datasetId}/e3`, status: 'accepted', n: 10, numbered: 10 },
+    ]);
+    const [dataset] = await db.sql<{ accepted_count: number; status: string }[]>`select accepted_count, status from datasets where id = ${datasetId}`;
+    expect(dataset).toEqual({ accepted_count: 10, status: 'completed' });
+  });
+
+  it('a build paused as its batches meet the target completes', async () => {
+    const datasetId = await datasetWithChunks('pause-at-target');
+    llm.setOptions({ latencyMs: 300 });
+    try {
+      const handle = await startBuild({ datasetId, target: 4, concurrency: 2, scoring: { mode: 'none' } });
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).batchesInFlight > 0, 30_000, 50);
+      await handle.signal('pause');
+      const progress: BuildProgress = await handle.result();
+      expect(progress).toMatchObject({ stopReason: 'target_reached', accepted: 4, status: 'completed' });
+      await expectCountsAddUp(datasetId, progress);
+    } finally {
+      llm.setOptions({ latencyMs: 0 });
+    }
   });
 
   it('stops at max rounds and says so', async () => {
