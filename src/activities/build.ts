@@ -91,6 +91,12 @@ export function batchesToFillEndpoint(config: DatacreekConfig, batchSize: number
   return Math.max(1, Math.min(64, workerRoom, Math.max(config.generation.max_batches_in_flight, toFill)));
 }
 
+/** What a build generated and left as surplus, counted from its records when it ends. */
+export interface FinalCounts {
+  generated: number;
+  surplus: number;
+}
+
 /** Rejections by dedup, as opposed to scoring and filters. */
 const DUPLICATE_REASONS = ['exact_duplicate', 'near_duplicate', 'semantic_duplicate'];
 /** Earlier builds that generated fewer candidates than this say too little to replace the default prior. */
@@ -217,9 +223,9 @@ export function createBuildActivities(deps: ActivityDeps) {
     status: 'completed' | 'cancelled' | 'failed';
     progress: BuildProgress;
     error?: string;
-  }): Promise<void> {
+  }): Promise<FinalCounts> {
     const owner = args.buildId ?? args.workflowId;
-    await sql.begin(async (tx) => {
+    const counts = await sql.begin(async (tx) => {
       await lockAcceptedSet(tx, args.datasetId);
       if (args.status === 'failed') {
         await tx`update records set status = 'rejected', reject_reason = 'build_failed',
@@ -238,10 +244,16 @@ export function createBuildActivities(deps: ActivityDeps) {
         await tx`update builds set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, ended_at = now()
           where id = ${args.buildId}`;
       }
+      // Batches cancelled while generating (no longer needed) never reported what they generated: count it here.
+      const [final] = await tx<FinalCounts[]>`
+        select count(*) filter (where content is not null)::int as generated, count(*) filter (where status = 'surplus')::int as surplus
+        from records where dataset_id = ${args.datasetId} and batch_id like ${owner + '/%'}`;
+      return final;
     });
     // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
     await syncAcceptedVectors(deps, args.datasetId);
-    await saveProgress(args.workflowId, args.datasetId, args.progress, { final: true });
+    await saveProgress(args.workflowId, args.datasetId, { ...args.progress, ...counts }, { final: true });
+    return counts;
   }
 
   /**

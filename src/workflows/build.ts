@@ -450,7 +450,9 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
 
   progress.status = 'completed';
   progress.batchesInFlight = 0;
-  await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  const counted = await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  // Batches cancelled while generating are counted only by their records (absent from older builds' histories).
+  if (counted) Object.assign(progress, counted);
   upsertSearchAttributes([{ key: STAGE, value: 'completed' }]);
   await condition(allHandlersFinished);
   if (progress.accepted > progress.target) {

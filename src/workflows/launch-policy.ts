@@ -70,10 +70,10 @@ const PRIOR_WEIGHT = 20;
 const PLANNED_SURPLUS_SHARE = 0.04;
 /**
  * Standard deviations of the kept count the launch stays below what is missing. The outcome of n candidates varies
- * by about √(missing·(1 − yield)); aiming one deviation low makes overshooting rare, and what falls short is
+ * by about √(missing·(1 − yield)); aiming 1.5 deviations low makes overshooting rare, and what falls short is
  * topped up by a small next wave.
  */
-const AIM_BELOW_SD = 1;
+const AIM_BELOW_SD = 1.5;
 /** Deviations above what is missing that processed candidates must reach before batches still generating are cancelled. */
 const CANCEL_ABOVE_SD = 2;
 /** A rate is never estimated below this, so a bad start cannot launch an unbounded amount. */
@@ -82,29 +82,44 @@ const MIN_RATE = 0.05;
 export const DEFAULT_PRIOR_UNSCORED: YieldPrior = { pass: 0.95, keep: 0.95 };
 export const DEFAULT_PRIOR_SCORED: YieldPrior = { pass: 0.8, keep: 0.95 };
 
+/**
+ * Standard errors added to each rate for launching: a rate measured on a few dozen candidates can be low by bad luck,
+ * and launching for a yield that is too low is what makes surplus. Vanishes as evidence accumulates.
+ */
+const OPTIMISM_SE = 1;
+
 function blend(observed: number, of: number, prior: number): number {
   return Math.min(1, Math.max(MIN_RATE, (observed + prior * PRIOR_WEIGHT) / (of + PRIOR_WEIGHT)));
+}
+
+/** The rate with its estimation error added: what launching assumes, so that it errs towards launching less. */
+function optimistic(rate: number, of: number): number {
+  return Math.min(1, rate + OPTIMISM_SE * Math.sqrt((rate * (1 - rate)) / (of + PRIOR_WEIGHT)));
 }
 
 export function decideLaunch(state: LaunchState): LaunchDecision {
   const { evidence, prior } = state;
   const passRate = blend(evidence.passedProcessed, evidence.generatedProcessed, prior.pass);
   const keepRate = blend(evidence.keptAccepted, evidence.candidatesAccepted, prior.keep);
-  const yieldRate = passRate * keepRate;
+  const launchPass = optimistic(passRate, evidence.generatedProcessed);
+  const launchKeep = optimistic(keepRate, evidence.candidatesAccepted);
+  const yieldRate = launchPass * launchKeep;
   const candidatesPerSourceItem =
     evidence.sourceItemsProcessed > 0
       ? Math.max(MIN_RATE, Math.min(state.itemsPerSource, evidence.generatedProcessed / evidence.sourceItemsProcessed))
       : state.itemsPerSource;
 
   const missing = Math.max(0, state.target - state.accepted);
-  const fromPending = state.pendingCandidates * keepRate;
+  const fromPending = state.pendingCandidates * launchKeep;
   const fromInFlight = state.inFlightSourceItems * candidatesPerSourceItem * yieldRate;
   const expectedFromUnderWay = fromPending + fromInFlight;
   const spread = (n: number) => Math.sqrt(Math.max(0, n) * (1 - yieldRate));
   const aim = Math.max(0, missing + PLANNED_SURPLUS_SHARE * state.target - AIM_BELOW_SD * spread(missing));
 
+  // Cancelling is judged on the plain estimate, not the optimistic one: wrongly cancelled work has to be redone.
+  const pendingKept = state.pendingCandidates * keepRate;
   const cancelInFlight =
-    state.inFlightBatches > 0 && missing > 0 && fromPending - CANCEL_ABOVE_SD * Math.sqrt(state.pendingCandidates * keepRate * (1 - keepRate)) >= missing;
+    state.inFlightBatches > 0 && missing > 0 && pendingKept - CANCEL_ABOVE_SD * Math.sqrt(state.pendingCandidates * keepRate * (1 - keepRate)) >= missing;
   const estimate = { passRate, keepRate, candidatesPerSourceItem, expectedFromUnderWay, aim };
   if (missing === 0 || cancelInFlight) return { launch: [], cancelInFlight, estimate };
 
@@ -124,15 +139,22 @@ export function decideLaunch(state: LaunchState): LaunchDecision {
       left -= fullBatchCandidates;
       continue;
     }
-    // The last batch: as few source items as the candidates wanted need, each asked for its share rounded down
-    // (launching a little less only costs a small next wave; a little more is surplus).
-    const sourceItems = Math.min(state.batchSize, Math.ceil(left / candidatesPerSourceItem));
-    const perRequestedItem = candidatesPerSourceItem / state.itemsPerSource;
-    const itemsPerSource = Math.max(1, Math.min(state.itemsPerSource, Math.floor(left / (sourceItems * perRequestedItem))));
-    launch.push({ sourceItems, itemsPerSource });
+    // The last batch: the most candidates not above what is wanted (a little less only costs a small next wave;
+    // a little more is surplus), from as few source items as give that many.
+    launch.push(lastBatch(left, candidatesPerSourceItem / state.itemsPerSource, state.itemsPerSource, state.batchSize));
     left = 0;
   }
   return { launch, cancelInFlight, estimate };
+}
+
+/** Source items × items per source closest to `wanted` candidates from below; at least one item. */
+function lastBatch(wanted: number, perRequestedItem: number, maxItemsPerSource: number, maxSourceItems: number): PlannedBatch {
+  let best: PlannedBatch = { sourceItems: 1, itemsPerSource: 1 };
+  for (let itemsPerSource = maxItemsPerSource; itemsPerSource >= 1; itemsPerSource--) {
+    const sourceItems = Math.min(maxSourceItems, Math.floor(wanted / (itemsPerSource * perRequestedItem)));
+    if (sourceItems >= 1 && sourceItems * itemsPerSource > best.sourceItems * best.itemsPerSource) best = { sourceItems, itemsPerSource };
+  }
+  return best;
 }
 
 /** Adds one processed batch's summary to the evidence. */
