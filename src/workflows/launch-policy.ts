@@ -101,7 +101,9 @@ export function decideLaunch(state: LaunchState): LaunchDecision {
   const { evidence, prior } = state;
   const passRate = blend(evidence.passedProcessed, evidence.generatedProcessed, prior.pass);
   const keepRate = blend(evidence.keptAccepted, evidence.candidatesAccepted, prior.keep);
-  const launchPass = optimistic(passRate, evidence.generatedProcessed);
+  // Candidates of one source item pass or fail together (a chunk in another language, a slide with a few words),
+  // so the pass rate's error is that of a sample of source items, not of candidates.
+  const launchPass = optimistic(passRate, evidence.sourceItemsProcessed);
   const launchKeep = optimistic(keepRate, evidence.candidatesAccepted);
   const yieldRate = launchPass * launchKeep;
   const candidatesPerSourceItem =
