@@ -27,6 +27,12 @@ export default defineConfig({
       },
       {
         extends: true,
+        // buildDataset's decisions with fake activities, on Temporal's time-skipping test server (and the dev
+        // server for continue-as-new), each file starting its own: tests/workflows/environment.ts.
+        test: { name: 'workflows', include: ['tests/workflows/**/*.test.ts'], globalSetup: ['tests/workflows/global-setup.ts'] },
+      },
+      {
+        extends: true,
         test: {
           name: 'chaos',
           include: ['tests/chaos/**/*.test.ts'],

@@ -10,6 +10,7 @@ import type { Sql } from '../db/client';
 import { contentHash } from '../dedup/normalize';
 import { signature, signatureToBuffer } from '../dedup/minhash';
 import { generateFromText, generateVariants } from '../generation';
+import { generateWithPipeline } from './pipeline-generation';
 import { buildFilterPipeline, runFilterPipeline } from '../quality';
 import { recordText, type DatasetRecord, type RecordContent } from '../records/types';
 import type { BatchSummary, BuildSettings } from '../workflows/build-settings';
@@ -121,7 +122,9 @@ export async function processBatchWork(
       .filter((item) => !finished.has(item.ordinal))
       .map(async (item) => {
         const result = await inTurn(() =>
-          item.kind === 'chunk'
+          settings.pipeline
+            ? generateWithPipeline(deps, llm, { pipeline: settings.pipeline, type: settings.type, item, variation: `${batchId}/${item.ordinal}`, signal })
+            : item.kind === 'chunk'
             ? generateFromText(llm, {
                 type: settings.type,
                 text: item.text!,

@@ -15,6 +15,8 @@ import { processBatchWork, type BatchArgs } from './build-batch';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
+import { resolveBuildPipeline } from './pipeline-generation';
+import { PipelineValidationError } from '../pipelines';
 import { recordTableName } from './tables';
 
 /**
@@ -68,6 +70,7 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     temperature: input.generation?.temperature ?? config.llm.temperature,
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
     prompts: input.prompts,
+    pipeline: input.pipeline,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   };
 }
@@ -117,6 +120,14 @@ export function createBuildActivities(deps: ActivityDeps) {
       validatePromptTemplates(prompts);
     } catch (err) {
       throw badInput('InvalidInput', (err as Error).message, 'Fix the prompt template: every required placeholder must appear.');
+    }
+    if (input.pipeline) {
+      try {
+        resolveBuildPipeline(config, input.pipeline);
+      } catch (err) {
+        if (err instanceof PipelineValidationError) throw badInput('InvalidInput', err.message, err.hint);
+        throw err;
+      }
     }
     const dataset = await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId, type: input.type });
     const [counts] = await sql<{ chunks: number; seeds: number }[]>`

@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { createExportActivities } from './export';
 import { createIngestActivities } from './ingest';
 import { heartbeatingOnTimer } from './keep-alive';
+import { createPipelineActivities } from './pipeline';
 
 /** Every activity heartbeats on a timer while it runs (see keep-alive.ts), however slow its calls are. */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuildActivities(deps),
     ...createExportActivities(deps),
     ...createCurateActivities(deps),
+    ...createPipelineActivities(deps),
   });
 }
 

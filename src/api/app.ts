@@ -16,7 +16,7 @@ import { taskRoutes } from './routes/tasks';
 import { userRoutes } from './routes/users';
 
 export const API_VERSION = '1.0.0';
-/** Resources also answered without the /v1 prefix, as seed 000's clients call them (`/tasks/ingest`, …). */
+/** Resources also answered without the /v1 prefix, as clients of the original Datacreek REST API call them (`/tasks/ingest`, …). */
 const UNVERSIONED_ALIASES = ['/tasks', '/datasets', '/users', '/exports'];
 
 export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {

@@ -164,7 +164,7 @@ export const exportSchema = z
   })
   .openapi('Export');
 
-export const TASK_KINDS = ['ingest', 'build', 'generate', 'curate', 'save'] as const;
+export const TASK_KINDS = ['ingest', 'build', 'generate', 'curate', 'save', 'pipeline'] as const;
 
 export const taskStartedSchema = z
   .object({

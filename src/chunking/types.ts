@@ -47,7 +47,7 @@ export interface ChunkOptions {
 
 export const DEFAULT_SIMILARITY_DROP = 0.2;
 
-/** The defaults of seed 001 (Synthetic Data Kit): 4000-character windows, 200 overlap, small documents whole. */
+/** The defaults Synthetic Data Kit users know: 4000-character windows, 200 overlap, small documents whole. */
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = {
   strategy: 'sliding',
   chunkSize: 4000,

@@ -27,7 +27,7 @@ export function integer(value: string): number {
   return n;
 }
 
-/** Judge scores run from 1 to 10 (seed 001 keeps records at 7.0 and above). */
+/** Judge scores run from 1 to 10 (curation keeps records at 7.0 and above by default). */
 export function judgeThreshold(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 1 || n > 10) {

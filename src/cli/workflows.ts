@@ -41,11 +41,12 @@ export async function findWorkflow(client: Client, id: string): Promise<NamedWor
 
 /** Live controls only make sense on a running build. */
 export function requireRunningBuild(workflow: NamedWorkflow, action: string): void {
-  if (workflow.description.type !== 'buildDataset') {
+  // Pipeline runs take the same pause and resume signals as builds.
+  if (workflow.description.type !== 'buildDataset' && workflow.description.type !== 'runPipeline') {
     throw new CliError(
-      `${workflow.workflowId} is a ${workflow.description.type} workflow; only builds can ${action}`,
+      `${workflow.workflowId} is a ${workflow.description.type} workflow; only builds and pipeline runs can ${action}`,
       EXIT.usage,
-      'Name a dataset (its build) or a build-<dataset> id.',
+      'Name a dataset (its build), a build-<dataset> id or a pipeline-… run id.',
     );
   }
   const status = statusOf(workflow.description);

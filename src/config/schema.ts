@@ -73,6 +73,19 @@ export const generationSchema = z
   })
   .strict();
 
+export const pipelinesSchema = z
+  .object({
+    /** Where pipelines named without a path are found (`--pipeline qa`, the API's `name`); relative to the repository. */
+    dir: z.string().min(1),
+    /** Input rows per batch: every block of every batch is one checkpoint. */
+    batch_size: positiveInt.max(1000),
+    /** Batches running at once (each runs its blocks in order); their LLM calls share the endpoint's limit. */
+    max_batches_in_flight: positiveInt.max(64),
+    /** How LLMBlock calls the endpoint: `completions` (/v1/completions with the model family's prompt format, as InstructLab) or `chat`. */
+    llm_api: z.enum(['completions', 'chat']),
+  })
+  .strict();
+
 export const chunkingSchema = z
   .object({
     strategy: z.enum(['basic', 'sliding', 'semantic', 'token']),
@@ -182,6 +195,7 @@ export const configSchema = z
     embedding: embeddingSchema,
     reward: rewardSchema,
     generation: generationSchema,
+    pipelines: pipelinesSchema,
     chunking: chunkingSchema,
     ingest: ingestSchema,
     curate: curateSchema,

@@ -299,3 +299,82 @@ export const exportsTable = pgTable(
   },
   (t) => [index('exports_dataset_idx').on(t.datasetId)],
 );
+
+/**
+ * A run of a YAML block pipeline (`runPipeline`): the validated pipeline with its prompt configs inlined, so
+ * any worker can run it without the files, and the run's options. One row per workflow id.
+ */
+export const pipelineRuns = pgTable('pipeline_runs', {
+  /** The workflow id. */
+  id: text('id').primaryKey(),
+  ownerId: text('owner_id'),
+  file: text('file').notNull(),
+  pipeline: jsonb('pipeline').notNull(),
+  options: jsonb('options').notNull().default({}),
+  batchCount: integer('batch_count').notNull(),
+  inputRows: integer('input_rows').notNull(),
+  /** running | completed | cancelled | failed */
+  status: text('status').notNull().default('running'),
+  outputPath: text('output_path'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Rows between blocks: `stage` k holds a batch's rows after its first k blocks (0 = the input). A stage is
+ * written in the same transaction as the block's checkpoint, so it is either complete or absent.
+ */
+export const pipelineRows = pgTable(
+  'pipeline_rows',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => pipelineRuns.id, { onDelete: 'cascade' }),
+    batch: integer('batch').notNull(),
+    stage: integer('stage').notNull(),
+    position: integer('position').notNull(),
+    /** Deterministic: the input row's id plus one suffix per fan-out (`seed/3.0.2`). */
+    rowId: text('row_id').notNull(),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [uniqueIndex('pipeline_rows_pk').on(t.runId, t.batch, t.stage, t.position)],
+);
+
+/** A finished block of a batch: the checkpoint a resumed run skips, with what the block did. */
+export const pipelineCheckpoints = pgTable(
+  'pipeline_checkpoints',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => pipelineRuns.id, { onDelete: 'cascade' }),
+    batch: integer('batch').notNull(),
+    blockIndex: integer('block_index').notNull(),
+    rowsIn: integer('rows_in').notNull(),
+    rowsOut: integer('rows_out').notNull(),
+    /** Rejects by `block: reason code`. */
+    rejects: jsonb('rejects').notNull().default({}),
+    tokensIn: bigint('tokens_in', { mode: 'number' }).notNull().default(0),
+    tokensOut: bigint('tokens_out', { mode: 'number' }).notNull().default(0),
+    llmCalls: integer('llm_calls').notNull().default(0),
+    finishedAt: createdAt(),
+  },
+  (t) => [uniqueIndex('pipeline_checkpoints_pk').on(t.runId, t.batch, t.blockIndex)],
+);
+
+/** Rows a block could not carry on, each with the reason: never silently dropped. */
+export const pipelineRejects = pgTable(
+  'pipeline_rejects',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => pipelineRuns.id, { onDelete: 'cascade' }),
+    batch: integer('batch').notNull(),
+    blockIndex: integer('block_index').notNull(),
+    position: integer('position').notNull(),
+    blockName: text('block_name').notNull(),
+    rowId: text('row_id').notNull(),
+    reason: text('reason').notNull(),
+    data: jsonb('data').notNull(),
+  },
+  (t) => [uniqueIndex('pipeline_rejects_pk').on(t.runId, t.batch, t.blockIndex, t.position)],
+);

@@ -1,4 +1,4 @@
-// Which record types and export formats serve which training method (seed 000's table, narrowed to the
+// Which record types and export formats serve which training method (the generation-type table of the original Datacreek API, narrowed to the
 // types datacreek builds). Lets the CLI and API suggest a format for a goal, and warn on a mismatch.
 import type { DatasetType } from '../records/types';
 import type { ExportFormat } from './types';

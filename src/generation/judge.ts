@@ -1,4 +1,4 @@
-// LLM-as-judge curation (seed 001): records are rated 1–10 in batches, several per call. Records go
+// LLM-as-judge curation: records are rated 1–10 in batches, several per call. Records go
 // to the judge under short ids (r1, r2 …), which models copy back reliably, and the ratings are
 // mapped back to the real ids. A record the answer leaves out, or rates unusably, is a failure with
 // its reason; every record ends either rated or failed.
@@ -18,7 +18,7 @@ export interface RecordToJudge {
 
 export interface Judgement {
   id: string;
-  /** 1–10; seed 001 keeps records at or above the threshold (7.0 by default). */
+  /** 1–10; curation keeps records at or above the threshold (7.0 by default). */
   rating: number;
   reasoning: string;
 }

@@ -1,4 +1,4 @@
-// Reward-model scoring (seed 003): each record is sent to a reward model as the conversation it
+// Reward-model scoring: each record is sent to a reward model as the conversation it
 // teaches (user turns, then the assistant's answer); the model's attribute scores are parsed from
 // its content or logprobs and folded into one score with a configurable formula.
 import type { LlmClient } from '../llm/client';

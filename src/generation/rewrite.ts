@@ -1,5 +1,5 @@
-// New records from existing ones: synthetic variants of seed records (seed 003: rephrase, ask a new
-// question, make it harder or easier) and augmentation (seed 002: paraphrase, easier, harder, format
+// New records from existing ones: synthetic variants of seed records (rephrase, ask a new
+// question, make it harder or easier) and augmentation (paraphrase, easier, harder, format
 // variation). Both are one `record_rewrite` call per kind whose answer has the record's own fields.
 import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount } from '../llm/types';
@@ -44,7 +44,7 @@ export interface AugmentRecordOptions extends LlmCallOptions {
   prompts: PromptTemplates;
 }
 
-/** One augmented copy of a record (seed 002 augmentation). */
+/** One augmented copy of a record (augmentation). */
 export async function augmentRecord(
   llm: LlmClient,
   record: RecordContent,

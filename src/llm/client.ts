@@ -21,6 +21,8 @@ import {
   type ChatJsonOptions,
   type ChatOptions,
   type ChatResult,
+  type CompletionOptions,
+  type CompletionResult,
   type EmbedOptions,
   type EmbedResult,
   type JsonResult,
@@ -112,12 +114,15 @@ export class LlmClient {
     if (options.responseFormat) body.response_format = options.responseFormat;
     if (options.logprobs) body.logprobs = true;
     if (options.seed !== undefined) body.seed = options.seed;
+    if (options.n !== undefined && options.n !== 1) body.n = options.n;
+    if (options.extraBody) Object.assign(body, options.extraBody);
 
     const { value: response, attempts } = await this.withRetries(options.signal, (signal) =>
       this.sdk.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming, { signal }),
     );
     const choice = response.choices?.[0];
     const content = choice?.message?.content ?? '';
+    const choices = [...(response.choices ?? [])].sort((a, b) => a.index - b.index).map((c) => c.message?.content ?? '');
     const usage: TokenCount = {
       promptTokens: response.usage?.prompt_tokens ?? estimateTokens(options.messages.map((m) => m.content).join('\n')),
       completionTokens: response.usage?.completion_tokens ?? estimateTokens(content),
@@ -126,7 +131,35 @@ export class LlmClient {
     this.meter.add(options.callSite ?? 'chat', usage);
     const logprobs: TokenLogprob[] | null =
       choice?.logprobs?.content?.map((entry) => ({ token: entry.token, logprob: entry.logprob })) ?? null;
-    return { content, finishReason: choice?.finish_reason ?? null, usage, logprobs, attempts };
+    return { content, choices, finishReason: choice?.finish_reason ?? null, usage, logprobs, attempts };
+  }
+
+  /**
+   * A legacy `/v1/completions` call, for prompts already wrapped in a model family's chat format (what
+   * InstructLab's LLMBlock sends). Same limiter, timeouts and retries as chat.
+   */
+  async complete(options: CompletionOptions): Promise<CompletionResult> {
+    const body: Record<string, unknown> = { model: options.model ?? this.config.model, prompt: options.prompt };
+    const temperature = options.temperature ?? this.config.temperature;
+    const maxTokens = options.maxTokens ?? this.config.maxTokens;
+    if (temperature !== undefined) body.temperature = temperature;
+    if (maxTokens !== undefined) body.max_tokens = maxTokens;
+    if (options.seed !== undefined) body.seed = options.seed;
+    if (options.n !== undefined && options.n !== 1) body.n = options.n;
+    if (options.extraBody) Object.assign(body, options.extraBody);
+
+    const { value: response, attempts } = await this.withRetries(options.signal, (signal) =>
+      this.sdk.completions.create(body as unknown as OpenAI.CompletionCreateParamsNonStreaming, { signal }),
+    );
+    const choices = [...(response.choices ?? [])].sort((a, b) => a.index - b.index);
+    const texts = choices.map((c) => c.text ?? '');
+    const usage: TokenCount = {
+      promptTokens: response.usage?.prompt_tokens ?? estimateTokens(options.prompt),
+      completionTokens: response.usage?.completion_tokens ?? estimateTokens(texts.join('\n')),
+      calls: 1,
+    };
+    this.meter.add(options.callSite ?? 'complete', usage);
+    return { texts, finishReasons: choices.map((c) => c.finish_reason ?? null), usage, attempts };
   }
 
   /**

@@ -1,4 +1,4 @@
-// One adaptive concurrency limit per endpoint per worker process (DESIGN.md decision 4): every
+// One adaptive concurrency limit per endpoint per worker process (keep the endpoint full, never flooded): every
 // activity in the process that calls an endpoint shares its limiter, so together they saturate the
 // endpoint without flooding it. The limit behaves like TCP congestion control: it is cut
 // multiplicatively on a 429 and probed back up by one after a full window of successes, never above

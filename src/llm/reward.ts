@@ -1,4 +1,4 @@
-// Reward models in the Nemotron style (seed 003): given a conversation that ends with an assistant
+// Reward models in the Nemotron style: given a conversation that ends with an assistant
 // turn, they score it on the HelpSteer2 attributes (typically 0–4) and answer either in the message
 // content, as `helpfulness:3.9,correctness:4.0,…`, or in the logprobs, one token per attribute whose
 // `logprob` is the score (how build.nvidia.com serves Nemotron-4-340B-Reward). This module reads

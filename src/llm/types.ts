@@ -59,12 +59,19 @@ export interface ChatOptions {
   logprobs?: boolean;
   /** Passed through as `response_format`; chatJson sets it, plain callers rarely need it. */
   responseFormat?: Record<string, unknown>;
+  /** Choices to sample from one prompt (`n`); all of them come back in `ChatResult.choices`. */
+  n?: number;
+  /** Extra request-body fields for server-specific options (vLLM's guided decoding, top_k …). */
+  extraBody?: Record<string, unknown>;
   /** Activity cancellation: aborts the in-flight attempt and any backoff wait, and is never retried. */
   signal?: AbortSignal;
 }
 
 export interface ChatResult {
+  /** The first choice's text. */
   content: string;
+  /** Every choice's text, in order (one unless `n` > 1 was asked for). */
+  choices: string[];
   finishReason: string | null;
   usage: TokenCount;
   logprobs: TokenLogprob[] | null;
@@ -72,7 +79,29 @@ export interface ChatResult {
   attempts: number;
 }
 
-export interface ChatJsonOptions<T> extends Omit<ChatOptions, 'responseFormat'> {
+/** A legacy `/v1/completions` request: a raw prompt string, already in the model's own chat format. */
+export interface CompletionOptions {
+  prompt: string;
+  callSite?: string;
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  /** Completions to sample from the prompt. */
+  n?: number;
+  seed?: number;
+  extraBody?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface CompletionResult {
+  /** One text per choice, in order. */
+  texts: string[];
+  finishReasons: (string | null)[];
+  usage: TokenCount;
+  attempts: number;
+}
+
+export interface ChatJsonOptions<T> extends Omit<ChatOptions, 'responseFormat' | 'n' | 'extraBody'> {
   /** Validates the parsed output; what fails it is repaired, re-asked once, then reported. */
   schema: z.ZodType<T>;
   /** Name sent as `json_schema.name` and quoted in prompt-mode instructions (letters, digits, _ and -). */

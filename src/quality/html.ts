@@ -1,4 +1,4 @@
-// HTML cleanup for record text scraped from the web (seed 003's first curation step): drop tags,
+// HTML cleanup for record text scraped from the web (the first step of curating scraped text): drop tags,
 // scripts, styles and comments, decode entities, tidy the whitespace they leave. Only real HTML element
 // names count as tags, so code such as `List<String>` or `a < b > c` survives, and text with no markup
 // at all is left exactly as it was.

@@ -1,4 +1,4 @@
-// The dataset quality report (seed 002's "quality-check"): what is in a dataset and what is wrong with
+// The dataset quality report (a "quality-check"): what is in a dataset and what is wrong with
 // it, as JSON a program can check thresholds against, and as a page a person can read (report-html.ts).
 import { countTokens } from 'gpt-tokenizer';
 import { detect } from 'tinyld';

@@ -61,7 +61,7 @@ export type PreferenceContent = z.infer<typeof preferenceContentSchema>;
 
 /**
  * A record as curation, dedup and export see it: its content plus what is known about it.
- * `id` is deterministic (see DESIGN.md decision 2); `source` names the chunk or seed record it came from.
+ * `id` is deterministic (see src/workflows/ids.ts); `source` names the chunk or seed record it came from.
  */
 export interface DatasetRecord {
   id: string;

@@ -56,6 +56,11 @@ export const buildInputSchema = z
       .optional(),
     /** Prompt templates by name, overriding the config's for this dataset. */
     prompts: z.record(z.string(), z.string()).optional(),
+    /**
+     * A YAML block pipeline as the generation stage: its text, an absolute path, or a name in pipelines.dir
+     * (`qa`, `cot` …). Each source item runs through it; its output rows become the candidates.
+     */
+    pipeline: z.string().min(1).max(1_000_000).optional(),
   })
   .strict();
 

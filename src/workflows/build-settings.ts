@@ -41,6 +41,8 @@ export interface BuildSettings {
   maxTokens: number;
   /** Prompt templates given with this build (merged over the config's by the activities). */
   prompts?: Record<string, string>;
+  /** The build's generation pipeline (YAML text, a path or a name in pipelines.dir), when it has one. */
+  pipeline?: string;
   /**
    * The worker's worker.heartbeat_timeout_ms: how soon a batch on a dead worker is noticed and retried elsewhere.
    * Absent in settings resolved before it existed; those builds keep the old 2 minutes.

@@ -10,13 +10,13 @@ export const curateInputSchema = z
   .object({
     datasetId,
     ownerId: z.string().min(1).default('local'),
-    /** Judge threshold 1–10 (seed 001 default 7.0). */
+    /** Judge threshold 1–10 (default 7.0). */
     threshold: z.number().min(1).max(10).optional(),
     scoring: z.enum(['judge', 'reward', 'both', 'none']).optional(),
     filters: z.array(z.record(z.string(), z.unknown())).optional(),
     dedup: z.boolean().default(true),
     batchSize: z.number().int().positive().max(1000).optional(),
-    /** Augmentation (seed 002): variants of a share of the kept records, originals kept. */
+    /** Augmentation: variants of a share of the kept records, originals kept. */
     augment: z
       .object({
         kinds: z.array(z.enum(['paraphrase', 'easier', 'harder', 'format_variation'])).min(1),

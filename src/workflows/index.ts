@@ -4,3 +4,4 @@ export { ingestWorkflow } from './ingest';
 export { buildDataset } from './build';
 export { exportDataset } from './export';
 export { curateDataset } from './curate';
+export { runPipeline } from './pipeline';

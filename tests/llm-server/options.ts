@@ -58,6 +58,11 @@ export interface TestLlmServerOptions {
   embeddingDimensions: number;
   /** Answer 400 to `response_format: json_schema`, like servers without structured output. */
   rejectJsonSchema: boolean;
+  /**
+   * Prompts containing this text are refused with a 400 "maximum context length" error, every time: the one
+   * bad row of a run. Empty = off.
+   */
+  refusePromptsContaining: string;
   /** Seeds the fault dice; content never depends on it. */
   seed: number;
 }
@@ -91,6 +96,7 @@ export function defaultOptions(): TestLlmServerOptions {
     duplicates: { exact: 0.05, near: 0.05, semantic: 0.05 },
     embeddingDimensions: 384,
     rejectJsonSchema: false,
+    refusePromptsContaining: '',
     seed: 1,
   };
 }

@@ -18,6 +18,7 @@ import {
   type TestLlmServerOptionsPatch,
 } from './options';
 import { StatsCollector, type ServerStats } from './stats';
+import { answerTagged } from './tagged-answers';
 import { answerChat, messageText, type ChatMessageIn, type ChatRequestBody, type TaskAnswer } from './tasks';
 import { estimateTokens, seededRandom } from './text-tools';
 
@@ -220,8 +221,12 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
   const chatCompletion = (res: ServerResponse, body: ChatRequestBody) =>
     serveModelRequest(res, 'chat', () => {
       const messages = validateChatRequest(body, options);
+      const promptText = messages.map(messageText).join('\n');
+      refuseMarkedPrompt(promptText, options);
+      const n = choiceCount(body.n);
+      if (n > 1 || answerTagged(promptText, 0) !== null) return plainChatChoices(body, messages, promptText, n);
       const answer = answerChat(body, messages, duplicates, options.duplicates);
-      const promptTokens = estimateTokens(messages.map(messageText).join('\n'));
+      const promptTokens = estimateTokens(promptText);
       let content = answer.content;
       let finishReason = 'stop';
       if (typeof body.max_tokens === 'number' && estimateTokens(content) > body.max_tokens) {
@@ -252,6 +257,63 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
             usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
           };
         },
+      };
+    });
+
+  /** Several plain-text choices for one chat request (`n` > 1, or a tagged-text prompt). */
+  const plainChatChoices = (body: ChatRequestBody, messages: ChatMessageIn[], promptText: string, n: number) => {
+    const texts = Array.from({ length: n }, (_, i) => plainAnswer(promptText, (body.seed ?? 0) + i, body, messages));
+    const promptTokens = estimateTokens(promptText);
+    const completionTokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+    return {
+      task: answerTagged(promptText, 0) !== null ? 'tagged' : 'freeform',
+      promptTokens,
+      completionTokens,
+      payload: () => ({
+        id: `chatcmpl-test-${++completionCounter}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: String(body.model),
+        choices: texts.map((content, index) => ({ index, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' })),
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      }),
+    };
+  };
+
+  /** What a plain-text request gets: tagged text when the prompt asks for tags, else the freeform answer varied by `variant`. */
+  const plainAnswer = (prompt: string, variant: number, body: ChatRequestBody, messages: ChatMessageIn[]): string => {
+    const tagged = answerTagged(prompt, variant);
+    if (tagged !== null) return tagged;
+    const base = answerChat({ ...body, response_format: undefined, seed: variant }, messages, duplicates, options.duplicates).content;
+    return variant === 0 ? base : `${base} (sample ${variant + 1})`;
+  };
+
+  // Legacy completions: `prompt` is a string (or a list of strings, answered in order), `n` choices each.
+  const completion = (res: ServerResponse, body: Record<string, unknown>) =>
+    serveModelRequest(res, 'chat', () => {
+      if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'model is required', 'model');
+      const prompts = typeof body.prompt === 'string' ? [body.prompt] : Array.isArray(body.prompt) && body.prompt.every((p) => typeof p === 'string') ? (body.prompt as string[]) : null;
+      if (!prompts || prompts.length === 0) throw new HttpError(400, 'prompt must be a string or a non-empty array of strings', 'prompt');
+      for (const prompt of prompts) refuseMarkedPrompt(prompt, options);
+      const n = choiceCount(body.n);
+      const seed = typeof body.seed === 'number' ? Math.abs(Math.trunc(body.seed)) : 0;
+      const texts = prompts.flatMap((prompt) =>
+        Array.from({ length: n }, (_, i) => plainAnswer(prompt, seed + i, { model: body.model }, [{ role: 'user', content: prompt }])),
+      );
+      const promptTokens = prompts.reduce((sum, prompt) => sum + estimateTokens(prompt), 0);
+      const completionTokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+      return {
+        task: prompts.some((prompt) => answerTagged(prompt, 0) !== null) ? 'completion_tagged' : 'completion',
+        promptTokens,
+        completionTokens,
+        payload: () => ({
+          id: `cmpl-test-${++completionCounter}`,
+          object: 'text_completion',
+          created: Math.floor(Date.now() / 1000),
+          model: String(body.model),
+          choices: texts.map((text, index) => ({ index, text, logprobs: null, finish_reason: 'stop' })),
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        }),
       };
     });
 
@@ -311,8 +373,9 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
         });
       }
       if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletion(res, (await readJson(req)) as ChatRequestBody);
+      if (req.method === 'POST' && path === '/v1/completions') return await completion(res, (await readJson(req)) as Record<string, unknown>);
       if (req.method === 'POST' && path === '/v1/embeddings') return await embeddings(res, (await readJson(req)) as Record<string, unknown>);
-      sendError(res, 404, `Unknown route ${req.method} ${path}; this server speaks /v1/chat/completions, /v1/embeddings and /v1/models`, 'not_found');
+      sendError(res, 404, `Unknown route ${req.method} ${path}; this server speaks /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models`, 'not_found');
     } catch (error) {
       if (error instanceof HttpError) return sendError(res, error.status, error.message, 'invalid_request_error', error.param);
       sendError(res, 500, `Test server bug: ${error instanceof Error ? error.stack : String(error)}`, 'server_error');
@@ -383,6 +446,20 @@ function validateChatRequest(body: ChatRequestBody, options: TestLlmServerOption
     throw new HttpError(400, `Unknown response_format type ${JSON.stringify(format.type)}`, 'response_format');
   }
   return messages;
+}
+
+/** `n`: how many choices to sample (1 to 16 here). */
+function choiceCount(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 16) throw new HttpError(400, 'n must be an integer from 1 to 16', 'n');
+  return value;
+}
+
+/** The scripted permanent failure: a 400 such as an over-long prompt gets from a real server. */
+function refuseMarkedPrompt(prompt: string, options: TestLlmServerOptions): void {
+  if (options.refusePromptsContaining && prompt.includes(options.refusePromptsContaining)) {
+    throw new HttpError(400, "This model's maximum context length is 4096 tokens; your prompt is longer (refused by the test server's refusePromptsContaining)", 'prompt');
+  }
 }
 
 function validateEmbeddingRequest(body: Record<string, unknown>): string[] {

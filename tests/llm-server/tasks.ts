@@ -31,6 +31,7 @@ export interface ChatRequestBody {
   logprobs?: boolean;
   max_tokens?: number;
   seed?: number;
+  n?: number;
 }
 
 export interface TaskAnswer {

@@ -3,6 +3,7 @@
 // (always the caller) plus an optional per-request `config` / `configName`.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
+import { workflowUiUrl } from '../../client/temporal';
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
 import { mergeDeep } from '../../config/load';
@@ -56,6 +57,31 @@ export const buildTaskBody = buildInputSchema.omit({ ownerId: true }).extend(ove
 export const generateTaskBody = buildInputSchema.omit({ ownerId: true, scoring: true }).extend(overrideFields).openapi('GenerateTask');
 export const curateTaskBody = curateInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('CurateTask');
 export const saveTaskBody = exportInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('SaveTask');
+export const pipelineTaskBody = z
+  .object({
+    pipeline: z
+      .union([
+        z.object({ yaml: z.string().min(1).max(1_000_000) }).strict().openapi({ description: 'The pipeline file itself; its config_path values are relative to pipelines.dir' }),
+        z.object({ name: z.string().regex(/^[\w./-]+$/).refine((n) => !n.includes('..'), 'a name cannot contain ..') }).strict().openapi({ description: 'A file in pipelines.dir (configs/pipelines): qa, cot, summary, conversation, preference …' }),
+      ])
+      .openapi({ description: 'The YAML block pipeline (InstructLab format 1.0 plus datacreek blocks; schema: `datacreek pipeline schema`)' }),
+    input: z
+      .union([
+        z.object({ datasetId: datasetIdSchema, from: z.enum(['chunks', 'seeds', 'all']).optional() }).strict(),
+        z.object({ rowsPath: z.string().min(1) }).strict().openapi({ description: 'A JSON Lines file inside ingest.allowed_roots' }),
+        z.object({ taxonomyPath: z.string().min(1), docsDir: z.string().optional() }).strict().openapi({ description: 'An InstructLab qna.yaml inside ingest.allowed_roots' }),
+      ])
+      .optional()
+      .openapi({ description: 'The input rows; optional when the pipeline starts with a SourceBlock' }),
+    batchSize: z.number().int().min(1).max(1000).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    model: z.string().min(1).optional(),
+    modelFamily: z.string().min(1).optional(),
+    llmApi: z.enum(['completions', 'chat']).optional(),
+    numInstructions: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .openapi('PipelineTask');
 export const patchTaskBody = z
   .object({
     target: z.number().int().positive('target must be at least 1').optional(),
@@ -77,6 +103,15 @@ function startRoute<S extends z.ZodTypeAny>(kind: Exclude<TaskKind, 'ingest'>, s
     responses: { ...started, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
   });
 }
+
+const pipelineRoute = createRoute({
+  method: 'post',
+  path: '/tasks/pipeline',
+  tags: ['tasks'],
+  summary: 'Run a YAML block pipeline durably (every block of every batch a checkpoint; failing rows rejected with their reason)',
+  request: { body: { required: true, content: { 'application/json': { schema: pipelineTaskBody } } } },
+  responses: { ...started, ...errorResponses(400, 401, 404, 409, 413, 415, 503) },
+});
 
 const ingestRoute = createRoute({
   method: 'post',
@@ -155,7 +190,7 @@ const patchRoute = createRoute({
 });
 
 /** The kinds that run the build workflow, which alone understands pause, resume, setTarget and setConcurrency. */
-const STEERABLE_KINDS = new Set(['build', 'generate']);
+const STEERABLE_KINDS = new Set(['build', 'generate', 'pipeline']);
 
 export function taskRoutes(deps: ResolvedDeps) {
   const app = createRouter();
@@ -280,6 +315,52 @@ export function taskRoutes(deps: ResolvedDeps) {
     const workflowId = `export-${dataset.id}-${shortSuffix()}`;
     return c.json(await startTask(deps, { kind: 'save', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
   });
+
+  app.openapi(pipelineRoute, async (c) => {
+    const user = c.get('user');
+    const body = c.req.valid('json');
+    const { resolvePipelineSource } = await import('../../activities/pipeline');
+    const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
+    let datasetId: string | null = null;
+    let input: Record<string, unknown> | undefined;
+    if (body.input && 'datasetId' in body.input) {
+      datasetId = (await requireOwnedDataset(database, user.id, body.input.datasetId)).id;
+      input = { dataset: datasetId, ...(body.input.from ? { from: body.input.from } : {}) };
+    } else if (body.input && 'rowsPath' in body.input) {
+      input = { rowsPath: resolveAllowedPath(body.input.rowsPath, config.ingest.allowed_roots) };
+    } else if (body.input && 'taxonomyPath' in body.input) {
+      input = {
+        taxonomyPath: resolveAllowedPath(body.input.taxonomyPath, config.ingest.allowed_roots),
+        ...(body.input.docsDir ? { docsDir: resolveAllowedPath(body.input.docsDir, config.ingest.allowed_roots) } : {}),
+      };
+    }
+    // A pipeline sent as YAML may only read prompt configs from pipelines.dir, never any other server file.
+    const pipeline = 'yaml' in body.pipeline ? { yaml: body.pipeline.yaml, baseDir: pipelinesDir(config) } : body.pipeline;
+    try {
+      resolvePipelineSource(config, pipeline, { numInstructions: body.numInstructions ?? 0, confineTo: pipelinesDir(config) });
+    } catch (error) {
+      if (error instanceof PipelineValidationError) {
+        throw badRequest('invalid_pipeline', error.message, error.hint, error.issues.map((i) => ({ path: [i.block, i.path].filter(Boolean).join(' › '), message: `${i.message} — ${i.fix}` })));
+      }
+      throw error;
+    }
+    const { input: _given, pipeline: _pipeline, ...options } = body;
+    const workflowInput = { ...options, pipeline, ...(input ? { input } : {}), ownerId: user.id };
+    const label = 'name' in body.pipeline ? body.pipeline.name : 'inline';
+    const workflowId = `pipeline-${label.replace(/[^a-z0-9._-]+/gi, '-').toLowerCase().slice(0, 60)}-${shortSuffix()}`;
+    await temporalStart(workflowId, workflowInput);
+    await database.db.insert(tasks).values({ id: workflowId, ownerId: user.id, datasetId, kind: 'pipeline', workflowType: 'runPipeline' }).onConflictDoNothing();
+    return c.json({ taskId: workflowId, kind: 'pipeline' as const, datasetId: datasetId ?? '', status: 'running', temporalUiUrl: workflowUiUrl(config, workflowId) }, 202);
+  });
+
+  async function temporalStart(workflowId: string, input: Record<string, unknown>) {
+    await deps.temporal.workflow.start('runPipeline', { taskQueue: config.temporal.task_queue, workflowId, args: [input] });
+  }
+
+  async function loadPipelineModules() {
+    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../pipelines'), import('../../activities/pipeline')]);
+    return { PipelineValidationError, pipelinesDir };
+  }
 
   app.openapi(listRoute, async (c) => {
     const user = c.get('user');

@@ -1,6 +1,8 @@
 // `datacreek build` (the build loop: exactly --target accepted records) and `datacreek create` (seed 001's create
 // step: one unscored round of generation). Both start `buildDataset` as `build-<dataset>` and follow it with a
 // progress bar until it ends; Ctrl-C detaches and leaves the build running.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { DATASET_TYPES } from '../../records/types';
 import type { BuildInput } from '../../workflows/build-input';
@@ -24,6 +26,7 @@ const FLAG_OF: Record<string, string> = {
   concurrency: '--concurrency',
   'scoring.mode': '--scoring',
   'scoring.threshold': '--threshold',
+  pipeline: '--pipeline',
 };
 
 export function registerBuildCommands(program: Command): void {
@@ -39,6 +42,7 @@ export function registerBuildCommands(program: Command): void {
     .option('--threshold <score>', 'lowest judge score (1-10) a record may have (default: curate.threshold)', judgeThreshold)
     .addOption(new Option('--scoring <mode>', 'how records are scored (default: curate.scoring)').choices(SCORING_MODES))
     .option('--concurrency <n>', 'batches in flight at once (1-64)', positiveInt)
+    .option('--pipeline <file|name>', 'generate with a YAML block pipeline (a file, or a name in configs/pipelines such as qa)')
     .option('--detach', 'start the build and return at once')
     .action(async (opts, cmd: Command) => {
       const scoring =
@@ -53,6 +57,8 @@ export function registerBuildCommands(program: Command): void {
           tokenBudget: opts.tokenBudget,
           concurrency: opts.concurrency,
           scoring,
+          // A file is sent as its absolute path (the worker reads it); anything else is a name in pipelines.dir.
+          pipeline: opts.pipeline && existsSync(opts.pipeline) ? resolve(opts.pipeline) : opts.pipeline,
         },
         detach: Boolean(opts.detach),
         shortIsSuccess: false,

@@ -1,5 +1,5 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
-// deterministically into train / validation / test, and list the files (seed 001's save-as step).
+// deterministically into train / validation / test, and list the files (the save-as step of ingest → create → curate → save-as).
 import { Option, type Command } from 'commander';
 import { EXPORT_FORMAT_NAMES } from '../../formats/types';
 import type { ExportResult } from '../../workflows/curate-input';

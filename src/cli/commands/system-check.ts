@@ -1,5 +1,5 @@
 // `datacreek system-check`: is everything datacreek needs reachable and set up? One line per service, ok or FAIL
-// with what to fix; exit 1 when anything fails (seed 001's system-check, for the whole stack).
+// with what to fix; exit 1 when anything fails (a system check of the whole stack).
 import type { Command } from 'commander';
 import { configFor, EXIT, print } from '../output';
 

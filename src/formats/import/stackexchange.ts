@@ -1,4 +1,4 @@
-// Stack Exchange dumps in the Law StackExchange layout (seed 003): question_id, tags, score, license, link,
+// Stack Exchange dumps in the Law StackExchange layout: question_id, tags, score, license, link,
 // question_title, question_body (HTML), answers[{answer_id, score, body}]. Each answered question becomes a
 // qa record answered by its best answer; unanswered questions are skipped, with the reason.
 import { htmlToText } from '../html-text';

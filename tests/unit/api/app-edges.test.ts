@@ -116,6 +116,7 @@ describe('API edges', () => {
         'POST /v1/tasks/generate',
         'POST /v1/tasks/curate',
         'POST /v1/tasks/save',
+        'POST /v1/tasks/pipeline',
         'GET /v1/tasks',
         'GET /v1/tasks/{id}',
         'PATCH /v1/tasks/{id}',
