@@ -2,8 +2,7 @@
 // (30 % of judge ratings below the threshold, 15 % planted duplicates) generates about what it keeps, with a
 // default configuration that would have launched up to 12 batches of 8 chunks at once. Exports the run's history
 // for the replay test.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -15,9 +14,8 @@ import { PROJECT_ROOT } from '../../../src/config/load';
 import { buildWorkflowId } from '../../../src/workflows/ids';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { exportHistory } from '../../replay/history-file';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
-
-const HISTORIES = path.resolve(import.meta.dirname, '../../replay/histories');
 
 let llm: TestLlmServer;
 let config: DatacreekConfig;
@@ -102,17 +100,6 @@ describe('buildDataset launching for what is missing', () => {
     expect(markers.length).toBeGreaterThan(0);
     // The new path is deterministic: its history replays against the workflow code without a nondeterminism error.
     await Worker.runReplayHistory({ workflowsPath: path.join(PROJECT_ROOT, 'src', 'workflows', 'index.ts') }, history, handle.workflowId);
-    // The Temporal CLI writes the history as canonical proto JSON, what Worker.runReplayHistories reads back.
-    // (historyToJSON fails under vitest: @temporalio/common's own protobufjs copy rejects the client's objects.)
-    const historyJson = execFileSync(
-      path.join(PROJECT_ROOT, '.tools', 'bin', 'temporal'),
-      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', config.temporal.address, '--namespace', config.temporal.namespace, '--output', 'json'],
-      { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
-    );
-    mkdirSync(HISTORIES, { recursive: true });
-    writeFileSync(
-      path.join(HISTORIES, 'buildDataset--launch-for-missing.json'),
-      JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyJson) }, null, 1) + '\n',
-    );
+    await exportHistory(client, { workflowId: handle.workflowId, name: 'launch-for-missing' });
   });
 });
