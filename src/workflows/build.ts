@@ -252,8 +252,8 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     const id = batchId(idOwner, round, index);
     let slice: { sourceOffset: number; sourceCount: number } | undefined;
     if (plan) {
-      // Batches of any size walk the sources in order; a round ends where the sources do.
-      const sources = build.chunkCount + build.seedCount;
+      // Batches of any size walk the sources in order; a round ends where the sources (its full batches) do.
+      const sources = Math.min(build.chunkCount + build.seedCount, build.batchesPerRound * build.batchSize);
       const offset = cursor.offset ?? index * build.batchSize;
       slice = { sourceOffset: offset, sourceCount: Math.min(plan.sourceItems, sources - offset) };
       const next = offset + slice.sourceCount;
