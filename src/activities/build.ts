@@ -69,10 +69,17 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
     filters: input.filters ?? config.curate.filters,
     temperature: input.generation?.temperature ?? config.llm.temperature,
     maxTokens: input.generation?.maxTokens ?? config.llm.max_tokens,
+    generationMode: resolveGenerationMode(input.generation?.mode ?? 'auto', config),
     prompts: input.prompts,
     pipeline: input.pipeline,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   };
+}
+
+/** `auto` is the worker's own setting, which the local provider has already turned into `grounded`. */
+function resolveGenerationMode(mode: 'auto' | 'free' | 'grounded', config: DatacreekConfig): 'free' | 'grounded' {
+  const chosen = mode === 'auto' ? config.generation.mode : mode;
+  return chosen === 'grounded' ? 'grounded' : 'free';
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { DatacreekConfig } from '../config/schema';
 import { connectDatabase, type Database } from '../db/client';
 import { LlmClient } from '../llm';
+import { describeLocalEmbedding, localModelEmbedder } from '../local-llm/local-embedder';
 import { embedLexical } from '../vectors/lexical-embedder';
 import { openVectorStore, type VectorStore } from '../vectors';
 
@@ -45,7 +46,11 @@ export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): E
     return { kind: 'lexical', dimensions: dims, embed: async (texts) => embedLexical(texts, dims) };
   }
   if (config.embedding.provider === 'local') {
-    throw new Error('embedding.provider "local" needs a local embedding model; use "lexical" or "openai".');
+    const { modelPath } = describeLocalEmbedding(config);
+    // Without the model file: the documented lexical fallback (system-check and the worker's start-up say so).
+    if (!modelPath) return { kind: 'lexical', dimensions: dims, embed: async (texts) => embedLexical(texts, dims) };
+    const local = localModelEmbedder(modelPath);
+    return { kind: 'local', dimensions: dims, embed: (texts) => local.embed(texts) };
   }
   let client: LlmClient | undefined;
   const embeddingClient = () => {

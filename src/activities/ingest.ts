@@ -2,36 +2,38 @@
 // (documents) or seed records (existing datasets). Writes are idempotent: a source's id is its content hash,
 // vectors are upserted by chunk id before the source row commits, so a retry after any crash converges.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { heartbeat } from '@temporalio/activity';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Context, heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../chunking';
-import { importDataset } from '../formats';
-import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, listDocuments, parseDocument, type ParsedDocument } from '../parsers';
+import { ParsePool } from '../parse-pool/pool';
+import { RECORDS_PER_BATCH, type PackedImport, type ParsedJobDocument, type ParseJob, type ParseJobResult, type ThreadChunkOptions } from '../parse-pool/jobs';
+import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../parsers';
+import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../parsers/list-documents';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
 import { ensureDataset } from './datasets';
+import { planIngest, type IngestPlan, type PlannedFile } from './ingest-plan';
 import { chunkTableName } from './tables';
 
-/** Existing datasets are imported as seed records rather than chunked as documents. */
-const DATASET_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson', '.csv', '.parquet']);
+export type { IngestPlan, PlannedFile } from './ingest-plan';
 
-export interface PlannedFile {
-  /** What the person named: a path relative to the ingested directory, a file path or a URL. */
-  label: string;
-  path?: string;
-  url?: string;
-  kind: 'document' | 'dataset';
-}
+/** Chunks embedded per call; the event loop gets a turn between calls. */
+const EMBED_BATCH_SIZE = 64;
 
-export interface IngestPlan {
-  files: PlannedFile[];
-  skipped: { item: string; reason: string }[];
-}
+/** While a file parses in its thread, the activity heartbeats this often, so Temporal knows it is alive. */
+const PARSE_HEARTBEAT_MS = 2_000;
 
 export function createIngestActivities(deps: ActivityDeps) {
   const { config, database } = deps;
+  // Parsing happens in these threads, never on the worker's event loop (see src/parse-pool).
+  const parsePool = new ParsePool({
+    threads: config.ingest.parse_threads,
+    timeoutMs: config.ingest.parse_timeout_ms,
+    memoryMb: config.ingest.parse_memory_mb,
+  });
 
   async function prepareIngest(input: {
     datasetId: string;
@@ -39,42 +41,16 @@ export function createIngestActivities(deps: ActivityDeps) {
     items: IngestItem[];
     include?: string[];
     exclude?: string[];
+    /** Set for API requests: every file found must resolve inside these real folders. */
+    allowedRoots?: string[];
   }): Promise<IngestPlan> {
     await ensureDataset(database, { datasetId: input.datasetId, ownerId: input.ownerId });
-    const files: PlannedFile[] = [];
-    const skipped: IngestPlan['skipped'] = [];
-    for (const item of input.items) {
-      if ('url' in item) {
-        files.push({ label: item.url, url: item.url, kind: 'document' });
-        continue;
-      }
-      const abs = path.resolve(item.path);
-      const info = await stat(abs).catch(() => null);
-      if (!info) {
-        // Planned anyway so it shows up as a failed file with its own reason, next to the others.
-        files.push({ label: item.path, path: abs, kind: 'document' });
-        continue;
-      }
-      if (info.isFile()) {
-        files.push({ label: item.path, path: abs, kind: kindOf(abs) });
-        continue;
-      }
-      const listed = await listDocuments(abs, {
-        include: input.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
-        exclude: input.exclude ?? config.ingest.exclude,
-        maxFileBytes: config.ingest.max_file_bytes,
-      });
-      for (const f of listed) {
-        const rel = path.join(item.path, f.relativePath);
-        // Only unsupported formats are skipped; an empty or oversized document is attempted so that it fails
-        // with its own error, next to the others.
-        if (f.skipped?.code !== 'unsupported_format' || DATASET_EXTENSIONS.has(path.extname(f.path).toLowerCase())) {
-          files.push({ label: rel, path: f.path, kind: kindOf(f.path) });
-        } else {
-          skipped.push({ item: rel, reason: f.skipped.reason });
-        }
-      }
-    }
+    const { files, skipped } = await planIngest(input.items, {
+      include: input.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
+      exclude: input.exclude ?? config.ingest.exclude,
+      maxFileBytes: config.ingest.max_file_bytes,
+      allowedRoots: input.allowedRoots,
+    });
     return { files, skipped };
   }
 
@@ -108,9 +84,11 @@ export function createIngestActivities(deps: ActivityDeps) {
       return importSeedRecords({ datasetId, sourceId, contentHash, fileName, bytes, uri });
     }
 
-    const doc = parsed ?? (await parseOrFail(fileName, bytes, { encoding, sourceUrl }));
+    const options = chunkOptions(input.chunking);
+    const fromThread = parsed ? undefined : await parseOrFail(fileName, bytes, { encoding, sourceUrl }, threadChunking(options));
+    const doc = parsed ?? fromThread!.document;
     heartbeat({ stage: 'chunk' });
-    const chunks = await chunkDocument(doc, chunkOptions(input.chunking));
+    const chunks = fromThread?.chunks ?? (await chunkDocument(doc, options));
     if (chunks.length === 0) {
       throw badInput('DocumentError:empty_document', `${fileName}: no text to ingest after cleaning`, 'Check that the file has readable text.');
     }
@@ -130,7 +108,7 @@ export function createIngestActivities(deps: ActivityDeps) {
     // Vectors first (idempotent upsert by chunk id), then the rows in one transaction: a crash between the two
     // leaves no source row, so the retry redoes both instead of reporting "unchanged" with vectors missing.
     heartbeat({ stage: 'embed', chunks: chunks.length });
-    const vectors = await deps.embedder.embed(chunks.map((c) => c.text));
+    const vectors = await embedInBatches(chunks.map((c) => c.text));
     const store = await deps.vectors();
     await store.upsert(
       chunkTableName(datasetId),
@@ -166,25 +144,22 @@ export function createIngestActivities(deps: ActivityDeps) {
     bytes: Uint8Array;
     uri: string;
   }): Promise<Omit<IngestFileResult, 'item'>> {
-    let imported;
+    let imported: PackedImport;
     try {
-      imported = await importDataset({ fileName: args.fileName, bytes: args.bytes });
+      imported = await parseIsolated(args.fileName, {
+        kind: 'dataset',
+        fileName: args.fileName,
+        bytes: args.bytes,
+        options: { maxFieldBytes: config.ingest.max_field_bytes, maxMessagesPerRow: config.ingest.max_messages_per_row },
+      });
     } catch (err) {
-      asNonRetryable(err, 'DatasetFormatError');
+      asNonRetryable(err, (err as { name?: string }).name === 'DocumentError' ? 'DocumentError' : 'DatasetFormatError');
     }
-    if (imported.records.length === 0) {
-      const why = imported.problems[0]?.message ?? imported.skipped[0]?.message ?? 'no records found';
+    if (imported.recordCount === 0) {
+      const why = imported.problems[0]?.message ?? imported.firstSkipped?.message ?? 'no records found';
       throw badInput('DatasetFormatError:empty', `${args.fileName}: no usable records (${why})`, 'Check the file shape, or give a field mapping.');
     }
-    const rows = imported.records.map((r) => ({
-      id: `${args.sourceId}#${r.position}`,
-      source_id: args.sourceId,
-      dataset_id: args.datasetId,
-      position: r.position,
-      content: r.content,
-      metadata: r.metadata,
-    }));
-    heartbeat({ stage: 'write', records: rows.length });
+    heartbeat({ stage: 'write', records: imported.recordCount });
     await database.sql.begin(async (tx) => {
       await tx`insert into sources ${tx({
         id: args.sourceId,
@@ -196,19 +171,20 @@ export function createIngestActivities(deps: ActivityDeps) {
         content_hash: args.contentHash,
         title: null,
         chunk_count: 0,
-        seed_record_count: rows.length,
-        metadata: tx.json({
-          skipped: imported.skipped.length,
-          problems: imported.problems.slice(0, 100),
-          problemCount: imported.problems.length,
-        } as never),
+        seed_record_count: imported.recordCount,
+        metadata: tx.json({ skipped: imported.skippedCount, problems: imported.problems, problemCount: imported.problemCount } as never),
       })} on conflict (id) do nothing`;
-      for (let i = 0; i < rows.length; i += 1000) {
-        const slice = rows.slice(i, i + 1000).map((r) => ({ ...r, content: tx.json(r.content as never), metadata: tx.json(r.metadata as never) }));
-        await tx`insert into seed_records ${tx(slice)} on conflict (id) do nothing`;
+      // Each batch is JSON text from the parse thread, sent as text and expanded into rows by PostgreSQL itself.
+      for (const [i, batch] of imported.batches.entries()) {
+        heartbeat({ stage: 'write', records: i * RECORDS_PER_BATCH });
+        await tx`
+          insert into seed_records (id, source_id, dataset_id, position, content, metadata)
+          select ${args.sourceId} || '#' || r.position, ${args.sourceId}, ${args.datasetId}, r.position, r.content, r.metadata
+          from jsonb_to_recordset((${batch}::text)::jsonb) as r(position integer, content jsonb, metadata jsonb)
+          on conflict (id) do nothing`;
       }
     });
-    return { status: 'ingested', sourceId: args.sourceId, format: imported.shape, chunks: 0, seedRecords: rows.length };
+    return { status: 'ingested', sourceId: args.sourceId, format: imported.shape, chunks: 0, seedRecords: imported.recordCount };
   }
 
   async function readSource(
@@ -231,8 +207,8 @@ export function createIngestActivities(deps: ActivityDeps) {
         throw err;
       }
     }
-    const filePath = file.path!;
-    const fileName = path.basename(filePath);
+    const filePath = await confinedPath(file);
+    const fileName = path.basename(file.path!);
     const info = await stat(filePath).catch(() => null);
     if (!info) throw badInput('NotFound', `${file.label}: no such file or directory`, 'Check the path; it is read on the worker machine.');
     if (info.size > config.ingest.max_file_bytes) {
@@ -245,19 +221,68 @@ export function createIngestActivities(deps: ActivityDeps) {
     return { fileName, bytes: new Uint8Array(await readFile(filePath)) };
   }
 
-  async function parseOrFail(fileName: string, bytes: Uint8Array, extra: { encoding?: string; sourceUrl?: string }): Promise<ParsedDocument> {
+  /**
+   * Embeds a batch at a time, giving the event loop a turn between batches: an in-process embedder computes on
+   * this thread, and thousands of chunks at once would hold the loop (and the heartbeats) for seconds.
+   */
+  async function embedInBatches(texts: string[]): Promise<number[][]> {
+    const vectors: number[][] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH_SIZE) {
+      vectors.push(...(await deps.embedder.embed(texts.slice(i, i + EMBED_BATCH_SIZE))));
+      heartbeat({ stage: 'embed', chunks: texts.length, done: vectors.length });
+      await yieldToEventLoop();
+    }
+    return vectors;
+  }
+
+  /**
+   * The path to read. For an API request the file is resolved again here, just before reading, so a file swapped
+   * for a link after planning cannot lead outside the allowed roots either.
+   */
+  async function confinedPath(file: PlannedFile): Promise<string> {
+    if (!file.allowedRoots) return file.path!;
+    const real = await realpath(file.path!).catch(() => null);
+    if (!real) throw badInput('NotFound', `${file.label}: no such file or directory`, 'Check the path; it is read on the worker machine.');
+    if (!file.allowedRoots.some((root) => isInside(real, root))) {
+      throw badInput('Forbidden:link_outside_roots', `${file.label}: ${LINK_OUTSIDE_ROOTS_REASON}`, 'Copy the file into an allowed root, or upload it instead.');
+    }
+    return real;
+  }
+
+  async function parseOrFail(
+    fileName: string,
+    bytes: Uint8Array,
+    extra: { encoding?: string; sourceUrl?: string },
+    chunking: ThreadChunkOptions | undefined,
+  ): Promise<ParsedJobDocument> {
     try {
-      return await parseDocument(
-        { fileName, bytes },
-        {
+      return await parseIsolated(fileName, {
+        kind: 'document',
+        fileName,
+        bytes,
+        chunking,
+        options: {
           maxBytes: config.ingest.max_file_bytes,
           maxUncompressedBytes: config.ingest.max_uncompressed_bytes,
           markdown: config.ingest.html_as_markdown,
+          maxHtmlDepth: config.ingest.max_html_depth,
+          maxHtmlElements: config.ingest.max_html_elements,
+          maxPdfPages: config.ingest.max_pdf_pages,
           ...extra,
         },
-      );
+      });
     } catch (err) {
       asNonRetryable(err, 'DocumentError');
+    }
+  }
+
+  /** Runs a parse job in the pool, heartbeating meanwhile; a cancelled activity ends its parse thread. */
+  async function parseIsolated<J extends ParseJob>(label: string, job: J): Promise<ParseJobResult<J>> {
+    const beat = setInterval(() => heartbeat({ stage: 'parse', file: label }), PARSE_HEARTBEAT_MS);
+    try {
+      return await parsePool.run(job, { label, signal: Context.current().cancellationSignal });
+    } finally {
+      clearInterval(beat);
     }
   }
 
@@ -276,8 +301,11 @@ export function createIngestActivities(deps: ActivityDeps) {
   return { prepareIngest, ingestDocument };
 }
 
-function kindOf(file: string): PlannedFile['kind'] {
-  return DATASET_EXTENSIONS.has(path.extname(file).toLowerCase()) ? 'dataset' : 'document';
+/** The chunking the parse thread can do itself: all but semantic, which needs the embedder of this process. */
+function threadChunking(options: ChunkOptions): ThreadChunkOptions | undefined {
+  if (options.strategy === 'semantic') return undefined;
+  const { embed: _embed, embedBatchSize: _batch, ...rest } = options;
+  return { ...rest, strategy: options.strategy };
 }
 
 export type IngestActivities = ReturnType<typeof createIngestActivities>;

@@ -40,6 +40,7 @@ const GENERATE: Record<string, Target> = {
   'generation.token_budget': 'tokenBudget',
   'llm.temperature': 'generation.temperature',
   'llm.max_tokens': 'generation.maxTokens',
+  'generation.mode': 'generation.mode',
   'dedup.exact': 'dedup.exact',
   'dedup.minhash.enabled': 'dedup.minhash.enabled',
   'dedup.minhash.threshold': 'dedup.minhash.threshold',
@@ -110,12 +111,21 @@ export function resolveTaskOverrides(kind: TaskKind, base: DatacreekConfig, requ
       `Per-request settings for ${kind}: ${Object.keys(allowed).join(', ')}. Everything else is the worker's configuration.`,
     );
   }
+  return applicableTaskFields(kind, result.data, mergeDeep(named, inline));
+}
+
+/**
+ * The workflow-input fields of a task kind that `settings` (a config file's content, or part of one) sets,
+ * with their values read from `validated` (the configuration those settings were validated into). Settings the
+ * task kind cannot apply are skipped.
+ */
+export function applicableTaskFields(kind: TaskKind, validated: DatacreekConfig, settings: Plain): Plain {
+  const allowed = OVERRIDABLE_SETTINGS[kind];
   const fields: Plain = {};
-  const validated = result.data as unknown as Plain;
-  for (const setting of [...settingPaths(named, allowed), ...inlineSettings]) {
+  for (const setting of settingPaths(settings, allowed)) {
     const target = matchSetting(setting, allowed);
     if (!target) continue;
-    setPath(fields, target, getPath(validated, setting.split('.')));
+    setPath(fields, target, getPath(validated as unknown as Plain, setting.split('.')));
   }
   return fields;
 }

@@ -2,7 +2,10 @@
 // lets through paths that stay inside `ingest.allowed_roots` once `..` and symbolic links are resolved.
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../parsers/list-documents';
 import { badRequest } from './errors';
+
+export { isInside };
 
 /** The real path of `p`, or of its deepest existing ancestor joined with the rest (a file may not exist yet). */
 function realPathOf(p: string): string {
@@ -20,12 +23,6 @@ function realPathOf(p: string): string {
   }
 }
 
-/** True when `child` is `root` or lies below it (both absolute). */
-export function isInside(child: string, root: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /**
  * Returns the resolved real path when `requested` lies inside one of `allowedRoots`, and throws a 400 naming the
  * roots otherwise. Relative paths resolve against the first root (a person names files relative to it).
@@ -38,7 +35,7 @@ export function resolveAllowedPath(requested: string, allowedRoots: string[]): s
       'Upload the file instead (multipart/form-data to POST /v1/tasks/ingest), pass a URL, or ask the operator to set ingest.allowed_roots.',
     );
   }
-  const roots = allowedRoots.map((r) => realPathOf(path.resolve(r)));
+  const roots = realAllowedRoots(allowedRoots);
   const resolved = realPathOf(path.resolve(roots[0], requested));
   if (!roots.some((root) => isInside(resolved, root))) {
     throw badRequest(
@@ -48,4 +45,9 @@ export function resolveAllowedPath(requested: string, allowedRoots: string[]): s
     );
   }
   return resolved;
+}
+
+/** The allowed roots with `..` and symbolic links resolved: what every file found under them must resolve into. */
+export function realAllowedRoots(allowedRoots: string[]): string[] {
+  return allowedRoots.map((r) => realPathOf(path.resolve(r)));
 }

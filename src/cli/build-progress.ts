@@ -1,5 +1,7 @@
 // How a build's progress reads on a terminal: rates over a sliding window, an ETA, one-line and final summaries,
 // and the exit code a finished build deserves. Pure functions, so they are unit-tested without a server.
+import path from 'node:path';
+import type { DatacreekConfig } from '../config/schema';
 import type { BuildProgress, StopReason } from '../workflows/build-input';
 import { EXIT } from './output';
 
@@ -58,6 +60,12 @@ export function formatDuration(seconds: number | undefined): string {
 export function formatRate(perSecond: number): string {
   if (perSecond === 0) return '0';
   return perSecond >= 100 ? Math.round(perSecond).toLocaleString('en-US') : perSecond.toFixed(perSecond >= 10 ? 1 : 2);
+}
+
+/** The model a build generates with, as progress shows it: the local GGUF's name, or the endpoint's model. */
+export function generatingModel(config: Pick<DatacreekConfig, 'llm'>): string {
+  if (config.llm.provider === 'local') return path.basename(config.llm.local_model_path).replace(/\.gguf$/i, '');
+  return config.llm.model;
 }
 
 const totalRejected = (p: BuildProgress) => Object.values(p.rejected).reduce((n, v) => n + v, 0);

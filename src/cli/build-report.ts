@@ -2,9 +2,9 @@
 // code. Shared by `build`, `create` and `status --follow`.
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import { buildExitCode, buildSummary } from './build-progress';
+import { buildExitCode, buildSummary, generatingModel } from './build-progress';
 import { displayFor, followBuild } from './follow-build';
-import { CliError, EXIT, globalOptions, print } from './output';
+import { CliError, configFor, EXIT, globalOptions, print } from './output';
 
 export interface FollowedBuild {
   workflowId: string;
@@ -19,7 +19,11 @@ export interface FollowedBuild {
 /** Returns the exit code; a failed build throws a CliError carrying the activity's message and hint. */
 export async function reportFollowedBuild(cmd: Command, client: Client, build: FollowedBuild): Promise<number> {
   const { json } = globalOptions(cmd);
-  const outcome = await followBuild(client, build.workflowId, { display: displayFor(json), taskQueue: build.taskQueue });
+  const outcome = await followBuild(client, build.workflowId, {
+    display: displayFor(json),
+    taskQueue: build.taskQueue,
+    model: generatingModel(configFor(cmd)),
+  });
   const elapsedSeconds = (Date.now() - build.startedAt) / 1000;
   switch (outcome.kind) {
     case 'detached':

@@ -20,6 +20,8 @@ export interface FollowOptions {
   display: FollowDisplay;
   /** Named in the message shown while no worker answers. */
   taskQueue: string;
+  /** The model generating, shown beside the counts. */
+  model?: string;
   pollMs?: number;
 }
 
@@ -54,7 +56,7 @@ export async function followBuild(client: Client, workflowId: string, opts: Foll
   });
   process.once('SIGINT', detach);
 
-  const view = createView(opts.display);
+  const view = createView(opts.display, opts.model);
   const meter = new RateMeter();
   const startedWatching = Date.now();
   let last: BuildProgress | undefined;
@@ -94,17 +96,17 @@ interface ProgressView {
   stop(): void;
 }
 
-function createView(display: FollowDisplay): ProgressView {
-  if (display === 'bar') return barView();
-  if (display === 'lines') return linesView();
+function createView(display: FollowDisplay, model: string | undefined): ProgressView {
+  if (display === 'bar') return barView(model);
+  if (display === 'lines') return linesView(model);
   return { update() {}, notice() {}, stop() {} };
 }
 
-function barView(): ProgressView {
+function barView(model: string | undefined): ProgressView {
   const bar = new SingleBar(
     {
       stream: process.stderr,
-      format: '{bar} {value}/{total} accepted | {records} rec/s | {tokens} tok/s | ETA {etaText} | {state}',
+      format: `{bar} {value}/{total} accepted | {records} rec/s | {tokens} tok/s | ETA {etaText} | {state}${model ? ` | ${model}` : ''}`,
       hideCursor: true,
       barsize: 28,
       clearOnComplete: false,
@@ -141,7 +143,7 @@ function barView(): ProgressView {
 }
 
 /** Plain lines for logs: one whenever the counts change, at most one every two seconds. */
-function linesView(): ProgressView {
+function linesView(model: string | undefined): ProgressView {
   let lastLine = '';
   let lastAt = 0;
   let noticed = false;
@@ -151,7 +153,7 @@ function linesView(): ProgressView {
       if (counts === lastLine || Date.now() - lastAt < 2_000) return;
       lastLine = counts;
       lastAt = Date.now();
-      process.stderr.write(`${progressLine(p, rates)}\n`);
+      process.stderr.write(`${progressLine(p, rates)}${model ? ` | ${model}` : ''}\n`);
     },
     notice(message) {
       if (noticed) return;

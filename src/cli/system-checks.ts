@@ -143,14 +143,34 @@ export async function checkLlm(config: DatacreekConfig): Promise<CheckResult> {
 export async function checkEmbedding(config: DatacreekConfig): Promise<CheckResult> {
   const e = config.embedding;
   if (e.provider === 'lexical') return { name: 'embedding', status: 'ok', detail: 'lexical: no model needed (matches words, not meaning)' };
-  if (e.provider === 'local') {
-    return { name: 'embedding', status: 'FAIL', detail: 'embedding.provider "local" has no embedding model', fix: 'Use embedding.provider lexical, or openai with an /v1/embeddings endpoint.' };
-  }
+  if (e.provider === 'local') return checkLocalEmbedding(config);
   return checkModelEndpoint('embedding', e.base_url || config.llm.base_url, e.api_key || config.llm.api_key, e.model, {
     url: 'embedding.base_url (empty: llm.base_url)',
     key: 'embedding.api_key',
     model: 'embedding.model',
   });
+}
+
+/** Which embedder `local` means here, proven by embedding one text with it when it is the model. */
+async function checkLocalEmbedding(config: DatacreekConfig): Promise<CheckResult> {
+  const { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } = await import('../local-llm/local-embedder');
+  const choice = describeLocalEmbedding(config);
+  if (!choice.modelPath) {
+    return { name: 'embedding', status: 'warn', detail: choice.detail, fix: `${FETCH_EMBEDDING_HINT}, or set embedding.provider: openai with an /v1/embeddings endpoint.` };
+  }
+  try {
+    const started = performance.now();
+    const [vector] = await localModelEmbedder(choice.modelPath).embed(['datacreek system check']);
+    const ms = Math.round(performance.now() - started);
+    return { name: 'embedding', status: 'ok', detail: `${choice.detail}: ${vector.length} dimensions, loaded and embedded a text in ${ms} ms` };
+  } catch (error) {
+    return {
+      name: 'embedding',
+      status: 'FAIL',
+      detail: `${choice.detail}: ${(error as Error).message}`,
+      fix: `Delete the file and ${FETCH_EMBEDDING_HINT}, or use embedding.provider lexical.`,
+    };
+  }
 }
 
 export async function checkReward(config: DatacreekConfig): Promise<CheckResult> {

@@ -32,13 +32,18 @@ export const llmSchema = z
 
 export const embeddingSchema = z
   .object({
-    /** `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic). */
+    /**
+     * `local`: the embedding GGUF at `local_model_path` in-process (the lexical embedder when that file is
+     * missing); `openai`: an /v1/embeddings endpoint; `lexical`: feature-hashed n-grams, no model (not semantic).
+     */
     provider: z.enum(['openai', 'lexical', 'local']),
     base_url: z.string(),
     api_key: z.string(),
     model: z.string(),
     dimensions: positiveInt.max(8192),
     batch_size: positiveInt.max(2048),
+    /** The embedding GGUF for `provider: local`; relative: the working directory, then the project. */
+    local_model_path: z.string(),
   })
   .strict();
 
@@ -70,6 +75,12 @@ export const generationSchema = z
     token_budget: nonNegativeInt,
     variant_kinds: z.array(z.enum(['rephrase', 'new_question', 'harder', 'easier'])),
     retrieval_top_k: nonNegativeInt.max(20),
+    /**
+     * `grounded`: QA answers are the chunk's own sentences and questions are assembled from schema-constrained
+     * parts, checked by the `source_match` filter (for small models); `free`: the model writes both;
+     * `auto`: grounded for the local model, free otherwise.
+     */
+    mode: z.enum(['auto', 'free', 'grounded']),
   })
   .strict();
 
@@ -104,8 +115,24 @@ export const ingestSchema = z
     exclude: z.array(z.string()),
     html_as_markdown: z.boolean(),
     allow_private_networks: z.boolean(),
-    /** Server paths the API may ingest from; nothing outside them. */
+    /** Server paths the API may ingest from; nothing outside them (links found in a folder included). */
     allowed_roots: z.array(z.string()),
+    /** Worker threads that parse files off the worker's event loop. */
+    parse_threads: positiveInt.max(64),
+    /** Wall-clock limit for parsing one file; a file over it fails alone and its parse thread is ended. */
+    parse_timeout_ms: positiveInt,
+    /** Heap limit of each parse thread, in MB; a file that needs more fails alone. */
+    parse_memory_mb: positiveInt.min(64),
+    /** HTML pages nested deeper than this are refused before a DOM is built. */
+    max_html_depth: positiveInt,
+    /** HTML pages with more elements than this are refused before a DOM is built. */
+    max_html_elements: positiveInt,
+    /** PDFs with more pages than this are refused before any page is read. */
+    max_pdf_pages: positiveInt,
+    /** Dataset rows with a text value larger than this (UTF-8 bytes) are reported by line and left out. */
+    max_field_bytes: positiveInt,
+    /** Dataset rows with a list (messages, turns) longer than this are reported by line and left out. */
+    max_messages_per_row: positiveInt,
   })
   .strict();
 
@@ -186,6 +213,8 @@ export const workerSchema = z
     max_concurrent_activities: positiveInt.max(1000),
     heartbeat_timeout_ms: positiveInt,
     shutdown_grace_ms: positiveInt,
+    /** Every this many ms, log the event loop's delay (p99 and max) over the interval; 0 turns it off. */
+    event_loop_report_ms: nonNegativeInt,
   })
   .strict();
 

@@ -18,8 +18,8 @@ export const dedupSettingsSchema = z
     semantic: z
       .object({
         enabled: z.boolean().default(true),
-        /** Cosine similarity of embeddings at or above which a record is a semantic duplicate. */
-        threshold: z.number().min(-1).max(1).default(0.9),
+        /** Cosine similarity of embeddings at or above which a record is a semantic duplicate (see configs/config.yaml). */
+        threshold: z.number().min(-1).max(1).default(0.85),
       })
       .prefault({}),
   })

@@ -47,6 +47,10 @@ export interface ImportOptions {
   mapping?: Record<string, string>;
   /** Record type the mapping targets; inferred from the mapping's keys when absent. */
   mapToType?: DatasetType;
+  /** Rows with a text value larger than this many UTF-8 bytes are reported by line and left out. */
+  maxFieldBytes?: number;
+  /** Rows with a list (messages, turns) longer than this are reported by line and left out. */
+  maxMessagesPerRow?: number;
 }
 
 /** Files that fine-tuning tools load. `hf` is a directory (Parquet splits + dataset card). */

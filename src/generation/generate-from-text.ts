@@ -6,6 +6,7 @@ import type { LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount, type TokenCount } from '../llm/types';
 import type { DatasetType, RecordContent } from '../records/types';
 import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, lastItemIsComplete, toRecordContent } from './answer-schemas';
+import { generateGroundedQa } from './grounded-qa';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';
 import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
@@ -23,6 +24,11 @@ export interface GenerateFromTextOptions extends LlmCallOptions {
   summary?: string;
   /** Related chunks retrieved from the corpus, for templates that use {context}. */
   context?: string | string[];
+  /**
+   * Grounded QA: answers are the chunk's own sentences and questions are assembled from a question word, under
+   * a schema built from the chunk (see grounded-qa.ts). For small models; other types ignore it.
+   */
+  grounded?: boolean;
 }
 
 const NO_CONTEXT = '(none)';
@@ -32,6 +38,7 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
     throw new Error(`generateFromText: numItems must be a positive integer, got ${options.numItems}`);
   }
   if (options.text.trim() === '') throw new Error('generateFromText: the source text is empty; skip empty chunks before generating');
+  if (options.grounded && options.type === 'qa') return generateGroundedQa(llm, options);
   const promptName = generationPromptName(options.type);
   const template = requirePrompt(options.prompts, promptName);
 

@@ -33,5 +33,7 @@ export {
   type PromptTemplates,
   type RewriteKind,
 } from './prompts';
+export { generateGroundedQa, assembleQuestion, type GroundedQaOptions } from './grounded-qa';
+export { answerSentences, appearsVerbatim, keyTerms, sharedTerms } from './source-text';
 export { itemShapes, itemsSchemaName, toRecordContent } from './answer-schemas';
 export { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions, type RecordFailure } from './types';

@@ -13,6 +13,7 @@ export const DEFAULT_PROMPTS_FILE = fileURLToPath(new URL('../../configs/prompts
 /** What each placeholder is for: quoted in errors so the fix is obvious. */
 export const PLACEHOLDER_PURPOSES: Readonly<Record<string, string>> = {
   text: 'where the source text goes',
+  sentences: "the source text's sentences, numbered",
   num_pairs: 'how many items to ask for',
   summary: 'a summary of the whole document',
   context: 'related passages retrieved from the corpus',
@@ -37,6 +38,7 @@ export function rewriteInstructionName(kind: RewriteKind): string {
 /** Required placeholders of every prompt datacreek uses. */
 export const PROMPT_REQUIREMENTS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(DATASET_TYPES.map((type) => [generationPromptName(type), ['text', 'num_pairs']])),
+  qa_grounded_generation: ['sentences', 'num_pairs'],
   document_summary: ['text'],
   judge: ['records'],
   groundedness: ['text', 'record'],

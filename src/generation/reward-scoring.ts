@@ -1,7 +1,7 @@
 // Reward-model scoring: each record is sent to a reward model as the conversation it
 // teaches (user turns, then the assistant's answer); the model's attribute scores are parsed from
 // its content or logprobs and folded into one score with a configurable formula.
-import type { LlmClient } from '../llm/client';
+import { isResponseFormatRejection, type LlmClient } from '../llm/client';
 import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../llm/types';
 import {
   DEFAULT_REWARD_FORMULA,
@@ -45,15 +45,25 @@ export async function rewardScoreRecords(llm: LlmClient, records: RecordToScore[
     weights: options.weights ?? DEFAULT_REWARD_FORMULA.weights,
     combine: options.combine ?? DEFAULT_REWARD_FORMULA.combine,
   };
+  // Scores read from the content come back as JSON of the weighted attributes where the endpoint does structured
+  // output (a grammar-constrained local model cannot answer anything else); an endpoint that rejects
+  // response_format is remembered by the client and asked without it.
+  const structured = options.parse === 'content' && llm.config.structuredOutput === 'json_schema';
   // One call per record, all at once: the endpoint limiter bounds how many are in flight.
   const outcomes = await Promise.all(
     records.map(async (record) => {
-      const result = await llm.chat({
-        messages: rewardConversation(record.content),
-        logprobs: options.parse === 'logprobs',
-        maxTokens: options.maxTokens,
-        callSite: 'reward',
-        signal: options.signal,
+      const ask = (withFormat: boolean) =>
+        llm.chat({
+          messages: rewardConversation(record.content),
+          logprobs: options.parse === 'logprobs',
+          ...(withFormat ? { responseFormat: rewardResponseFormat(Object.keys(formula.weights)) } : {}),
+          maxTokens: options.maxTokens,
+          callSite: 'reward',
+          signal: options.signal,
+        });
+      const result = await ask(structured).catch((error: unknown) => {
+        if (structured && isResponseFormatRejection(error)) return ask(false);
+        throw error;
       });
       const attributes = parseRewardAttributes(options.parse === 'logprobs' ? result.logprobs : result.content);
       const combined = combineRewardScore(attributes, formula);
@@ -102,4 +112,21 @@ export function rewardConversation(content: RecordContent): LlmMessage[] {
         { role: 'assistant', content: content.chosen },
       ];
   }
+}
+
+/** `{ helpfulness: number, … }` for every attribute the formula weighs. */
+export function rewardResponseFormat(attributes: string[]): Record<string, unknown> {
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: 'reward_scores',
+      strict: true,
+      schema: {
+        type: 'object',
+        properties: Object.fromEntries(attributes.map((name) => [name, { type: 'number' }])),
+        required: attributes,
+        additionalProperties: false,
+      },
+    },
+  };
 }

@@ -373,7 +373,8 @@ function interpretJson<T>(
   return { ok: true, value: validated.value, repaired: parsed.repaired };
 }
 
-function isResponseFormatRejection(error: unknown): boolean {
+/** A 400/422 that says the endpoint does not take `response_format`: ask again without it. */
+export function isResponseFormatRejection(error: unknown): boolean {
   return (
     error instanceof LlmRequestError &&
     (error.status === 400 || error.status === 422) &&

@@ -45,6 +45,8 @@ const ATTRIBUTE_PAIR = /([A-Za-z][A-Za-z_-]*)\s*[:=]\s*(-?\d+(?:\.\d+)?(?:[eE][-
 export function parseRewardAttributes(contentOrLogprobs: string | readonly TokenLogprob[] | { content?: readonly TokenLogprob[] | null } | null | undefined): RewardAttributes {
   if (contentOrLogprobs == null) return {};
   if (typeof contentOrLogprobs === 'string') {
+    const fromJson = jsonAttributes(contentOrLogprobs);
+    if (fromJson) return fromJson;
     const attributes: RewardAttributes = {};
     for (const match of contentOrLogprobs.matchAll(ATTRIBUTE_PAIR)) attributes[match[1].toLowerCase()] = Number(match[2]);
     return attributes;
@@ -59,6 +61,20 @@ export function parseRewardAttributes(contentOrLogprobs: string | readonly Token
     if (/^[a-z][a-z_-]*$/.test(name) && Number.isFinite(entry.logprob)) attributes[name] = entry.logprob;
   }
   return attributes;
+}
+
+/** Numeric fields of a JSON object answer (structured output), or undefined when the text is not one. */
+function jsonAttributes(text: string): RewardAttributes | undefined {
+  if (!text.trim().startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const attributes: RewardAttributes = {};
+    for (const [name, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) attributes[name.toLowerCase()] = value;
+    return attributes;
+  } catch {
+    return undefined;
+  }
 }
 
 export type CombinedReward = { ok: true; score: number } | { ok: false; reason: string };

@@ -27,8 +27,12 @@ export class EmbeddingEngine {
     return this.model.embeddingVectorSize;
   }
 
-  /** One vector per text, in order, and the tokens read. */
-  async embed(texts: string[], signal: AbortSignal): Promise<{ vectors: number[][]; promptTokens: number }> {
+  /**
+   * One vector per text, in order, and the tokens read. A text longer than the context is refused (the HTTP
+   * server's contract, as OpenAI's), or with `truncate` embedded from its first tokens, as sentence-transformers
+   * does: a long chunk's opening still says what it is about.
+   */
+  async embed(texts: string[], signal: AbortSignal, options: { truncate?: boolean } = {}): Promise<{ vectors: number[][]; promptTokens: number }> {
     const vectors: number[][] = [];
     let promptTokens = 0;
     for (const [index, text] of texts.entries()) {
@@ -39,6 +43,13 @@ export class EmbeddingEngine {
         continue;
       }
       const length = this.context.calculateInputLength(text);
+      if (length >= this.contextSize && options.truncate) {
+        // Room for the begin and end tokens llama.cpp adds around the text.
+        const tokens = this.model.tokenize(text, false, 'trimLeadingSpace').slice(0, this.contextSize - 4);
+        promptTokens += tokens.length;
+        vectors.push(normalize((await this.context.getEmbeddingFor(tokens)).vector));
+        continue;
+      }
       if (length >= this.contextSize) {
         throw new LocalRequestError(
           400,

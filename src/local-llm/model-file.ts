@@ -55,7 +55,8 @@ export function modelIdFromPath(modelPath: string): string {
   return path.basename(modelPath).replace(/\.gguf$/i, '');
 }
 
-function findExisting(file: string, roots: string[]): string | undefined {
+/** The absolute path of `file` (absolute, or relative to the first of `roots` that has it), or undefined. */
+export function findExisting(file: string, roots: string[]): string | undefined {
   if (path.isAbsolute(file)) return existsSync(file) ? file : undefined;
   return roots.map((root) => path.resolve(root, file)).find((candidate) => existsSync(candidate));
 }

@@ -1,11 +1,12 @@
 // Turns `llm.provider: local` / `embedding.provider: local` into an ordinary configuration: it starts the
 // in-process OpenAI-compatible server on the local model and returns a config copy whose endpoints point at
 // it, so everything downstream (LlmClient, the embedder, the reward client that defaults to the llm endpoint)
-// runs unchanged. Without a local embedding model, `embedding.provider: local` becomes the lexical fallback,
-// and the notes say so plainly.
+// runs unchanged. `embedding.provider: local` stays local (createEmbedder loads embedding.local_model_path
+// in-process); without that file it becomes the lexical fallback, and the notes say so plainly.
 import type { DatacreekConfig } from '../config/schema';
 import { PROJECT_ROOT } from '../config/load';
 import { createLexicalEmbedder } from '../vectors/lexical-embedder';
+import { describeLocalEmbedding } from './local-embedder';
 import { resolveLocalModelFile } from './model-file';
 import type { LocalGpuSetting } from './runtime';
 import { DEFAULT_CONTEXT_SIZE, DEFAULT_PARALLEL_SEQUENCES, startLocalLlmServer, type LocalLlmServer } from './server';
@@ -23,7 +24,7 @@ export interface LocalProviderOptions {
   contextSize?: number;
   /** `llm.local_threads`: CPU threads (default: cores − 1, at least 1). */
   threads?: number;
-  /** `embedding.local_model_path`: a GGUF embedding model; without one, `embedding.provider: local` is lexical. */
+  /** A GGUF embedding model to serve on the HTTP server's /v1/embeddings (instead of `embedding.local_model_path` in-process). */
   embeddingModelPath?: string;
   /** Default `'auto'`. */
   gpu?: LocalGpuSetting;
@@ -56,16 +57,23 @@ export async function resolveLocalProvider(config: DatacreekConfig, options: Loc
         'llm.local_model_path',
       )
     : undefined;
-  const embeddingPathSetting = wantsLocalEmbedding ? (options.embeddingModelPath ?? extraKey(config.embedding, 'local_model_path', 'string')) : undefined;
-  const embeddingModelPath = embeddingPathSetting
-    ? await resolveLocalModelFile({ path: embeddingPathSetting, searchRoots }, 'embedding.local_model_path')
+  // An embedding model named in the options is served by the HTTP server; the configured one
+  // (embedding.local_model_path) is loaded in-process by createEmbedder, which also truncates long chunks.
+  const embeddingModelPath = wantsLocalEmbedding && options.embeddingModelPath
+    ? await resolveLocalModelFile({ path: options.embeddingModelPath, searchRoots }, 'embedding.local_model_path')
     : undefined;
 
   let resolved: DatacreekConfig = config;
   if (wantsLocalEmbedding && !embeddingModelPath) {
-    const lexical = createLexicalEmbedder(config.embedding.dimensions);
-    notes.push(`embedding.provider "local" has no local embedding model (set embedding.local_model_path to a GGUF embedding model); using ${lexical.describe()}`);
-    resolved = { ...resolved, embedding: { ...resolved.embedding, provider: 'lexical' } };
+    const choice = describeLocalEmbedding(config, searchRoots);
+    if (choice.modelPath) {
+      notes.push(`embedding.provider "local": ${choice.detail}`);
+      resolved = { ...resolved, embedding: { ...resolved.embedding, local_model_path: choice.modelPath } };
+    } else {
+      const lexical = createLexicalEmbedder(config.embedding.dimensions);
+      notes.push(`embedding.provider "local" has no local embedding model (${choice.detail}); using ${lexical.describe()}`);
+      resolved = { ...resolved, embedding: { ...resolved.embedding, provider: 'lexical' } };
+    }
   }
   if (!modelPath && !embeddingModelPath) return { config: resolved, server: null, notes, close: async () => {} };
 
@@ -95,6 +103,8 @@ export async function resolveLocalProvider(config: DatacreekConfig, options: Loc
         // Grammar-constrained sampling: the answer is JSON of the requested schema by construction.
         structured_output: 'json_schema',
       },
+      // A small local model writes readable QA only when held to the source's sentences.
+      generation: { ...resolved.generation, mode: resolved.generation.mode === 'auto' ? 'grounded' : resolved.generation.mode },
     };
     notes.push(
       `llm.provider "local": ${server.chatModel} from ${modelPath}, served in-process at ${server.baseURL} ` +

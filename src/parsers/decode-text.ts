@@ -21,8 +21,18 @@ export function assertTextual(bytes: Uint8Array, fileName: string): void {
       controlBytes++;
     }
   }
-  if (nulBytes === 0 && controlBytes / Math.max(sample.length, 1) <= MAX_CONTROL_CHARACTER_RATIO) return;
+  // A NUL past the sample still ends the file's life as text: PostgreSQL cannot store it in a chunk.
+  const lateNul = nulBytes === 0 && sample.length < bytes.length ? bytes.indexOf(0, sample.length) : -1;
+  if (nulBytes === 0 && lateNul < 0 && controlBytes / Math.max(sample.length, 1) <= MAX_CONTROL_CHARACTER_RATIO) return;
   const realFormat = sniffFormat(bytes);
+  if (lateNul >= 0) {
+    throw new DocumentError(
+      'binary_content',
+      fileName,
+      `contains a NUL byte at offset ${lateNul}, which text never holds`,
+      'Remove the NUL bytes (e.g. `tr -d \'\\000\' < FILE > clean.txt`), or remove the file from the input',
+    );
+  }
   const evidence = nulBytes > 0 ? `${nulBytes} NUL bytes` : `${controlBytes} control characters`;
   const hint = realFormat
     ? `Its content is a ${realFormat.toUpperCase()} file: rename it with the .${realFormat === 'text' ? 'txt' : realFormat} extension`

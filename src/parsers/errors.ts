@@ -16,7 +16,11 @@ export type DocumentErrorCode =
   | 'not_found'
   | 'url_forbidden'
   | 'fetch_failed'
-  | 'no_transcript';
+  | 'no_transcript'
+  | 'unsafe_content'
+  | 'limit_exceeded'
+  | 'parse_timeout'
+  | 'parse_out_of_memory';
 
 export interface DocumentErrorOptions {
   /** True when trying again later may succeed (network trouble, HTTP 5xx / 429). */
@@ -55,4 +59,17 @@ export function describeBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+/**
+ * A file over one of the hard limits that keep a hostile input from exhausting a worker (nesting depth, element
+ * count, page count …). The message gives the measured value and the limit; the hint names the setting to raise.
+ */
+export function limitExceeded(fileName: string, what: string, actual: number, limit: number, setting: string): DocumentError {
+  return new DocumentError(
+    'limit_exceeded',
+    fileName,
+    `${what}: ${actual.toLocaleString('en-US')}; limit ${limit.toLocaleString('en-US')}`,
+    `Split or simplify the file; if it is genuine, raise ${setting}`,
+  );
 }

@@ -5,9 +5,10 @@ import { parseHTML } from 'linkedom';
 import { assertTextual, decodeText } from './decode-text';
 import type { DomDocument, DomElement } from './dom-types';
 import { DocumentError } from './errors';
+import { assertHtmlWithinLimits } from './html-bounds';
 import { renderElementAsText, renderHtmlAsMarkdown } from './html-render';
 import { TextAssembler } from './text-assembly';
-import type { ParsedDocument, ParseOptions } from './types';
+import { DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_HTML_ELEMENTS, type ParsedDocument, type ParseOptions } from './types';
 
 /** Page furniture removed when Readability finds no article and the whole body is used instead. */
 const BOILERPLATE_SELECTOR =
@@ -16,6 +17,10 @@ const BOILERPLATE_SELECTOR =
 export function parseHtml(fileName: string, bytes: Uint8Array, options: ParseOptions): ParsedDocument {
   assertTextual(bytes, fileName);
   const { html, encoding } = decodeHtml(bytes, fileName, options.encoding);
+  assertHtmlWithinLimits(fileName, html, {
+    maxDepth: options.maxHtmlDepth ?? DEFAULT_MAX_HTML_DEPTH,
+    maxElements: options.maxHtmlElements ?? DEFAULT_MAX_HTML_ELEMENTS,
+  });
   const document = parseHTML(html).document as unknown as DomDocument;
   const pageTitle = document.querySelector('title')?.textContent?.trim() || undefined;
   const language = document.documentElement?.getAttribute('lang') ?? undefined;

@@ -23,6 +23,7 @@ export function openOfficePackage(fileName: string, bytes: Uint8Array, kind: Off
   }
   const archive = new ZipArchive(bytes, fileName);
   archive.assertWithinLimit(maxUncompressedBytes);
+  archive.assertSafeEntryNames();
   if (!archive.has(MAIN_PART[kind])) {
     throw new DocumentError(
       'corrupt_file',
@@ -31,7 +32,28 @@ export function openOfficePackage(fileName: string, bytes: Uint8Array, kind: Off
       'Check the file type; re-save it from Office as a .' + kind + ' document',
     );
   }
+  assertNoDocumentTypeDeclarations(archive, fileName);
   return archive;
+}
+
+/**
+ * Office Open XML parts never carry a DOCTYPE. One that does is an attack on the XML parser: entity expansion
+ * ("billion laughs": a few KB declaring gigabytes of text) or external entities (`SYSTEM "file:///etc/passwd"`),
+ * so the package is refused before any XML parser sees it.
+ */
+function assertNoDocumentTypeDeclarations(archive: ZipArchive, fileName: string): void {
+  for (const entry of archive.entries) {
+    if (!/\.(xml|rels)$/i.test(entry.name)) continue;
+    const xml = archive.readText(entry.name) ?? '';
+    if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
+      throw new DocumentError(
+        'unsafe_content',
+        fileName,
+        `declares XML entities in ${entry.name} (a DOCTYPE, used for entity-expansion and external-entity attacks)`,
+        'Remove the file; Word and PowerPoint never write a DOCTYPE. If it is genuine, open it in Office and save it again',
+      );
+    }
+  }
 }
 
 export interface CoreProperties {

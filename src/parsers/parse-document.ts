@@ -26,7 +26,7 @@ export async function parseDocument(input: { fileName: string; bytes: Uint8Array
   const format = opts.format ?? detectFormat(fileName, bytes);
   switch (format) {
     case 'pdf':
-      return parsePdf(fileName, bytes);
+      return parsePdf(fileName, bytes, opts.maxPdfPages);
     case 'html':
       return parseHtml(fileName, bytes, opts);
     case 'docx':

@@ -2,20 +2,22 @@
 // laid out in reading order and becomes one segment carrying its page number. Encrypted, scanned
 // (no text layer), truncated and otherwise broken files each fail with their own error and fix.
 import { getDocumentProxy, getMeta } from 'unpdf';
-import { DocumentError } from './errors';
+import { DocumentError, limitExceeded } from './errors';
 import { layoutPageText, type PositionedText } from './pdf-layout';
 import { TextAssembler } from './text-assembly';
-import type { ParsedDocument } from './types';
+import { DEFAULT_MAX_PDF_PAGES, type ParsedDocument } from './types';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
 /** Letters or digits needed before a document counts as having a text layer at all. */
 const MIN_TEXT_CHARACTERS = 1;
 
-export async function parsePdf(fileName: string, bytes: Uint8Array): Promise<ParsedDocument> {
+export async function parsePdf(fileName: string, bytes: Uint8Array, maxPages = DEFAULT_MAX_PDF_PAGES): Promise<ParsedDocument> {
   assertLooksLikeCompletePdf(fileName, bytes);
   const pdf = await openPdf(fileName, bytes);
   try {
+    // The page count comes from the page tree alone, so an enormous document is refused before any page is read.
+    if (pdf.numPages > maxPages) throw limitExceeded(fileName, 'too many pages', pdf.numPages, maxPages, 'ingest.max_pdf_pages');
     const assembler = new TextAssembler();
     const pagesWithoutText: number[] = [];
     for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber++) {

@@ -40,7 +40,16 @@ export interface ParseOptions {
   encoding?: string;
   /** The page's address, for HTML fetched from the web (kept in metadata, used to resolve links). */
   sourceUrl?: string;
+  /** HTML: refuse pages whose elements nest deeper than this, measured before any DOM is built (default 512). */
+  maxHtmlDepth?: number;
+  /** HTML: refuse pages with more elements than this, counted before any DOM is built (default 250,000). */
+  maxHtmlElements?: number;
+  /** PDF: refuse documents with more pages than this, read from the page tree before any page is parsed (default 2,000). */
+  maxPdfPages?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
+export const DEFAULT_MAX_HTML_DEPTH = 512;
+export const DEFAULT_MAX_HTML_ELEMENTS = 250_000;
+export const DEFAULT_MAX_PDF_PAGES = 2_000;

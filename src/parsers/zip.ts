@@ -58,6 +58,24 @@ export class ZipArchive {
     }
   }
 
+  /**
+   * Refuses entry names that climb out of the package (`../x`), are absolute (`/x`, `C:\\x`) or hold a NUL: a
+   * genuine Office package never has them, and a tool that extracts this file would write outside its folder.
+   */
+  assertSafeEntryNames(): void {
+    for (const entry of this.entries) {
+      const parts = entry.name.split(/[\\/]/);
+      if (parts.includes('..') || /^([\\/]|[a-zA-Z]:)/.test(entry.name) || entry.name.includes('\0')) {
+        throw new DocumentError(
+          'unsafe_content',
+          this.fileName,
+          `has a zip entry whose name leads outside the package (${JSON.stringify(entry.name)})`,
+          'Remove the file; a genuine Office document never names parts like that',
+        );
+      }
+    }
+  }
+
   /** The entry's bytes, or undefined when the archive has no such entry. */
   read(name: string): Uint8Array | undefined {
     const entry = this.byName.get(name);

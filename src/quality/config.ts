@@ -87,6 +87,9 @@ export const groundednessStepSchema = z
   })
   .strict();
 
+/** Answer found word for word in the source, question naming a term of it (no judge needed). */
+export const sourceMatchStepSchema = z.object({ step: z.literal('source_match'), ...common }).strict();
+
 export const filterStepConfigSchema = z.discriminatedUnion('step', [
   emptyStepSchema,
   lengthStepSchema,
@@ -96,6 +99,7 @@ export const filterStepConfigSchema = z.discriminatedUnion('step', [
   htmlCleanStepSchema,
   scoreThresholdStepSchema,
   groundednessStepSchema,
+  sourceMatchStepSchema,
 ]);
 
 export type FilterStepConfig = z.output<typeof filterStepConfigSchema>;

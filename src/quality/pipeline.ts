@@ -9,6 +9,7 @@ import { languageStep } from './steps/language';
 import { lengthStep } from './steps/length';
 import { piiStep } from './steps/pii';
 import { scoreThresholdStep } from './steps/score-threshold';
+import { sourceMatchStep } from './steps/source-match';
 import { toxicityStep } from './steps/toxicity';
 import { reasonCode, type FilterDependencies, type FilterOutcome, type FilterStep } from './types';
 
@@ -34,7 +35,7 @@ export function buildFilterPipeline(config: readonly unknown[], deps: FilterDepe
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`).join('; ');
       const stepType = typeof raw === 'object' && raw !== null && 'step' in raw ? ` ("${String((raw as { step: unknown }).step)}")` : '';
       throw new Error(
-        `Invalid filter step #${position + 1}${stepType}: ${problems}. Steps are objects like { step: "length", minChars: 10 }; types: empty, length, language, pii, toxicity, html_clean, score_threshold, groundedness.`,
+        `Invalid filter step #${position + 1}${stepType}: ${problems}. Steps are objects like { step: "length", minChars: 10 }; types: empty, length, language, pii, toxicity, html_clean, score_threshold, groundedness, source_match.`,
       );
     }
     const step = parsed.data;
@@ -55,6 +56,8 @@ export function buildFilterPipeline(config: readonly unknown[], deps: FilterDepe
         return scoreThresholdStep(step);
       case 'groundedness':
         return groundednessStep(step, deps.judge);
+      case 'source_match':
+        return sourceMatchStep(step, deps.sourceText);
     }
   });
 }

@@ -32,10 +32,14 @@ export type ClassifyFunction = (texts: string[]) => Promise<number[]>;
 /** Whether a record is supported by its source (an LLM judge, written elsewhere). */
 export type GroundednessJudge = (record: DatasetRecord) => Promise<{ grounded: boolean; reason: string }>;
 
+/** The text a record was generated from (its chunk), or undefined when it has none. */
+export type SourceTextLookup = (record: DatasetRecord) => string | undefined;
+
 /** Functions steps may need that cannot live in a config file. */
 export interface FilterDependencies {
   classify?: ClassifyFunction;
   judge?: GroundednessJudge;
+  sourceText?: SourceTextLookup;
 }
 
 /** The stable code of a reason: the text before the first colon. */

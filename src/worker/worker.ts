@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import type { DatacreekConfig } from '../config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
+import { reportEventLoopDelay } from './event-loop-report';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -69,7 +70,9 @@ export async function startWorker(
     shutdownGraceTime: config.worker.shutdown_grace_ms,
     ...opts.workerOptions,
   });
+  const stopReport = reportEventLoopDelay(config.worker.event_loop_report_ms, (line) => console.log(line));
   const done = worker.run().finally(async () => {
+    stopReport();
     await deps.close().catch(() => {});
     await connection.close().catch(() => {});
     await local.close().catch(() => {});

@@ -50,7 +50,12 @@ export const buildInputSchema = z
     /** Extra filter steps for this build, e.g. [{ "step": "pii", "action": "redact" }]. */
     filters: z.array(z.record(z.string(), z.unknown())).optional(),
     generation: z
-      .object({ temperature: z.number().min(0).max(2), maxTokens: z.number().int().positive() })
+      .object({
+        temperature: z.number().min(0).max(2),
+        maxTokens: z.number().int().positive(),
+        /** `grounded` (QA answers are source sentences, see generation.mode), `free`, or `auto`: the worker's config. */
+        mode: z.enum(['auto', 'free', 'grounded']),
+      })
       .partial()
       .strict()
       .optional(),

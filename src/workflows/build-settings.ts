@@ -39,6 +39,8 @@ export interface BuildSettings {
   filters: Record<string, unknown>[];
   temperature: number;
   maxTokens: number;
+  /** Absent in settings resolved before grounded generation existed: free. */
+  generationMode?: 'free' | 'grounded';
   /** Prompt templates given with this build (merged over the config's by the activities). */
   prompts?: Record<string, string>;
   /** The build's generation pipeline (YAML text, a path or a name in pipelines.dir), when it has one. */

@@ -32,6 +32,11 @@ export const ingestInputSchema = z
     chunking: chunkingOverrideSchema.optional(),
     /** Documents ingested at once. */
     concurrency: z.number().int().min(1).max(64).default(4),
+    /**
+     * Set by the HTTP API, never by its callers: the real folders (ingest.allowed_roots) that every file found
+     * must resolve into. Links leading elsewhere are skipped. Unset (CLI): links are followed.
+     */
+    allowedRoots: z.array(z.string()).optional(),
   })
   .strict();
 export type IngestInput = z.input<typeof ingestInputSchema>;

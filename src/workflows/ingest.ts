@@ -40,6 +40,7 @@ export async function ingestWorkflow(raw: IngestInput): Promise<IngestResult> {
     items: input.items,
     include: input.include,
     exclude: input.exclude,
+    allowedRoots: input.allowedRoots,
   });
 
   const progress: IngestProgress = { total: plan.files.length, done: 0, failed: 0, chunks: 0 };

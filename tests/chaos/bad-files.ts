@@ -17,7 +17,7 @@ export interface BadFile {
 }
 
 /** A zip archive (stored central directory, deflated entries) built by hand: enough for an Office package. */
-function zipArchive(entries: { name: string; data: Buffer; uncompressedSize: number; crc: number }[]): Buffer {
+export function zipArchive(entries: { name: string; data: Buffer; uncompressedSize: number; crc: number }[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;

@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { loadConfig, PROJECT_ROOT } from '../../src/config/load';
 import type { DatacreekConfig } from '../../src/config/schema';
 import { connectDatabase, migrateDatabase, type Database } from '../../src/db/client';
-import { ensureLocalPostgres, stopLocalPostgres } from '../../src/services/local-postgres';
+import { ensureLocalPostgres, reachableDataDir, stopLocalPostgres } from '../../src/services/local-postgres';
 import { ensureTemporalDevServer, type DevServerHandle } from '../../src/services/temporal-dev-server';
 import { startTestLlmServer, type TestLlmServer, type TestLlmServerOptionsPatch } from '../llm-server';
 import { WorkerProcess } from './worker-process';
@@ -54,6 +54,8 @@ export interface ChaosStack {
   taskQueue: string;
   /** The worker's configuration, as the worker process resolves it from its environment. */
   workerConfig: DatacreekConfig;
+  /** The environment the worker process was started with (to start another worker like it). */
+  workerEnv: Record<string, string>;
   client: Client;
   db: Database;
   llm: TestLlmServer;
@@ -127,14 +129,25 @@ function reapAbandonedStacks(): void {
       if (cmdline.includes(program)) process.kill(pid, 'SIGKILL');
     }
     if (existsSync(path.join(dir, 'postgres', 'postmaster.pid'))) stopLocalPostgres(path.join(dir, 'postgres'), 'immediate');
-    rmSync(dir, { recursive: true, force: true });
+    removeStackFolders(dir);
   }
+}
+
+/**
+ * Removes a stack's folder and its PostgreSQL cluster, which lives in the system temp folder instead when the
+ * postgres user cannot reach the checkout (see reachableDataDir).
+ */
+function removeStackFolders(dir: string): void {
+  const cluster = reachableDataDir(path.resolve(dir, 'postgres'));
+  if (existsSync(path.join(cluster, 'postmaster.pid'))) stopLocalPostgres(cluster, 'immediate');
+  rmSync(cluster, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
   reapAbandonedStacks();
   const dir = path.join(CHAOS_ROOT, `${options.name}-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
+  removeStackFolders(dir);
   mkdirSync(dir, { recursive: true });
   const secrets = makeSecrets();
   const recordTemporalPid = (handle: DevServerHandle) => {
@@ -214,6 +227,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       databaseUrl,
       taskQueue,
       workerConfig,
+      workerEnv: env,
       client,
       db,
       llm,
@@ -236,12 +250,13 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       },
       async close() {
         await cleanup();
-        if (!process.env.KEEP_CHAOS_DATA) rmSync(dir, { recursive: true, force: true });
+        if (!process.env.KEEP_CHAOS_DATA) removeStackFolders(dir);
       },
     };
     return stack;
   } catch (err) {
     await cleanup();
+    if (!process.env.KEEP_CHAOS_DATA) removeStackFolders(dir);
     throw err;
   }
 }

@@ -16,7 +16,7 @@ import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../
 import type { AppEnv, ResolvedDeps } from '../context';
 import { ownedOrNewDataset, requireOwnedDataset } from '../dataset-queries';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
-import { resolveAllowedPath } from '../ingest-paths';
+import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
 import {
   configNameSchema,
   configOverrideSchema,
@@ -42,7 +42,7 @@ import { safeUploadName, saveUploads, type SavedUploads } from '../uploads';
 
 const overrideFields = { config: configOverrideSchema.optional(), configName: configNameSchema.optional() };
 
-export const ingestTaskBody = ingestInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('IngestTask');
+export const ingestTaskBody = ingestInputSchema.omit({ ownerId: true, allowedRoots: true }).extend(overrideFields).openapi('IngestTask');
 const uploadedFile = z.custom<File>((v) => v instanceof File, 'expected a file').openapi({ type: 'string', format: 'binary' });
 export const ingestUploadBody = z
   .object({
@@ -264,6 +264,8 @@ export function taskRoutes(deps: ResolvedDeps) {
     let items = files.length
       ? files.map((f) => ({ path: safeUploadName(f.name) }))
       : (body.items as IngestItem[]).map((item) => ('path' in item ? { path: resolveAllowedPath(item.path, config.ingest.allowed_roots) } : item));
+    // Server paths are walked by the worker: every file it finds under them must also resolve inside the roots.
+    if (!files.length && items.some((item) => 'path' in item)) body = { ...body, allowedRoots: realAllowedRoots(config.ingest.allowed_roots) };
     workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
     await ownedOrNewDataset(database, user.id, datasetId);
     if (files.length) {

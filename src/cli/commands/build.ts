@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import { DATASET_TYPES } from '../../records/types';
 import type { BuildInput } from '../../workflows/build-input';
 import { buildWorkflowId } from '../../workflows/ids';
@@ -94,7 +95,10 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
   const { buildInputSchema } = await import('../../workflows/build-input');
   // The dataset must exist, and the build runs as its owner (a dataset made through the API belongs to a user).
   const dataset = await withDatabase(config, (database) => requireDataset(database, run.input.datasetId));
-  const parsed = buildInputSchema.safeParse({ ...withoutUndefined(run.input), ownerId: dataset.ownerId });
+  const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
+  // A -c file's generation, curation and dedup settings reach the worker as inputs; command options win.
+  const fromFile = inputsFromConfigFile('build', readConfigFile(globalOptions(cmd).config), config);
+  const parsed = buildInputSchema.safeParse({ ...mergeDeep(fromFile, withoutUndefined(run.input)), ownerId: dataset.ownerId });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${FLAG_OF[i.path.join('.')] ?? i.path.join('.')}: ${i.message}`);
     throw new CliError(`invalid build options: ${problems.join('; ')}`, EXIT.usage, 'See `datacreek build --help` for the allowed values.');

@@ -1,11 +1,12 @@
 // `datacreek curate`: score an existing dataset's records (built or imported) with the judge and keep those at or
-// above the threshold (seed 001's curate step). Starts `curateDataset` by name and prints what it kept.
-import { Option, type Command } from 'commander';
+// above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import type { CurateResult } from '../../workflows/curate-input';
 import { curateWorkflowId } from '../../workflows/ids';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, judgeThreshold } from '../options';
-import { CliError, configFor, EXIT, print, table } from '../output';
+import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
 
 export function registerCurateCommand(program: Command): void {
   program
@@ -14,13 +15,23 @@ export function registerCurateCommand(program: Command): void {
     .requiredOption('-d, --dataset <id>', 'the dataset to curate', datasetId)
     .option('--threshold <score>', 'lowest judge score (1-10) to keep (default: curate.threshold, 7)', judgeThreshold)
     .addOption(new Option('--scoring <mode>', 'how records are scored (default: curate.scoring)').choices(['judge', 'reward', 'both', 'none']))
+    .option('--augment <kinds>', 'add variants of the kept records: comma-separated paraphrase, easier, harder, format_variation', augmentKinds)
+    .option('--ratio <share>', 'share of the kept records to augment, 0-1 (with --augment; default 0.5)', ratio)
     .option('--detach', 'start curation and return at once')
     .action(async (opts, cmd: Command) => {
       const config = configFor(cmd);
       const { curateInputSchema } = await import('../../workflows/curate-input');
       const { runTask, uniqueSuffix } = await import('../run-task');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
-      const parsed = curateInputSchema.safeParse({ datasetId: dataset.id, ownerId: dataset.ownerId, threshold: opts.threshold, scoring: opts.scoring });
+      if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
+      const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
+      const fromFile = inputsFromConfigFile('curate', readConfigFile(globalOptions(cmd).config), config);
+      const augment = opts.augment ? { kinds: opts.augment, ratio: opts.ratio ?? DEFAULT_AUGMENT_RATIO } : undefined;
+      const parsed = curateInputSchema.safeParse({
+        ...mergeDeep(fromFile, { threshold: opts.threshold, scoring: opts.scoring, augment }),
+        datasetId: dataset.id,
+        ownerId: dataset.ownerId,
+      });
       if (!parsed.success) {
         throw new CliError(`invalid curate options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
       }
@@ -44,4 +55,22 @@ export function registerCurateCommand(program: Command): void {
         { workflowId, url: outcome.url, ...r },
       );
     });
+}
+
+const AUGMENT_KINDS = ['paraphrase', 'easier', 'harder', 'format_variation'] as const;
+const DEFAULT_AUGMENT_RATIO = 0.5;
+
+function augmentKinds(value: string): string[] {
+  const kinds = value.split(',').map((kind) => kind.trim()).filter(Boolean);
+  const unknown = kinds.filter((kind) => !(AUGMENT_KINDS as readonly string[]).includes(kind));
+  if (kinds.length === 0 || unknown.length) {
+    throw new InvalidArgumentError(`${unknown.length ? `unknown kind ${unknown.join(', ')}` : 'no kind given'}; use a comma-separated list of ${AUGMENT_KINDS.join(', ')}`);
+  }
+  return [...new Set(kinds)];
+}
+
+function ratio(value: string): number {
+  const share = Number(value);
+  if (!Number.isFinite(share) || share < 0 || share > 1) throw new InvalidArgumentError('a share from 0 to 1, e.g. 0.5');
+  return share;
 }

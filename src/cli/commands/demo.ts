@@ -1,6 +1,7 @@
 // The demo job `npm start` runs on the bundled sample: ingest it, build a small dataset through the real
 // build workflow, export it, and say where everything is. Kept apart from `dev` so the stack command stays a
 // plain stack command.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
 import { PROJECT_ROOT } from '../../config/load';
@@ -8,14 +9,17 @@ import type { DatacreekConfig } from '../../config/schema';
 import type { BuildProgress } from '../../workflows/build-input';
 import type { ExportResult } from '../../workflows/curate-input';
 import { buildWorkflowId } from '../../workflows/ids';
+import { buildSummary } from '../build-progress';
+import { displayFor, followBuild } from '../follow-build';
 import type { IngestResult } from '../../workflows/ingest-input';
 
 export const DEMO_DATASET = 'demo';
 
 /**
  * What the demo asks for. The bundled local model (SmolLM2-135M, a 2k-token context, a few dozen tokens/s on
- * two cores) gets small chunks, two pairs per chunk and no LLM judge — its ratings are close to random — so the
- * demo finishes in minutes; a real endpoint gets the full pipeline.
+ * two cores) gets small chunks, two pairs per chunk, grounded generation (the config resolution turns it on
+ * for the local model) and no LLM judge — its ratings are close to random — so the demo finishes in minutes; a
+ * real endpoint gets the full pipeline.
  */
 export function demoPlan(config: DatacreekConfig) {
   const local = config.llm.model.startsWith('SmolLM2');
@@ -23,7 +27,9 @@ export function demoPlan(config: DatacreekConfig) {
     ? {
         target: 10,
         chunking: { chunk_size: 1200, overlap: 100, whole_document_below: 1200 },
-        build: { itemsPerChunk: 2, scoring: { mode: 'none' as const }, generation: { maxTokens: 400 } },
+        // One batch in flight: a round covers every chunk, and later rounds only start when the first fell short
+        // (the model serves two requests at a time; more batches would only queue behind each other).
+        build: { itemsPerChunk: 2, concurrency: 1, scoring: { mode: 'none' as const }, generation: { maxTokens: 400 } },
       }
     : { target: 20, chunking: undefined, build: {} };
 }
@@ -64,14 +70,22 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     }
     const buildId = buildWorkflowId(DEMO_DATASET);
     log(`demo: building ${plan.target} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
-    const handle = await client.workflow.start('buildDataset', {
+    const startedAt = Date.now();
+    await client.workflow.start('buildDataset', {
       taskQueue: config.temporal.task_queue,
       workflowId: buildId,
       args: [{ datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    const progress: BuildProgress = await handle.result();
-    log(`demo: ${progress.accepted} accepted (${progress.stopReason}); ${progress.generated} generated, rejected ${JSON.stringify(progress.rejected)}`);
+    // The same progress display as `datacreek build`: accepted/target, rates, ETA and the model.
+    const outcome = await followBuild(client, buildId, { display: displayFor(false), taskQueue: config.temporal.task_queue, model: config.llm.model });
+    if (outcome.kind !== 'completed') {
+      const why = outcome.kind === 'failed' ? `failed: ${outcome.failure.message}` : outcome.kind;
+      log(`demo: the build ${why}; its history: ${workflowUiUrl(config, buildId)}`);
+      return;
+    }
+    const progress: BuildProgress = outcome.progress;
+    for (const line of buildSummary(progress, (Date.now() - startedAt) / 1000).split('\n')) log(`demo: ${line}`);
     if (progress.accepted === 0) return;
     const exported: ExportResult = await client.workflow.execute('exportDataset', {
       taskQueue: config.temporal.task_queue,
@@ -79,8 +93,30 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
       args: [{ datasetId: DEMO_DATASET, format: 'openai-chat' }],
     });
     for (const f of exported.files) log(`demo: export ${f.split}: ${f.path} (${f.records} records)`);
+    const examples = await sampleRecords(exported.files.map((f) => f.path), 3);
+    log(`demo: ${examples.length} of the records:`);
+    for (const sample of examples) {
+      log(`demo:   Q: ${sample.question}`);
+      log(`demo:   A: ${sample.answer}`);
+    }
     log(`demo: the build's history: ${workflowUiUrl(config, buildId)}`);
   } finally {
     await client.connection.close();
   }
+}
+
+/** The first `count` records of the exported files (OpenAI chat JSONL), as question and answer. */
+export async function sampleRecords(files: string[], count: number): Promise<{ question: string; answer: string }[]> {
+  const samples: { question: string; answer: string }[] = [];
+  for (const file of files) {
+    for (const line of (await readFile(file, 'utf8')).split('\n')) {
+      if (samples.length === count) return samples;
+      if (!line.trim()) continue;
+      const { messages } = JSON.parse(line) as { messages: { role: string; content: string }[] };
+      const question = messages.find((m) => m.role === 'user')?.content ?? '';
+      const answer = messages.find((m) => m.role === 'assistant')?.content ?? '';
+      samples.push({ question, answer });
+    }
+  }
+  return samples;
 }

@@ -10,8 +10,10 @@ export function registerDevCommands(program: Command): void {
     .command('dev')
     .description('start the local stack: Temporal dev server + Web UI, PostgreSQL, migrations, a worker, the HTTP API (Ctrl-C stops it all)')
     .option('--demo', 'once the stack is up, run the demo job on the bundled sample document (samples/)')
-    .action(async (opts: { demo?: boolean }, cmd: Command) => {
+    .option('--stop', 'stop the stack a `datacreek dev` started on this data folder (one still running, or left behind by a crash)')
+    .action(async (opts: { demo?: boolean; stop?: boolean }, cmd: Command) => {
       const config = configFor(cmd);
+      if (opts.stop) return stopRecordedDevStack(config.paths.data_dir);
       const { ensureServices } = await import('../../services/stack');
       const { startWorker } = await import('../../worker/worker');
       const { startApiServer } = await import('../../api/server');
@@ -60,11 +62,26 @@ export function registerDevCommands(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
-      const { startWorker } = await import('../../worker/worker');
+      const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
       const worker = await startWorker(config);
+      // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
+      shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
       console.log(`[worker] polling task queue "${config.temporal.task_queue}" at ${config.temporal.address}`);
       await worker.done;
     });
+}
+
+/** `datacreek dev --stop`: stops what the data folder's stack record names, and says what that was. */
+async function stopRecordedDevStack(dataDir: string): Promise<void> {
+  const { readStackRecord, stackRecordPath, stopRecordedStack } = await import('../../services/stack-record');
+  const record = readStackRecord(dataDir);
+  if (!record) {
+    console.log(`[dev] nothing to stop: no stack record at ${stackRecordPath(dataDir)} (datacreek dev stopped cleanly, or never ran on this data folder)`);
+    return;
+  }
+  const stopped = await stopRecordedStack(dataDir, record);
+  if (stopped.length === 0) console.log('[dev] nothing was running any more; removed the stale stack record');
+  for (const line of stopped) console.log(`[dev] stopped ${line}`);
 }
 
 /** Resolves after the first SIGINT/SIGTERM has run `stop`; a second signal exits at once. */

@@ -1,11 +1,12 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
 // deterministically into train / validation / test, and list the files (the save-as step of ingest → create → curate → save-as).
 import { Option, type Command } from 'commander';
+import { mergeDeep } from '../../config/load';
 import { EXPORT_FORMAT_NAMES } from '../../formats/types';
 import type { ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
-import { CliError, configFor, EXIT, print, table } from '../output';
+import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
 
 export function registerExportCommand(program: Command): void {
   program
@@ -24,14 +25,18 @@ export function registerExportCommand(program: Command): void {
       const { exportInputSchema } = await import('../../workflows/curate-input');
       const { runTask, taskWorkflowId } = await import('../run-task');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
+      const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
+      const fromFile = inputsFromConfigFile('save', readConfigFile(globalOptions(cmd).config), config);
       const parsed = exportInputSchema.safeParse({
+        ...mergeDeep(fromFile, {
+          format: opts.format,
+          split: opts.split,
+          seed: opts.seed,
+          systemPrompt: opts.systemPrompt,
+          stratifyBySource: opts.stratifyBySource,
+        }),
         datasetId: dataset.id,
         ownerId: dataset.ownerId,
-        format: opts.format,
-        split: opts.split,
-        seed: opts.seed,
-        systemPrompt: opts.systemPrompt,
-        stratifyBySource: opts.stratifyBySource,
       });
       if (!parsed.success) {
         throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
-import { listDocuments } from '../../parsers';
+import { planIngest } from '../../activities/ingest-plan';
 import type { IngestResult } from '../../workflows/ingest-input';
 import { CliError, configFor, EXIT, print, table } from '../output';
 
@@ -22,18 +22,20 @@ export function registerIngestCommand(program: Command): void {
       const config = configFor(cmd);
       const items = inputs.map((i) => (/^https?:\/\//i.test(i) ? { url: i } : { path: path.resolve(i) }));
       if (opts.preview) {
-        const rows: Record<string, unknown>[] = [];
-        for (const item of items) {
-          if ('url' in item) {
-            rows.push({ item: item.url, format: 'url', size: '', action: 'fetch' });
-            continue;
-          }
-          const listed = await listDocuments(item.path, { include: opts.include, exclude: opts.exclude ?? config.ingest.exclude });
-          for (const f of listed) {
-            rows.push({ item: f.relativePath || item.path, format: f.format ?? '', size: f.size, action: f.skipped ? `skip: ${f.skipped.reason}` : 'ingest' });
-          }
-        }
-        print(cmd, table(rows), rows);
+        // The same planning the ingest runs, so the preview says exactly what it will do with each entry.
+        const { entries } = await planIngest(items, {
+          include: opts.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
+          exclude: opts.exclude ?? config.ingest.exclude,
+          maxFileBytes: config.ingest.max_file_bytes,
+        });
+        const rows = entries.map((e) => ({
+          item: e.item,
+          format: e.format ?? '',
+          size: e.size ?? '',
+          action: e.reason ? `${e.action}: ${e.reason}` : e.linkTarget ? `${e.action} (follows link to ${e.linkTarget})` : e.action,
+        }));
+        const note = 'Run locally, ingest follows symbolic links to files wherever they lead; through the HTTP API, links out of ingest.allowed_roots are skipped.';
+        print(cmd, `${table(rows)}\n\n${note}`, rows);
         return;
       }
       const client = await connectTemporalClient(config);

@@ -6,6 +6,7 @@ import { readRows, type SourceRow } from '../read-rows';
 import type { DatasetShape, ImportOptions, ImportProblem, ImportResult, ImportedRecord } from '../types';
 import { alpacaRow, openaiMessagesRow, sharegptRow } from './chat-rows';
 import { detectShape } from './detect';
+import { rowLimitViolation } from './row-limits';
 import { isObject, problem, type RowOutcome } from './row-values';
 import { datacreekRow, inferMappedType, mappedRow, mappingError, preferenceRow, qaRow } from './simple-rows';
 import { stackexchangeRow } from './stackexchange';
@@ -31,12 +32,18 @@ export async function importDataset(
   const { fileName } = input;
   const { rows, problems: readProblems } = await readRows(fileName, input.bytes);
   const { shape, readRow } = chooseRowReader(fileName, rows, opts);
+  const limits = { maxFieldBytes: opts.maxFieldBytes, maxMessagesPerRow: opts.maxMessagesPerRow };
 
   const records: ImportedRecord[] = [];
   const skipped: ImportProblem[] = [];
   const problems: ImportProblem[] = [...readProblems];
   for (const row of rows) {
-    const outcome = isObject(row.value) ? readRow(row.value) : problem(`is ${describeValue(row.value)}, not an object`);
+    const overLimit = rowLimitViolation(row.value, limits);
+    const outcome = overLimit
+      ? problem(overLimit)
+      : isObject(row.value)
+        ? readRow(row.value)
+        : problem(`is ${describeValue(row.value)}, not an object`);
     if (outcome.kind === 'record') {
       records.push({ position: row.position, content: outcome.content, metadata: outcome.metadata });
     } else {

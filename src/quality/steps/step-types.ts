@@ -10,3 +10,4 @@ export type ToxicityStepConfig = Of<'toxicity'>;
 export type HtmlCleanStepConfig = Of<'html_clean'>;
 export type ScoreThresholdStepConfig = Of<'score_threshold'>;
 export type GroundednessStepConfig = Of<'groundedness'>;
+export type SourceMatchStepConfig = Of<'source_match'>;

@@ -1,6 +1,6 @@
 // What every API integration test needs: the real app on the test PostgreSQL and Temporal server, an admin token,
 // users made through POST /v1/users, and a small client for app.request that sends a key and reads JSON.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -115,6 +115,7 @@ export async function startApiHarness(overrides: Record<string, any> = {}, extra
     async close() {
       await temporal.connection.close();
       await database.close();
+      rmSync(allowedRoot, { recursive: true, force: true });
     },
   };
 }

@@ -76,7 +76,8 @@ describe('datacreek CLI', () => {
 
     const preview = await runCli(['--json', 'ingest', docs, '--dataset', ds, '--preview'], env);
     expect(preview.code, describeRun(preview)).toBe(0);
-    expect(parseJson(preview)).toEqual([expect.objectContaining({ item: 'nature.md', format: 'markdown', action: 'ingest' })]);
+    // The preview names each entry as the ingest result will, and says what the ingest will do with it.
+    expect(parseJson(preview)).toEqual([expect.objectContaining({ item: path.join(docs, 'nature.md'), format: 'markdown', action: 'ingest document' })]);
     const [{ sources }] = await db.sql<{ sources: number }[]>`select count(*)::int as sources from sources where dataset_id = ${ds}`;
     expect(sources).toBe(0);
 

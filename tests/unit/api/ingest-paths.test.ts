@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/api/errors';
 import { resolveAllowedPath } from '../../../src/api/ingest-paths';
 
@@ -11,6 +11,10 @@ writeFileSync(path.join(root, 'docs', 'a.md'), '# A');
 const outside = mkdtempSync(path.join(tmpdir(), 'dc-outside-'));
 writeFileSync(path.join(outside, 'secret.txt'), 'secret');
 symlinkSync(outside, path.join(root, 'docs', 'escape'));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
 
 const codeOf = (fn: () => unknown) => {
   try {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +24,6 @@ describe('uploads', () => {
     expect(saved.paths.map((p) => readFileSync(p, 'utf8'))).toEqual(['one', 'two']);
     await saved.discard();
     expect(() => readFileSync(saved.paths[0])).toThrow();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });

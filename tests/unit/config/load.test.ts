@@ -1,11 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactConfig } from '../../../src/config/load';
+
+const userYamlDirs: string[] = [];
+afterAll(() => {
+  for (const dir of userYamlDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function userYaml(text: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dc-config-'));
+  userYamlDirs.push(dir);
   const file = path.join(dir, 'user.yaml');
   writeFileSync(file, text);
   return file;
@@ -27,7 +33,7 @@ describe('loadConfig', () => {
     expect(cfg.llm.concurrency).toBe(32);
     expect(cfg.chunking).toMatchObject({ strategy: 'sliding', chunk_size: 4000, overlap: 200, whole_document_below: 8000 });
     expect(cfg.curate.threshold).toBe(7);
-    expect(cfg.dedup.semantic.threshold).toBe(0.9);
+    expect(cfg.dedup.semantic.threshold).toBe(0.85);
     expect(cfg.export.split).toEqual({ train: 0.8, validation: 0.1, test: 0.1 });
     expect(cfg.temporal.task_queue).toBe('datacreek');
     expect(path.isAbsolute(cfg.paths.data_dir)).toBe(true);

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LlmClient } from '../../../src/llm/client';
 import { clearEndpointLimiters } from '../../../src/llm/endpoint-limiter';
 import { decodeBase64Embedding, encodeBase64Embedding } from '../../../src/llm/embedding-encoding';
+import { rewardResponseFormat } from '../../../src/generation/reward-scoring';
 import { combineRewardScore, NEMOTRON_REWARD_WEIGHTS, parseRewardAttributes } from '../../../src/llm/reward';
+import { toGrammarSchema } from '../../../src/local-llm/json-schema-grammar';
 import { noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { testEndpointConfig } from '../../llm-server/test-endpoint';
@@ -88,6 +90,15 @@ describe('reward attributes', () => {
     });
     expect(parseRewardAttributes('reward:-5.25')).toEqual({ reward: -5.25 });
     expect(parseRewardAttributes('Helpfulness = 2\nCorrectness=3.5e0')).toEqual({ helpfulness: 2, correctness: 3.5 });
+  });
+
+  it('parses the JSON object a structured-output endpoint answers, and asks for exactly the weighted attributes', () => {
+    expect(parseRewardAttributes('{"helpfulness": 3.5, "Correctness": 4, "note": "fine"}')).toEqual({ helpfulness: 3.5, correctness: 4 });
+    expect(parseRewardAttributes('{not json helpfulness:2}')).toEqual({ helpfulness: 2 });
+    const format = rewardResponseFormat(['helpfulness', 'correctness']) as { type: string; json_schema: { schema: { required: string[]; properties: object } } };
+    expect(format.type).toBe('json_schema');
+    expect(format.json_schema.schema.required).toEqual(['helpfulness', 'correctness']);
+    expect(toGrammarSchema(format.json_schema.schema)).toMatchObject({ ok: true });
   });
 
   it('parses logprobs tokens whose logprob is the score, as an array or a logprobs object', () => {
