@@ -1,5 +1,5 @@
 // `npm run bench` runs every benchmark; `npm run bench -- saturation dedup` runs the ones named.
-//   --quick   small sizes: a smoke run of every code path in about a minute
+//   --quick   small sizes: a smoke run of every code path in a few minutes
 //   --full    the heavy sizes of the issue (a 100k-record build, 100k-record dedup)
 // Benchmarks print figures and their ratios to the targets; they never fail on timing.
 import os from 'node:os';
@@ -7,8 +7,9 @@ import { runBuildLoopBench } from './build-loop';
 import { runDedupBench } from './dedup';
 import { runIngestBench } from './ingest';
 import { runScaleBench } from './scale';
+import { runSmallBuildsBench } from './small-builds';
 
-const BENCHES = ['saturation', 'overhead', 'dedup', 'scale', 'ingest'] as const;
+const BENCHES = ['saturation', 'overhead', 'dedup', 'scale', 'ingest', 'small-builds'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 function parseArguments(argv: string[]): { names: BenchName[]; size: 'quick' | 'standard' | 'full' } {
@@ -51,6 +52,11 @@ async function main(): Promise<void> {
   if (run.has('ingest')) {
     console.log('');
     await runIngestBench();
+  }
+  if (run.has('small-builds')) {
+    console.log('');
+    // Quick: the six documents only, the sizes that run in seconds, plus one endpoint-filling build.
+    await runSmallBuildsBench(size === 'quick' ? { targets: [20, 150, 3000], corpora: ['six'] } : {});
   }
   console.log(`\nall benchmarks done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -33,6 +33,11 @@ export interface MeasuredBuildOptions {
   /** Config overrides for the worker (generation.batch_size …), merged over the bench defaults. */
   config?: Record<string, unknown>;
   input?: Partial<BuildInput>;
+  /**
+   * Fills the dataset before the build, with the build's worker running (to ingest real documents through the
+   * ingest workflow); default: the synthetic corpus of `chunks` chunks. Its LLM calls are not counted.
+   */
+  prepare?: (ctx: { client: Client; taskQueue: string }) => Promise<void>;
   sampleEveryMs?: number;
   log?: (line: string) => void;
 }
@@ -68,6 +73,10 @@ export interface MeasuredBuild {
   /** ms after the start at which the first request reached the server and the last one was answered. */
   firstRequestMs: number;
   lastAnswerMs: number;
+  /** ms after the start at which the first record was accepted (to the sampling interval). */
+  firstAcceptedMs: number | null;
+  /** Records of the build that ended as surplus (generated and passing, never needed), from PostgreSQL. */
+  surplusRecords: number;
 }
 
 let runtimeInstalled = false;
@@ -87,13 +96,14 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
   quietWorkerLogs();
   const config = benchConfig(opts);
   const db = connectDatabase(opts.services.databaseUrl, { poolSize: 2 });
-  await seedSyntheticDataset(db.sql, opts.datasetId, opts.chunks);
+  if (!opts.prepare) await seedSyntheticDataset(db.sql, opts.datasetId, opts.chunks);
   // A fresh limiter per build: the process-wide registry would otherwise keep an earlier build's adaptive limit.
   clearEndpointLimiters();
   const worker = await startWorker(config, { workerOptions: { shutdownGraceTime: '2s' } });
   const connection = await Connection.connect({ address: opts.services.temporalAddress });
   const client: Client = new TemporalClient({ connection });
   try {
+    await opts.prepare?.({ client, taskQueue: config.temporal.task_queue });
     await opts.llm.resetStats();
     const samples: Sample[] = [];
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -101,8 +111,13 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
     let sampling = true;
+    let firstAcceptedMs: number | null = null;
     const sampler = (async () => {
       while (sampling) {
+        if (firstAcceptedMs === null) {
+          const [accepted] = await db.sql`select 1 from records where dataset_id = ${opts.datasetId} and status = 'accepted' limit 1`;
+          if (accepted) firstAcceptedMs = Date.now() - started;
+        }
         const stats = await opts.llm.stats();
         const memory = process.memoryUsage();
         samples.push({
@@ -131,9 +146,10 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
     sampling = false;
     await sampler;
     const server = await opts.llm.stats();
-    const busy = samples.filter((s) => s.completed > 0 || s.inFlight > 0);
-    const firstRequestMs = busy.length ? Math.max(0, busy[0].t - (opts.sampleEveryMs ?? 100)) : 0;
-    const lastAnswerMs = samples.find((s) => s.completed >= samples[samples.length - 1].completed)?.t ?? wallMs;
+    // The server's own clock (same machine) says when the first request arrived and the last answer left.
+    const firstRequestMs = server.firstRequestAt !== null ? Math.max(0, server.firstRequestAt - started) : 0;
+    const lastAnswerMs = server.lastAnswerAt !== null ? Math.min(wallMs, server.lastAnswerAt - started) : wallMs;
+    const [surplus] = await db.sql<{ n: number }[]>`select count(*)::int as n from records where dataset_id = ${opts.datasetId} and status = 'surplus'`;
     const runs = await readRuns(client, workflowId);
     log(`  build ${opts.datasetId}: ${progress.accepted} accepted (${progress.stopReason}) in ${(wallMs / 1000).toFixed(1)} s, ${server.requests} LLM requests, ${runs.length} run(s)`);
     return {
@@ -144,6 +160,8 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
       runs,
       firstRequestMs,
       lastAnswerMs,
+      firstAcceptedMs,
+      surplusRecords: surplus.n,
       workerCpuShare: (cpu.user + cpu.system) / 1000 / wallMs,
       eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
     };

@@ -37,12 +37,26 @@ interface CandidateRow {
   chunk_id: string | null;
 }
 
+export interface BatchArgs {
+  workflowId: string;
+  batchId: string;
+  round: number;
+  index: number;
+  settings: BuildSettings;
+  /**
+   * The batch's source items, as an offset into the dataset's ordered sources and a count: batches sized by what
+   * the build still misses hold fewer items than settings.batchSize. Absent: the index-th full slice.
+   */
+  sourceOffset?: number;
+  sourceCount?: number;
+}
+
 /** Positions leave room for many items per source item: position = ordinal * 1000 + k. */
 const POSITION_STRIDE = 1000;
 
 export async function processBatchWork(
   deps: ActivityDeps,
-  args: { workflowId: string; batchId: string; round: number; index: number; settings: BuildSettings },
+  args: BatchArgs,
   ctx: Context,
 ): Promise<BatchSummary> {
   const { sql } = deps.database;
@@ -71,7 +85,8 @@ export async function processBatchWork(
   };
 
   // ---- generate, and score as candidates arrive --------------------------------------------------------
-  const items = await loadSourceItems(deps, settings, index);
+  const from = args.sourceOffset ?? index * settings.batchSize;
+  const items = await loadSourceItems(deps, settings, from, args.sourceCount ?? settings.batchSize);
   const sourceText = new Map(items.filter((i) => i.text).map((i) => [i.id, i.text!]));
   const scorer = new StreamingScorer({
     scoring: settings.scoring,
@@ -269,11 +284,10 @@ function batchClosed(batchId: string, status: string): ApplicationFailure {
   });
 }
 
-/** The batch's slice of the dataset's sources: chunks first, then seed records, each in id order. */
-async function loadSourceItems(deps: ActivityDeps, settings: BuildSettings, index: number): Promise<SourceItem[]> {
+/** The batch's slice [from, from + count) of the dataset's sources: chunks first, then seed records, each in id order. */
+async function loadSourceItems(deps: ActivityDeps, settings: BuildSettings, from: number, count: number): Promise<SourceItem[]> {
   const { sql } = deps.database;
-  const from = index * settings.batchSize;
-  const to = Math.min(from + settings.batchSize, settings.chunkCount + settings.seedCount);
+  const to = Math.min(from + count, settings.chunkCount + settings.seedCount);
   const items: SourceItem[] = [];
   if (from < settings.chunkCount) {
     const rows = await sql<{ id: string; text: string; file_name: string }[]>`

@@ -8,9 +8,10 @@ import { validatePromptTemplates } from '../generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
 import { buildId } from '../workflows/ids';
+import { defaultPrior, type YieldPrior } from '../workflows/launch-policy';
 import { lockAcceptedSet, recountAccepted } from './accepted-set';
 import { acceptCandidates, syncAcceptedVectors, type AcceptArgs } from './build-accept';
-import { processBatchWork } from './build-batch';
+import { processBatchWork, type BatchArgs } from './build-batch';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
@@ -101,6 +102,17 @@ export function batchesToFillEndpoint(config: DatacreekConfig, batchSize: number
   return Math.max(1, Math.min(64, workerRoom, Math.max(config.generation.max_batches_in_flight, toFill)));
 }
 
+/** What a build generated and left as surplus, counted from its records when it ends. */
+export interface FinalCounts {
+  generated: number;
+  surplus: number;
+}
+
+/** Rejections by dedup, as opposed to scoring and filters. */
+const DUPLICATE_REASONS = ['exact_duplicate', 'near_duplicate', 'semantic_duplicate'];
+/** Earlier builds that generated fewer candidates than this say too little to replace the default prior. */
+const MIN_CANDIDATES_FOR_PRIOR = 20;
+
 export function createBuildActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const { sql } = database;
@@ -118,6 +130,8 @@ export function createBuildActivities(deps: ActivityDeps) {
         'Ingest documents or a dataset file first: datacreek ingest <path> --dataset ' + input.datasetId,
       );
     }
+    // Read before this build opens: its own batches do not exist yet, so every accepted batch is an earlier build's.
+    const launchPrior = await earlierYield(input.datasetId, resolved.scoring.mode);
     const key = runKey ?? Context.current().info.workflowExecution?.runId ?? workflowId;
     return sql.begin(async (tx) => {
       const [open] = await tx<{ settings: BuildSettings }[]>`select settings from builds where run_key = ${key}`;
@@ -144,6 +158,7 @@ export function createBuildActivities(deps: ActivityDeps) {
         firstRound: last.rounds + 1,
         acceptedBefore: accepted,
         fresh: input.fresh ?? false,
+        ...(launchPrior ? { launchPrior } : {}),
       };
       await tx`insert into builds (id, dataset_id, epoch, run_key, fresh, settings, accepted_before, first_round)
         values (${built.buildId!}, ${input.datasetId}, ${epoch}, ${key}, ${built.fresh!}, ${tx.json(built as never)}, ${accepted}, ${built.firstRound!})`;
@@ -194,7 +209,28 @@ export function createBuildActivities(deps: ActivityDeps) {
     return settings;
   }
 
-  async function processBatch(args: { workflowId: string; batchId: string; round: number; index: number; settings: BuildSettings }): Promise<BatchSummary> {
+  /**
+   * The yield of the dataset's earlier builds, from their accepted batches (where every candidate was scored,
+   * filtered and checked for duplicates): the share passing scoring and filters, and the share of those that were
+   * not duplicates. The pass share only carries over to a build that scores too; unscored builds keep the default.
+   */
+  async function earlierYield(datasetId: string, scoring: BuildSettings['scoring']['mode']): Promise<YieldPrior | undefined> {
+    const [row] = await sql<{ generated: number; failed: number; duplicates: number; kept: number }[]>`
+      select count(*) filter (where r.content is not null)::int as generated,
+             count(*) filter (where r.status = 'rejected' and r.content is not null and r.reject_reason not in ${sql(DUPLICATE_REASONS)})::int as failed,
+             count(*) filter (where r.status = 'rejected' and r.reject_reason in ${sql(DUPLICATE_REASONS)})::int as duplicates,
+             count(*) filter (where r.status in ('accepted', 'surplus', 'superseded'))::int as kept
+      from records r join batches b on b.id = r.batch_id
+      where r.dataset_id = ${datasetId} and b.dataset_id = ${datasetId} and b.status = 'accepted'`;
+    if (!row || row.generated < MIN_CANDIDATES_FOR_PRIOR || row.kept + row.duplicates === 0) return undefined;
+    const fallback = defaultPrior(scoring);
+    return {
+      pass: scoring === 'none' ? fallback.pass : (row.generated - row.failed) / row.generated,
+      keep: row.kept / (row.kept + row.duplicates),
+    };
+  }
+
+  async function processBatch(args: BatchArgs): Promise<BatchSummary> {
     return processBatchWork(deps, args, Context.current());
   }
 
@@ -220,9 +256,9 @@ export function createBuildActivities(deps: ActivityDeps) {
     status: 'completed' | 'cancelled' | 'failed';
     progress: BuildProgress;
     error?: string;
-  }): Promise<void> {
+  }): Promise<FinalCounts> {
     const owner = args.buildId ?? args.workflowId;
-    await sql.begin(async (tx) => {
+    const counts = await sql.begin(async (tx) => {
       await lockAcceptedSet(tx, args.datasetId);
       if (args.status === 'failed') {
         await tx`update records set status = 'rejected', reject_reason = 'build_failed',
@@ -242,11 +278,17 @@ export function createBuildActivities(deps: ActivityDeps) {
         await tx`update builds set status = ${args.status}, stop_reason = ${args.progress.stopReason ?? null}, ended_at = now()
           where id = ${args.buildId}`;
       }
+      // Batches cancelled while generating (no longer needed) never reported what they generated: count it here.
+      const [final] = await tx<FinalCounts[]>`
+        select count(*) filter (where content is not null)::int as generated, count(*) filter (where status = 'surplus')::int as surplus
+        from records where dataset_id = ${args.datasetId} and batch_id like ${owner + '/%'}`;
+      return final;
     });
     // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
     await syncAcceptedVectors(deps, args.datasetId);
-    await saveProgress(args.workflowId, args.datasetId, args.progress, { final: true });
+    await saveProgress(args.workflowId, args.datasetId, { ...args.progress, ...counts }, { final: true });
     await activityWriterLease(sql).release(args.datasetId);
+    return counts;
   }
 
   /**

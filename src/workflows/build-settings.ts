@@ -1,6 +1,7 @@
 // The effective settings of one build: the workflow input with the worker's config defaults filled in,
 // resolved once by the prepareBuild activity and carried (small) through continue-as-new.
 import type { DatasetType } from '../records/types';
+import type { YieldPrior } from './launch-policy';
 
 export interface BuildSettings {
   datasetId: string;
@@ -49,6 +50,11 @@ export interface BuildSettings {
    * Absent in settings resolved before it existed; those builds keep the old 2 minutes.
    */
   heartbeatTimeoutMs?: number;
+  /**
+   * The yield seen in the dataset's earlier builds, the launch policy's starting estimate. Absent when there were
+   * none (the policy's conservative default applies) and in settings resolved before it existed.
+   */
+  launchPrior?: YieldPrior;
 }
 
 export interface BatchSummary {

@@ -20,6 +20,7 @@ import type { BuildActivities } from '../activities/build';
 import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
 import { acceptanceId, batchId } from './ids';
+import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate, setTargetUpdate } from './messages';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { describeFailure, failWithCause, parseWorkflowInput } from './validate';
@@ -39,6 +40,8 @@ const PATCH = {
   pausedBuildCompletesAtTarget: 'paused-build-completes-at-target',
   /** A failed build finalizes the dataset as failed before the workflow fails. */
   failedBuildFinalizes: 'failed-build-finalizes',
+  /** Launches are sized by the records still missing and the yield expected, not by concurrency alone. */
+  launchForMissing: 'launch-for-missing',
 } as const;
 
 /** Bounds one acceptance's work (and its activity input) when many batches are ready at once. */
@@ -81,9 +84,14 @@ function batchActivities(heartbeatTimeoutMs: number | undefined) {
 export interface BuildCarryOver {
   settings: BuildSettings;
   progress: BuildProgress;
-  /** The next batch to launch: round (1-based) and index within the round. */
-  cursor: { round: number; index: number };
+  /**
+   * The next batch to launch: round (1-based), index within the round and, for batches sized by what is missing,
+   * the offset of its first source item in the round (absent: index × batch size, all batches full).
+   */
+  cursor: { round: number; index: number; offset?: number };
   paused: boolean;
+  /** What the launch policy has observed of this build's yield. */
+  evidence?: LaunchEvidence;
 }
 
 export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): Promise<BuildProgress> {
@@ -109,8 +117,9 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     concurrency: input.concurrency ?? 0,
     continuedAsNew: 0,
   };
-  let cursor = carried?.cursor ?? { round: 1, index: 0 };
+  let cursor: BuildCarryOver['cursor'] = carried?.cursor ?? { round: 1, index: 0 };
   let paused = carried?.paused ?? false;
+  let evidence = carried?.evidence ?? NO_EVIDENCE;
   if (carried) progress.continuedAsNew++;
   /** An acceptance is running (declared before the handlers, which wait on it). */
   let accepting = false;
@@ -203,12 +212,19 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   const idOwner = build.buildId ?? workflowId;
   const lastRound = (build.firstRound ?? 1) - 1 + build.maxRounds;
   const { processBatch, acceptBatch } = batchActivities(build.heartbeatTimeoutMs);
+  // Launches sized by the records still missing (launch-policy.ts) instead of by concurrency; builds started
+  // before keep launching full batches up to the concurrency, as their histories recorded.
+  const launchForMissing = patched(PATCH.launchForMissing);
 
   // ---- the pipeline ---------------------------------------------------------------------------------
   const inFlight = new Map<string, CancellationScope>();
+  /** Source items of each batch in flight; batches the launch policy cancelled as no longer needed. */
+  const sourceItemsInFlight = new Map<string, number>();
+  const withdrawn = new Set<string>();
   const readyToAccept: BatchSummary[] = [];
-  /** Batches in the acceptance running now. */
+  /** Batches in the acceptance running now, and their candidates. */
   let acceptingBatches = 0;
+  let acceptingCandidates = 0;
   let failure: unknown;
 
   const remaining = () => progress.target - progress.accepted;
@@ -221,27 +237,42 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     const yieldPerBatch = (progress.accepted - (progress.acceptedBefore ?? 0)) / progress.batchesDone;
     return (inFlight.size + readyToAccept.length + acceptingBatches) * yieldPerBatch >= remaining() * YIELD_MARGIN;
   };
-  const mayLaunch = () =>
+  const canLaunch = () =>
     !paused &&
     !failure &&
     !progress.stopReason &&
     remaining() > 0 &&
     !budgetSpent() &&
     !roundsDone() &&
-    !workflowInfo().continueAsNewSuggested &&
-    !likelyEnoughUnderWay();
+    !workflowInfo().continueAsNewSuggested;
+  const mayLaunch = () => canLaunch() && !likelyEnoughUnderWay();
 
-  const launch = () => {
+  const launch = (plan?: PlannedBatch) => {
     const { round, index } = cursor;
     const id = batchId(idOwner, round, index);
-    cursor = index + 1 >= build.batchesPerRound ? { round: round + 1, index: 0 } : { round, index: index + 1 };
+    let slice: { sourceOffset: number; sourceCount: number } | undefined;
+    if (plan) {
+      // Batches of any size walk the sources in order; a round ends where the sources (its full batches) do.
+      const sources = Math.min(build.chunkCount + build.seedCount, build.batchesPerRound * build.batchSize);
+      const offset = cursor.offset ?? index * build.batchSize;
+      slice = { sourceOffset: offset, sourceCount: Math.min(plan.sourceItems, sources - offset) };
+      const next = offset + slice.sourceCount;
+      cursor = next >= sources ? { round: round + 1, index: 0, offset: 0 } : { round, index: index + 1, offset: next };
+      sourceItemsInFlight.set(id, slice.sourceCount);
+    } else {
+      cursor = index + 1 >= build.batchesPerRound ? { round: round + 1, index: 0 } : { round, index: index + 1 };
+    }
+    const batchSettings = { ...build, target: progress.target, ...(plan ? { itemsPerChunk: plan.itemsPerSource } : {}) };
     const scope = new CancellationScope();
     inFlight.set(id, scope);
     progress.batchesInFlight = inFlight.size;
     progress.round = round;
-    scope.run(() => processBatch({ workflowId, batchId: id, round, index, settings: { ...build, target: progress.target } })).then(
+    scope.run(() => processBatch({ workflowId, batchId: id, round, index, settings: batchSettings, ...slice })).then(
       (summary) => {
         inFlight.delete(id);
+        const sourceItems = sourceItemsInFlight.get(id);
+        sourceItemsInFlight.delete(id);
+        if (sourceItems !== undefined) evidence = withProcessedBatch(evidence, { sourceItems, generated: summary.generated, candidates: summary.candidates });
         progress.batchesInFlight = inFlight.size;
         progress.generated += summary.generated;
         progress.parseFailures += summary.parseFailures;
@@ -252,10 +283,12 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       },
       (err) => {
         inFlight.delete(id);
+        sourceItemsInFlight.delete(id);
         progress.batchesInFlight = inFlight.size;
-        // A batch we cancelled because the target was met is not a failure; its candidates end as surplus.
-        // (Cancelled, or timed out on a dead worker after the cancel request: either way it is no failure.)
-        if (!(scope.consideredCancelled && remaining() <= 0)) failure ??= err;
+        // A batch we cancelled because the target was met, or would very probably be met without it, is not a
+        // failure; its candidates end as surplus. (Cancelled, or timed out on a dead worker after the cancel
+        // request: either way it is no failure.)
+        if (!(scope.consideredCancelled && (remaining() <= 0 || withdrawn.has(id)))) failure ??= err;
       },
     );
   };
@@ -268,6 +301,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     // Every batch ready now, in the order they finished: one acceptance keeps up however fast batches come.
     const group = readyToAccept.splice(0, MAX_BATCHES_PER_ACCEPTANCE);
     acceptingBatches = group.length;
+    acceptingCandidates = group.reduce((n, b) => n + b.candidates, 0);
     try {
       const ordinal = (progress.acceptances ?? 0) + 1;
       progress.acceptances = ordinal;
@@ -288,10 +322,12 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       progress.surplus += result.surplus;
       for (const [reason, n] of Object.entries(result.duplicates)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
       progress.batchesDone += group.length;
+      evidence = withAcceptance(evidence, { candidates: acceptingCandidates, kept: result.accepted + result.surplus });
       upsertSearchAttributes([{ key: ACCEPTED, value: progress.accepted }]);
     } finally {
       accepting = false;
       acceptingBatches = 0;
+      acceptingCandidates = 0;
     }
   };
   const mayAccept = () => readyToAccept.length > 0 && !accepting && targetChangesWaiting === 0;
@@ -302,12 +338,43 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     });
   };
 
+  // Asks the launch policy what the records still missing need, given what is under way and the yield seen.
+  const launchWhatIsMissing = () => {
+    if (paused || failure || progress.stopReason || remaining() <= 0) return;
+    let inFlightSourceItems = 0;
+    for (const [id, n] of sourceItemsInFlight) if (!withdrawn.has(id)) inFlightSourceItems += n;
+    const decision = decideLaunch({
+      target: progress.target,
+      accepted: progress.accepted,
+      inFlightSourceItems,
+      inFlightBatches: inFlight.size,
+      pendingCandidates: readyToAccept.reduce((n, b) => n + b.candidates, 0) + acceptingCandidates,
+      evidence,
+      prior: build.launchPrior ?? defaultPrior(build.scoring.mode),
+      concurrency: progress.concurrency,
+      batchSize: build.batchSize,
+      itemsPerSource: build.itemsPerChunk,
+    });
+    if (decision.cancelInFlight) {
+      for (const [id, scope] of inFlight) {
+        if (withdrawn.has(id)) continue;
+        withdrawn.add(id);
+        scope.cancel();
+      }
+    }
+    for (const plan of decision.launch) {
+      if (!canLaunch() || inFlight.size >= progress.concurrency || readyToAccept.length >= progress.concurrency) break;
+      launch(plan);
+    }
+  };
+
   try {
     for (;;) {
       // Bounded at both stages: at most `concurrency` batches processing and as many waiting for acceptance,
       // so a slow acceptance (which takes every ready batch at once) does not leave the endpoint idle, and a
       // stalled one does not pile up work.
-      while (mayLaunch() && inFlight.size < progress.concurrency && readyToAccept.length < progress.concurrency) launch();
+      if (launchForMissing) launchWhatIsMissing();
+      else while (mayLaunch() && inFlight.size < progress.concurrency && readyToAccept.length < progress.concurrency) launch();
       if (failure) throw failure;
       if (mayAccept()) startAccepting();
       if (remaining() <= 0 && readyToAccept.length === 0 && !accepting) {
@@ -323,7 +390,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
         if (progress.stopReason) break;
         if (workflowInfo().continueAsNewSuggested) {
           await condition(allHandlersFinished);
-          await continueAsNew<typeof buildDataset>(raw, { settings: build, progress, cursor, paused });
+          await continueAsNew<typeof buildDataset>(raw, { settings: build, progress, cursor, paused, evidence });
         }
       }
       const before = {
@@ -383,7 +450,9 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
 
   progress.status = 'completed';
   progress.batchesInFlight = 0;
-  await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  const counted = await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  // Batches cancelled while generating are counted only by their records (absent from older builds' histories).
+  if (counted) Object.assign(progress, counted);
   upsertSearchAttributes([{ key: STAGE, value: 'completed' }]);
   await condition(allHandlersFinished);
   if (progress.accepted > progress.target) {

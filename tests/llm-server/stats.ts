@@ -35,6 +35,9 @@ export interface ServerStats {
   slotBusyMs: number;
   promptTokens: number;
   completionTokens: number;
+  /** Wall-clock times (ms since the epoch) of the first request received and the last one answered since the (re)start. */
+  firstRequestAt: number | null;
+  lastAnswerAt: number | null;
   elapsedMs: number;
   timeline: TimelineSecond[];
 }
@@ -61,11 +64,14 @@ export class StatsCollector {
       slotBusyMs: 0,
       promptTokens: 0,
       completionTokens: 0,
+      firstRequestAt: null as number | null,
+      lastAnswerAt: null as number | null,
     };
   }
 
   requestOpened(endpoint: string): void {
     this.data.requests++;
+    this.data.firstRequestAt ??= Date.now();
     bump(this.data.byEndpoint, endpoint);
     this.data.open++;
     this.data.peakOpen = Math.max(this.data.peakOpen, this.data.open);
@@ -74,6 +80,7 @@ export class StatsCollector {
 
   requestClosed(status: number): void {
     this.data.open--;
+    this.data.lastAnswerAt = Date.now();
     bump(this.data.byStatus, String(status));
     const second = this.second();
     second.completed++;
