@@ -42,7 +42,9 @@ const isRoot = () => typeof process.getuid === 'function' && process.getuid() ==
 function runPg(bin: string, tool: string, args: string[], opts: { allowFail?: boolean } = {}): { status: number; output: string } {
   const exe = path.join(bin, tool);
   const [cmd, cmdArgs] = isRoot() ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
-  const res = spawnSync(cmd, cmdArgs, { encoding: 'utf8' });
+  // As the postgres user, run from "/": the server tools change back to the caller's working directory, which a
+  // checkout in a private (0700) folder does not let the postgres user enter.
+  const res = spawnSync(cmd, cmdArgs, { encoding: 'utf8', cwd: isRoot() ? '/' : undefined });
   const output = `${res.stdout ?? ''}${res.stderr ?? ''}`;
   if (res.status !== 0 && !opts.allowFail) throw new Error(`${tool} ${args.join(' ')} failed:\n${output}`);
   return { status: res.status ?? 1, output };
