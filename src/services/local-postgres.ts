@@ -113,14 +113,14 @@ export async function ensureLocalPostgres(opts: { dataDir: string; port: number;
   const status = runPg(bin, 'pg_ctl', ['-D', dataDir, 'status'], { allowFail: true });
   let startedHere = false;
   if (status.status !== 0) {
-    const socketDir = isRoot() ? os.tmpdir() : dataDir;
     runPg(bin, 'pg_ctl', [
       '-D',
       dataDir,
       '-l',
       path.join(dataDir, 'server.log'),
       '-o',
-      `-p ${opts.port} -k ${socketDir} -c listen_addresses=127.0.0.1`,
+      // TCP only: every client connects to 127.0.0.1, and no socket file needs a folder the postgres user may write.
+      `-p ${opts.port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1`,
       '-w',
       '-t',
       '60',
