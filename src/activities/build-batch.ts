@@ -256,6 +256,8 @@ export async function processBatchWork(
       candidates: dedupRows.length,
       tokensIn: Math.max(tokensIn, counts.tokens_in),
       tokensOut: Math.max(tokensOut, counts.tokens_out),
+      sourceOffset: from,
+      sourceItems: items.length,
     };
     await tx`update batches set status = 'processed', summary = ${tx.json(summary as never)} where id = ${batchId}`;
   });

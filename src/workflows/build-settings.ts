@@ -68,6 +68,9 @@ export interface BatchSummary {
   candidates: number;
   tokensIn: number;
   tokensOut: number;
+  /** The source items it was given: from this position in the dataset's source order, this many (absent before sizes varied). */
+  sourceOffset?: number;
+  sourceItems?: number;
 }
 
 export interface AcceptSummary {

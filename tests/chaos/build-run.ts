@@ -171,14 +171,19 @@ export async function auditBuild(db: Database, datasetId: string, progress: Buil
   // a batch holding fewer generated records than it reported means records vanished after the fact.
   const [{ sources }] = await sql<{ sources: number }[]>`
     select ((select count(*) from chunks where dataset_id = ${datasetId}) + (select count(*) from seed_records where dataset_id = ${datasetId}))::int as sources`;
-  const processed = await sql<{ batch_id: string; index: number; reported: number; seen: number; ordinals: number[] }[]>`
+  // Only batches that finished processing report a summary; a batch cancelled while generating (the target was met,
+  // or the launch policy withdrew it) is closed with what it wrote, which the surplus and candidate checks cover.
+  const processed = await sql<{ batch_id: string; index: number; reported: number; seen: number; ordinals: number[]; offset: number | null; items: number | null }[]>`
     select b.id as batch_id, b.index, (b.summary->>'generated')::int as reported,
+           (b.summary->>'sourceOffset')::int as offset, (b.summary->>'sourceItems')::int as items,
            (select count(*)::int from records r where r.batch_id = b.id and r.content is not null) as seen,
            (select coalesce(array_agg(distinct r.position / 1000), '{}') from records r where r.batch_id = b.id) as ordinals
-    from batches b where b.dataset_id = ${datasetId}`;
+    from batches b where b.dataset_id = ${datasetId} and b.status in ('processed', 'accepted')`;
   for (const b of processed) {
-    const from = b.index * batchSize;
-    const expected = Array.from({ length: Math.max(0, Math.min(from + batchSize, sources) - from) }, (_, i) => from + i);
+    // Batches say which source items they were given; older ones were all `batchSize` long, in index order.
+    const from = b.offset ?? b.index * batchSize;
+    const count = b.items ?? Math.max(0, Math.min(from + batchSize, sources) - from);
+    const expected = Array.from({ length: count }, (_, i) => from + i);
     const missing = expected.filter((o) => !b.ordinals.includes(o));
     if (missing.length) violations.push(`batch ${b.batch_id}: source items ${missing.join(', ')} left no record, failure or marker`);
     if (b.seen !== b.reported) {

@@ -4,7 +4,7 @@
 // refuses must be refused with DatasetBusy. Replay a run with SEQ_SEED=<seed>; SEQ_STEPS sets its length.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config/load';
@@ -42,7 +42,11 @@ interface DatasetModel {
    * The build left running in the background, if any, with what the dataset held when it started (a build whose
    * target is below that is refused and changes nothing).
    */
-  build?: { handle: WorkflowHandle; target: number; acceptedAtStart: number };
+  /**
+   * The build running now. `acceptedAtStart` is what the dataset held when it started; a fresh build sets those
+   * records aside only once it is prepared, so until then they still count, and bound what may be accepted.
+   */
+  build?: { handle: WorkflowHandleWithFirstExecutionRunId; target: number; acceptedAtStart: number; fresh: boolean };
   /**
    * What an augmentation left the dataset holding, until the next build: augmentation adds variants on purpose,
    * beyond the target a build aimed at. Otherwise the dataset's target (or the running build's) bounds it.
@@ -136,7 +140,7 @@ describe('random sequences of dataset operations', () => {
       }, 120_000, 50);
     }
 
-    async function startBuild(model: DatasetModel, target: number, fresh: boolean): Promise<WorkflowHandle> {
+    async function startBuild(model: DatasetModel, target: number, fresh: boolean): Promise<WorkflowHandleWithFirstExecutionRunId> {
       const input = {
         datasetId: model.id,
         target,
@@ -422,8 +426,8 @@ describe('random sequences of dataset operations', () => {
     };
 
     async function build(model: DatasetModel, step: number, target: number, fresh: boolean, mayWait = true): Promise<Outcome> {
-      let handle: WorkflowHandle;
-      const acceptedAtStart = fresh ? 0 : await accepted(model.id);
+      let handle: WorkflowHandleWithFirstExecutionRunId;
+      const acceptedAtStart = await accepted(model.id);
       try {
         handle = await startBuild(model, target, fresh);
       } catch (err) {
@@ -435,7 +439,7 @@ describe('random sequences of dataset operations', () => {
         if (await buildRuns(model)) violations.push(`step ${step}: a second build of ${model.id} started while one runs`);
         await finishBuild(model, step, false);
       }
-      model.build = { handle, target, acceptedAtStart };
+      model.build = { handle, target, acceptedAtStart, fresh };
       await untilHolding(model.id, handle);
       model.augmentedTo = null;
       const wait = mayWait && random() < 0.6;
@@ -473,6 +477,12 @@ describe('random sequences of dataset operations', () => {
      * The invariants of a dataset, read from PostgreSQL. `settled`: nothing runs on it, so no candidate may be
      * left, the dataset row's count must be exact and nobody may hold its writer lease.
      */
+    /** Whether a fresh build has opened its epoch (and so set the dataset's earlier records aside). */
+    async function freshBuildPrepared(datasetId: string, handle: WorkflowHandleWithFirstExecutionRunId): Promise<boolean> {
+      const [row] = await sql`select 1 from builds where dataset_id = ${datasetId} and run_key = ${handle.firstExecutionRunId}`;
+      return row !== undefined;
+    }
+
     async function audit(model: DatasetModel, step: number, opts: { settled: boolean; what?: string }): Promise<string[]> {
       const out: string[] = [];
       const at = `step ${step}: ${model.id}${opts.what ? ` (${opts.what})` : ''}`;
@@ -485,7 +495,9 @@ describe('random sequences of dataset operations', () => {
       const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
       const acceptedNow = count('accepted');
       const bound = model.build
-        ? Math.max(model.build.target, model.build.acceptedAtStart)
+        ? model.build.fresh && (await freshBuildPrepared(model.id, model.build.handle))
+          ? model.build.target
+          : Math.max(model.build.target, model.build.acceptedAtStart)
         : Math.max(dataset.target ?? Infinity, model.augmentedTo ?? 0);
       if (acceptedNow > bound) out.push(`${at}: ${acceptedNow} accepted, more than the target ${bound}`);
       const [seq] = await sql<{ min: number | null; max: number | null; distinct_seq: number; with_seq: number }[]>`
