@@ -239,6 +239,8 @@ describe('buildDataset', () => {
       const handle = await startBuild({ datasetId, target: 400, concurrency: 2, scoring: { mode: 'none' } });
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > 0);
       await handle.signal('pause');
+      // The pause takes effect at the build's next workflow task (possibly in the run after a continue-as-new).
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).status === 'paused', 30_000, 100);
       // Pausing stops new batches; batches already generated are still accepted, then the build is quiet.
       let last = -1;
       await waitFor(async () => {
