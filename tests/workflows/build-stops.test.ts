@@ -2,7 +2,7 @@
 // (tests/workflows/fake-build.ts): each way a build can end, and what it leaves finalized.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure, isCancelled } from '../../src/cli/workflows';
 import type { BuildInput } from '../../src/workflows/build-input';
 import { timeSkippingEnvironment } from './environment';
@@ -11,11 +11,13 @@ import { runBuild as run, waitUntil } from './run-build';
 
 let env: TestWorkflowEnvironment;
 
-beforeAll(async () => {
+// A fresh test server for each test: its clock has been skipped ahead by the tests before, and under load a later
+// test (the rebuild, which runs two builds) then met timeouts that no real build would (it hung in CI).
+beforeEach(async () => {
   env = await timeSkippingEnvironment();
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 
