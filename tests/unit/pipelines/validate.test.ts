@@ -1,14 +1,15 @@
 // Validation before anything runs: InstructLab's shipped files pass unchanged, and each kind of mistake is
 // reported with its file, block, path and fix.
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPipeline, loadPipelineFile, PipelineValidationError, publishedPipelineSchema, BLOCK_TYPES } from '../../../src/pipelines';
 import type { PipelineIssue } from '../../../src/pipelines';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/instructlab');
 const dir = mkdtempSync(path.join(tmpdir(), 'pipelines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(path.join(dir, 'ok.yaml'), 'system: s\nintroduction: i\nprinciples: p\nexamples: ""\ngeneration: "{{question}}"\nstart_tags: [""]\nend_tags: [""]\n');
 writeFileSync(path.join(dir, 'no-generation.yaml'), 'system: s\nintroduction: i\nprinciples: p\nexamples: ""\nstart_tags: [""]\nend_tags: [""]\n');
 
