@@ -1,4 +1,4 @@
-// Generation from source text (seeds 000 and 001): one LLM call turns one chunk into up to
+// Generation from source text: one LLM call turns one chunk into up to
 // `numItems` records of a dataset type. Items the LLM gets wrong become failures with their raw
 // JSON and the reason; the rest are records.
 import { z } from 'zod';

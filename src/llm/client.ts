@@ -164,7 +164,7 @@ export class LlmClient {
 
   /**
    * Asks for JSON and returns it validated, or `{ ok: false, reason, raw }`: a bad answer is an
-   * outcome, never a throw (DESIGN.md decision 5). Unparseable text is repaired with jsonrepair;
+   * outcome, never a throw (a bad output is an outcome, not a crash). Unparseable text is repaired with jsonrepair;
    * what still fails parsing or the schema is re-asked once with the error quoted. Transport failures
    * that outlast the retries still throw LlmRequestError, so the activity can retry later.
    */

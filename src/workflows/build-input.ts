@@ -7,7 +7,7 @@ import { DATASET_ID_PATTERN } from './ids';
 export const scoringSchema = z
   .object({
     mode: z.enum(['judge', 'reward', 'both', 'none']),
-    /** Judge scores are 1–10; records below are rejected (seed 001 uses 7.0). */
+    /** Judge scores are 1–10; records below are rejected (7.0 by default). */
     threshold: z.number().min(1).max(10),
     rewardThreshold: z.number(),
   })

@@ -1,4 +1,4 @@
-// `datacreek build` (the build loop: exactly --target accepted records) and `datacreek create` (seed 001's create
+// `datacreek build` (the build loop: exactly --target accepted records) and `datacreek create` (the create
 // step: one unscored round of generation). Both start `buildDataset` as `build-<dataset>` and follow it with a
 // progress bar until it ends; Ctrl-C detaches and leaves the build running.
 import { existsSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { CliError, configFor, EXIT, globalOptions, print } from '../output';
 
 const SCORING_MODES = ['judge', 'reward', 'both', 'none'] as const;
 
-/** seed 001's create step makes 25 pairs unless told otherwise. */
+/** The create step makes 25 pairs unless told otherwise. */
 const DEFAULT_CREATE_COUNT = 25;
 
 /** Which flag set each field of the workflow input, so a refused value is reported by the flag's name. */
@@ -68,7 +68,7 @@ export function registerBuildCommands(program: Command): void {
 
   program
     .command('create')
-    .description('generate records without scoring: one round over the sources, up to --num records (seed 001 `create`)')
+    .description('generate records without scoring: one round over the sources, up to --num records')
     .requiredOption('-d, --dataset <id>', 'the dataset to generate for (ingest documents into it first)', datasetId)
     .addOption(new Option('--type <type>', "record type (default: the dataset's type)").choices(DATASET_TYPES))
     .option('--num <n>', 'records to create at most', positiveInt, DEFAULT_CREATE_COUNT)
