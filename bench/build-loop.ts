@@ -6,7 +6,7 @@
 // server frees finds a request already waiting (what vLLM's own queue does). The same run times a naive loop
 // (batches of C that wait for all, stages one after another) for comparison.
 import { writeFileSync } from 'node:fs';
-import { connectDatabase } from '../src/db/client';
+import { connectDatabase } from '../src/infra/db/client';
 import type { BuildInput } from '../src/workflows/build-input';
 import { startLlmServerProcess, type LlmServerProcess } from './support/llm-process';
 import { runMeasuredBuild, type MeasuredBuild } from './support/measured-build';

@@ -9,11 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Deduplicator, type DedupCandidate } from '../src/dedup/deduplicator';
-import { seededGaussian, seededRandom } from '../src/dedup/hashing';
-import { signature } from '../src/dedup/minhash';
-import { textHash } from '../src/dedup/normalize';
-import { openVectorStore } from '../src/vectors/store';
+import { Deduplicator, type DedupCandidate } from '../src/domain/dedup/deduplicator';
+import { seededGaussian, seededRandom } from '../src/domain/dedup/hashing';
+import { signature } from '../src/domain/dedup/minhash';
+import { textHash } from '../src/domain/dedup/normalize';
+import { openVectorStore } from '../src/infra/vectors/store';
 
 export interface DedupBenchOptions {
   /** Accepted records already in the dataset. */

@@ -3,8 +3,8 @@
 // Run alone with `npx tsx bench/ingest.ts`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chunkDocument, DEFAULT_CHUNK_OPTIONS } from '../src/chunking';
-import { parseDocument, type ParsedDocument } from '../src/parsers';
+import { chunkDocument, DEFAULT_CHUNK_OPTIONS } from '../src/domain/chunking';
+import { parseDocument, type ParsedDocument } from '../src/domain/parsers';
 
 const FIXTURES = fileURLToPath(new URL('../tests/fixtures/docs/', import.meta.url));
 const ROUNDS = 5;

@@ -3,9 +3,9 @@
 // live in PostgreSQL, not in the worker or the history), the events of every workflow run (continue-as-new keeps
 // each under Temporal's suggestion, 4,096 by default), and PostgreSQL bulk-write throughput of the write paths
 // the build uses (multi-row INSERT and the unnest() UPDATEs of build-writes.ts).
-import { signature, signatureToBuffer } from '../src/dedup/minhash';
+import { signature, signatureToBuffer } from '../src/domain/dedup/minhash';
 import { writeAcceptances, writeDedupPrep } from '../src/activities/build-writes';
-import { connectDatabase, type Sql } from '../src/db/client';
+import { connectDatabase, type Sql } from '../src/infra/db/client';
 import { seedSyntheticDataset } from './support/corpus';
 import { startLlmServerProcess } from './support/llm-process';
 import { runMeasuredBuild } from './support/measured-build';

@@ -6,8 +6,8 @@
 // the workflow to the first LLM request and to the first accepted record; the endpoint's slot-busy.
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { PROJECT_ROOT } from '../src/config/load';
-import { connectDatabase } from '../src/db/client';
+import { PROJECT_ROOT } from '../src/infra/config/load';
+import { connectDatabase } from '../src/infra/db/client';
 import type { BuildInput } from '../src/workflows/build-input';
 import { seedSyntheticDataset } from './support/corpus';
 import { startLlmServerProcess } from './support/llm-process';

@@ -3,7 +3,7 @@
 //   npm run chaos:report -- --readme     also write them into README.md, between the chaos-report markers
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../src/config/load';
+import { PROJECT_ROOT } from '../src/infra/config/load';
 import { CHAOS_REPORT_PATH, latestEntries, readChaosReport, type ChaosFigures } from '../tests/chaos/report';
 
 const README = path.join(PROJECT_ROOT, 'README.md');

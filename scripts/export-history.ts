@@ -4,7 +4,7 @@
 // (TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, or configs/config.yaml and DATACREEK_CONFIG).
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/infra/config/load';
 import { checkCaseName, exportHistory } from '../tests/replay/history-file';
 
 const USAGE = 'usage: npx tsx scripts/export-history.ts <workflowId> [runId] --name <case>';

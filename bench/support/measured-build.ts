@@ -7,11 +7,11 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { mkdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load';
-import type { DatacreekConfig } from '../../src/config/schema';
-import { connectDatabase } from '../../src/db/client';
+import { loadConfig } from '../../src/infra/config/load';
+import type { DatacreekConfig } from '../../src/infra/config/schema';
+import { connectDatabase } from '../../src/infra/db/client';
 import { endpointGateStats } from '../../src/activities/build-gate';
-import { clearEndpointLimiters, endpointLimiterStats } from '../../src/llm/endpoint-limiter';
+import { clearEndpointLimiters, endpointLimiterStats } from '../../src/infra/llm/endpoint-limiter';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import { startWorker } from '../../src/worker/worker';

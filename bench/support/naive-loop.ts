@@ -1,12 +1,12 @@
 // The baseline peers use: stages one after another, each sent as batches of C requests that wait for the
 // slowest before the next batch goes (generate C chunks → judge what came back → embed → dedup → repeat).
 // Same client, same endpoint, same work per record as the build loop; no workflow, no database.
-import { loadConfig } from '../../src/config/load';
-import { Deduplicator } from '../../src/dedup';
-import { generateFromText, judgeRecords } from '../../src/generation';
-import { LlmClient } from '../../src/llm';
-import { clearEndpointLimiters } from '../../src/llm/endpoint-limiter';
-import { recordText, type RecordContent } from '../../src/records/types';
+import { loadConfig } from '../../src/infra/config/load';
+import { Deduplicator } from '../../src/domain/dedup';
+import { generateFromText, judgeRecords } from '../../src/domain/generation';
+import { LlmClient } from '../../src/infra/llm';
+import { clearEndpointLimiters } from '../../src/infra/llm/endpoint-limiter';
+import { recordText, type RecordContent } from '../../src/domain/records/types';
 
 export interface NaiveLoopOptions {
   url: string;

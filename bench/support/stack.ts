@@ -3,12 +3,12 @@
 // project's migrations, and the project's test LLM server. Nothing is shared with a developer's own stack.
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/config/load';
-import { migrateDatabase } from '../../src/db/client';
-import { ensureLocalPostgres } from '../../src/services/local-postgres';
-import { ensureTemporalDevServer } from '../../src/services/temporal-dev-server';
-export { freePort } from '../../src/services/free-port';
-import { freePort } from '../../src/services/free-port';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
+import { migrateDatabase } from '../../src/infra/db/client';
+import { ensureLocalPostgres } from '../../src/infra/services/local-postgres';
+import { ensureTemporalDevServer } from '../../src/infra/services/temporal-dev-server';
+export { freePort } from '../../src/infra/services/free-port';
+import { freePort } from '../../src/infra/services/free-port';
 
 export interface BenchServices {
   /** Everything of this run lives here (PostgreSQL data, Temporal history, LanceDB, logs). */

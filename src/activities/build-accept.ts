@@ -2,8 +2,8 @@
 // against each other (exact hash, MinHash LSH, embeddings), then accept at most the remaining target in a
 // fixed order. The workflow runs one acceptance at a time per dataset, which is what makes "exactly N" hold.
 import type { Context } from '@temporalio/activity';
-import { Deduplicator } from '../dedup';
-import { signatureFromBuffer } from '../dedup/minhash';
+import { Deduplicator } from '../domain/dedup';
+import { signatureFromBuffer } from '../domain/dedup/minhash';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { writeDuplicates } from './build-writes';

@@ -3,8 +3,8 @@
 // retried activity or a restarted worker continues from what PostgreSQL already holds.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { DatacreekConfig } from '../config/schema';
-import { validatePromptTemplates } from '../generation';
+import type { DatacreekConfig } from '../infra/config/schema';
+import { validatePromptTemplates } from '../domain/generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
 import { buildId } from '../workflows/ids';
@@ -17,7 +17,7 @@ import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
 import { resolveBuildPipeline } from './pipeline-generation';
-import { PipelineValidationError } from '../pipelines';
+import { PipelineValidationError } from '../domain/pipelines';
 import { recordTableName } from './tables';
 
 /**

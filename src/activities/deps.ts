@@ -1,11 +1,11 @@
 // What activities need from the outside world, built once per worker process and injected
 // (samples-typescript `activities-dependency-injection`): tests build the same thing against their own servers.
-import type { DatacreekConfig } from '../config/schema';
-import { connectDatabase, type Database } from '../db/client';
-import { LlmClient } from '../llm';
-import { describeLocalEmbedding, localModelEmbedder } from '../local-llm/local-embedder';
-import { embedLexical } from '../vectors/lexical-embedder';
-import { openVectorStore, type VectorStore } from '../vectors';
+import type { DatacreekConfig } from '../infra/config/schema';
+import { connectDatabase, type Database } from '../infra/db/client';
+import { LlmClient } from '../infra/llm';
+import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm/local-embedder';
+import { embedLexical } from '../infra/vectors/lexical-embedder';
+import { openVectorStore, type VectorStore } from '../infra/vectors';
 
 export interface Embedder {
   /** `lexical` embeddings are feature-hashed n-grams: useful for near-duplicates, not for meaning. */

@@ -3,8 +3,8 @@
 // writeExport, so a retry overwrites rather than duplicates and nothing half-written is left behind.
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import { resolveExportFormat, writeExport } from '../formats';
-import type { DatasetRecord, RecordContent } from '../records/types';
+import { resolveExportFormat, writeExport } from '../domain/formats';
+import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import type { ExportResult } from '../workflows/curate-input';
 import type { Sql, TransactionSql } from 'postgres';
 import type { ActivityDeps } from './deps';

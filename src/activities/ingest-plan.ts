@@ -3,7 +3,7 @@
 // fail with its own error) or skipped with its reason. Nothing is read here beyond names and sizes.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { listDocuments, type ListedFile } from '../parsers';
+import { listDocuments, type ListedFile } from '../domain/parsers';
 import type { IngestItem } from '../workflows/ingest-input';
 
 /** Existing datasets are imported as seed records rather than chunked as documents. */

@@ -6,11 +6,11 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context, heartbeat } from '@temporalio/activity';
-import { chunkDocument, type ChunkOptions } from '../chunking';
-import { ParsePool } from '../parse-pool/pool';
-import { RECORDS_PER_BATCH, type PackedImport, type ParsedJobDocument, type ParseJob, type ParseJobResult, type ThreadChunkOptions } from '../parse-pool/jobs';
-import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../parsers';
-import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../parsers/list-documents';
+import { chunkDocument, type ChunkOptions } from '../domain/chunking';
+import { ParsePool } from '../infra/parse-pool/pool';
+import { RECORDS_PER_BATCH, type PackedImport, type ParsedJobDocument, type ParseJob, type ParseJobResult, type ThreadChunkOptions } from '../infra/parse-pool/jobs';
+import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../domain/parsers';
+import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../domain/parsers/list-documents';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
 import { asNonRetryable, badInput } from './errors';
@@ -30,7 +30,7 @@ const PARSE_HEARTBEAT_MS = 2_000;
 export function createIngestActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const writer = activityWriterLease(database.sql);
-  // Parsing happens in these threads, never on the worker's event loop (see src/parse-pool).
+  // Parsing happens in these threads, never on the worker's event loop (see src/infra/parse-pool).
   const parsePool = new ParsePool({
     threads: config.ingest.parse_threads,
     timeoutMs: config.ingest.parse_timeout_ms,

@@ -4,12 +4,12 @@
 // Dedup against the dataset, scoring and acceptance stay the build's own.
 import type { ActivityDeps } from './deps';
 import { resolvePipelineSource } from './pipeline';
-import { LlmClient } from '../llm';
-import { emptyTokenCount, type TokenCount } from '../llm/types';
-import { resolveRecordMapping, rowToRecord, runPipelineInMemory, type PipelineRow, type RecordMapping, type ResolvedPipeline } from '../pipelines';
-import { variationSeed } from '../generation/types';
-import type { DatasetType, RecordContent } from '../records/types';
-import type { DatacreekConfig } from '../config/schema';
+import { LlmClient } from '../infra/llm';
+import { emptyTokenCount, type TokenCount } from '../infra/llm/types';
+import { resolveRecordMapping, rowToRecord, runPipelineInMemory, type PipelineRow, type RecordMapping, type ResolvedPipeline } from '../domain/pipelines';
+import { variationSeed } from '../domain/generation/types';
+import type { DatasetType, RecordContent } from '../domain/records/types';
+import type { DatacreekConfig } from '../infra/config/schema';
 
 /** What `--pipeline` names: YAML text, a file path, or a pipeline in pipelines.dir. */
 export function buildPipelineSource(pipeline: string) {

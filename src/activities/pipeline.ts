@@ -6,8 +6,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { Sql } from '../db/client';
-import type { DatacreekConfig } from '../config/schema';
+import type { Sql } from '../infra/db/client';
+import type { DatacreekConfig } from '../infra/config/schema';
 import {
   CHUNK_COLUMNS,
   loadPipeline,
@@ -20,7 +20,7 @@ import {
   type BlockContext,
   type PipelineRow,
   type ResolvedPipeline,
-} from '../pipelines';
+} from '../domain/pipelines';
 import type { ParsedPipelineRunInput, PipelineBlockSummary, PreparedPipelineRun } from '../workflows/pipeline-input';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';

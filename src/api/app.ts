@@ -3,7 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Handler, Next } from 'hono';
 import { requestId } from 'hono/request-id';
-import { requireApiKey } from '../auth/middleware';
+import { requireApiKey } from './auth-middleware';
 import { requestSizeLimit } from './body-limit';
 import type { ApiDeps, AppEnv, ResolvedDeps, VectorTables } from './context';
 import { ApiError, errorBody, toApiError, validationHook } from './errors';
@@ -95,6 +95,6 @@ function resolveDeps(deps: ApiDeps): ResolvedDeps {
       deps.vectorTables ??
       (() =>
         // Opened on first use: the API needs LanceDB only to drop a deleted dataset's tables.
-        (store ??= import('../vectors').then(({ openVectorStore }) => openVectorStore(deps.config.paths.lancedb_dir)))),
+        (store ??= import('../infra/vectors').then(({ openVectorStore }) => openVectorStore(deps.config.paths.lancedb_dir)))),
   };
 }

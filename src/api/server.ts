@@ -3,8 +3,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { connectTemporalClient } from '../client/temporal';
-import type { DatacreekConfig } from '../config/schema';
-import { connectDatabase } from '../db/client';
+import type { DatacreekConfig } from '../infra/config/schema';
+import { connectDatabase } from '../infra/db/client';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
 import { createApiLogger } from './logger';

@@ -13,7 +13,7 @@ import {
 import { eq, sql } from 'drizzle-orm';
 import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities/dataset-writer';
 import { workflowUiUrl } from '../client/temporal';
-import { buildProgress, tasks } from '../db/schema';
+import { buildProgress, tasks } from '../infra/db/schema';
 import type { TaskKind } from './config-override';
 import type { ResolvedDeps } from './context';
 import { ApiError, conflict } from './errors';

@@ -2,27 +2,27 @@
 // the file commands start fast) and closed when the command is done. A server that cannot be reached is a
 // CliError naming the address and how to start or point at it.
 import type { Client } from '@temporalio/client';
-import type { DatacreekConfig } from '../config/schema';
-import type { Database } from '../db/client';
+import type { DatacreekConfig } from '../infra/config/schema';
+import type { Database } from '../infra/db/client';
 import { CliError, EXIT } from './output';
 
 /**
  * database.url, or — when it is empty — the local cluster `datacreek dev` runs under the data dir
- * (src/services/local-postgres.ts creates database `datacreek` for user `postgres` on database.local_port).
+ * (src/infra/services/local-postgres.ts creates database `datacreek` for user `postgres` on database.local_port).
  */
 export function databaseUrlOf(config: DatacreekConfig): string {
   return config.database.url || `postgres://postgres@127.0.0.1:${config.database.local_port}/datacreek`;
 }
 
 export async function openDatabase(config: DatacreekConfig): Promise<Database> {
-  const { connectDatabase } = await import('../db/client');
+  const { connectDatabase } = await import('../infra/db/client');
   const url = databaseUrlOf(config);
   const database = connectDatabase(url, { poolSize: 2 });
   try {
     await database.sql`select 1`;
   } catch (err) {
     await database.close().catch(() => {});
-    const { redactUrl } = await import('../config/load');
+    const { redactUrl } = await import('../infra/config/load');
     throw new CliError(
       `Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`,
       EXIT.failure,

@@ -2,7 +2,7 @@
 // own message and hint when it fails. Workflows are addressed by name, so the CLI never imports workflow code.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import type { DatacreekConfig } from '../config/schema';
+import type { DatacreekConfig } from '../infra/config/schema';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 

@@ -1,7 +1,7 @@
 // The worker: one process that runs datacreek's workflows and activities on one task queue.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { DatacreekConfig } from '../config/schema';
+import type { DatacreekConfig } from '../infra/config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
 import { reportEventLoopDelay } from './event-loop-report';
@@ -54,7 +54,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   installRuntime();
   // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
-  const { resolveLocalProvider } = await import('../local-llm');
+  const { resolveLocalProvider } = await import('../infra/local-llm');
   const local = await resolveLocalProvider(config, { log: (m) => console.log(`[local-llm] ${m}`) });
   for (const note of local.notes) console.log(`[local-llm] ${note}`);
   config = local.config;

@@ -1,7 +1,7 @@
 // The one JSON object that starts a build (`buildDataset`), from HTTP, the CLI or
 // `temporal workflow start --type buildDataset --input '{…}'`. Unset fields take the worker's config defaults.
 import { z } from 'zod';
-import { datasetTypeSchema } from '../records/types';
+import { datasetTypeSchema } from '../domain/records/types';
 import { DATASET_ID_PATTERN } from './ids';
 
 export const scoringSchema = z

@@ -1,6 +1,6 @@
 // The effective settings of one build: the workflow input with the worker's config defaults filled in,
 // resolved once by the prepareBuild activity and carried (small) through continue-as-new.
-import type { DatasetType } from '../records/types';
+import type { DatasetType } from '../domain/records/types';
 import type { YieldPrior } from './launch-policy';
 
 export interface BuildSettings {

@@ -1,6 +1,6 @@
 // Inputs of the standalone curation and export workflows.
 import { z } from 'zod';
-import { EXPORT_FORMAT_NAMES } from '../formats/types';
+import { EXPORT_FORMAT_NAMES } from '../domain/formats/types';
 import { DATASET_ID_PATTERN } from './ids';
 
 const datasetId = z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-"');

@@ -1,4 +1,4 @@
-// Typed search attributes (registered on the dev server by src/services/temporal-dev-server.ts and in
+// Typed search attributes (registered on the dev server by src/infra/services/temporal-dev-server.ts and in
 // docker-compose): find a dataset's runs with `temporal workflow list --query "DatasetId='…'"`.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -4,7 +4,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants, crc32, createDeflateRaw } from 'node:zlib';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 
 const FIXTURE_PDFS = path.join(PROJECT_ROOT, 'tests', 'fixtures', 'docs', 'pdf');
 

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { Database } from '../../src/db/client';
+import type { Database } from '../../src/infra/db/client';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import type { IngestResult } from '../../src/workflows/ingest-input';

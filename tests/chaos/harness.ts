@@ -7,15 +7,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { loadConfig, PROJECT_ROOT } from '../../src/config/load';
-import type { DatacreekConfig } from '../../src/config/schema';
-import { connectDatabase, migrateDatabase, type Database } from '../../src/db/client';
-import { ensureLocalPostgres, reachableDataDir, stopLocalPostgres } from '../../src/services/local-postgres';
-import { ensureTemporalDevServer, type DevServerHandle } from '../../src/services/temporal-dev-server';
+import { loadConfig, PROJECT_ROOT } from '../../src/infra/config/load';
+import type { DatacreekConfig } from '../../src/infra/config/schema';
+import { connectDatabase, migrateDatabase, type Database } from '../../src/infra/db/client';
+import { ensureLocalPostgres, reachableDataDir, stopLocalPostgres } from '../../src/infra/services/local-postgres';
+import { ensureTemporalDevServer, type DevServerHandle } from '../../src/infra/services/temporal-dev-server';
 import { startTestLlmServer, type TestLlmServer, type TestLlmServerOptionsPatch } from '../llm-server';
 import { WorkerProcess } from './worker-process';
-export { freePort } from '../../src/services/free-port';
-import { freePort } from '../../src/services/free-port';
+export { freePort } from '../../src/infra/services/free-port';
+import { freePort } from '../../src/infra/services/free-port';
 
 /**
  * Secrets the stack is configured with. Each is unmistakable (a marker plus random hex), so finding one in a log,

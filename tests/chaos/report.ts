@@ -2,7 +2,7 @@
 // committed); `npm run chaos:report` (scripts/chaos-report.ts) renders the latest entry of each test as Markdown.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 
 export const CHAOS_REPORT_PATH = path.join(PROJECT_ROOT, '.data', 'chaos-report.json');
 

@@ -2,7 +2,7 @@
 // (inputs, results, failures, heartbeat details, search attributes; payload bytes decoded), logs, error texts and
 // every text column of the database.
 import type { Client } from '@temporalio/client';
-import type { Sql } from '../../src/db/client';
+import type { Sql } from '../../src/infra/db/client';
 
 /** Secrets by name (e.g. { llmApiKey: 'sk-…' }). */
 export type Secrets = Record<string, string>;

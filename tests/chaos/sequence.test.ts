@@ -7,7 +7,7 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 import { describeWorkflowFailure } from '../../src/cli/workflows';
 import type { BuildProgress } from '../../src/workflows/build-input';
 import type { CurateResult, ExportResult } from '../../src/workflows/curate-input';

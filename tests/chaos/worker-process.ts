@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 
 /** Variables of the test runner's own environment that must not leak into the worker's configuration. */
 const CONFIG_VARIABLES = /^(DATACREEK_|OPENAI_|DATABASE_URL$|TEMPORAL_)/;

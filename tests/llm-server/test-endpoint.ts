@@ -1,5 +1,5 @@
 // Endpoint configs for tests that point datacreek's LlmClient at the test server.
-import type { LlmEndpointConfig } from '../../src/llm/types';
+import type { LlmEndpointConfig } from '../../src/infra/llm/types';
 
 export function testEndpointConfig(url: string, overrides: Partial<LlmEndpointConfig> = {}): LlmEndpointConfig {
   return {

@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 import { historyFromJson, historyToJson, type History } from './history-json';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'tests', 'replay', 'histories');

@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
-import { loadConfig } from '../../src/config/load';
-import type { DatacreekConfig } from '../../src/config/schema';
-import { connectDatabase, type Database } from '../../src/db/client';
+import { loadConfig } from '../../src/infra/config/load';
+import type { DatacreekConfig } from '../../src/infra/config/schema';
+import { connectDatabase, type Database } from '../../src/infra/db/client';
 import { startWorker, type RunningWorker } from '../../src/worker/worker';
 
 export function testConfig(overrides: Record<string, any> = {}): DatacreekConfig {

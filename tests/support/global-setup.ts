@@ -5,11 +5,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT } from '../../src/config/load';
-import { migrateDatabase } from '../../src/db/client';
-import { ensureLocalPostgres } from '../../src/services/local-postgres';
-import { ensureTemporalDevServer } from '../../src/services/temporal-dev-server';
-import { freePort } from '../../src/services/free-port';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
+import { migrateDatabase } from '../../src/infra/db/client';
+import { ensureLocalPostgres } from '../../src/infra/services/local-postgres';
+import { ensureTemporalDevServer } from '../../src/infra/services/temporal-dev-server';
+import { freePort } from '../../src/infra/services/free-port';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -47,7 +47,7 @@ export default async function setup(project: TestProject) {
     serverUrl = pg.url;
     stopPostgres = () => {
       pg.stop();
-      // The cluster may live outside runDir (see reachableDataDir in src/services/local-postgres.ts).
+      // The cluster may live outside runDir (see reachableDataDir in src/infra/services/local-postgres.ts).
       if (!process.env.KEEP_TEST_DATA) rmSync(pg.dataDir, { recursive: true, force: true });
     };
   }

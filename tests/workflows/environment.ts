@@ -9,8 +9,8 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { PROJECT_ROOT } from '../../src/config/load';
-import { findTemporalCli, SEARCH_ATTRIBUTES } from '../../src/services/temporal-dev-server';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
+import { findTemporalCli, SEARCH_ATTRIBUTES } from '../../src/infra/services/temporal-dev-server';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from '../../src/workflows/search-attributes';
 
 export const TEST_SERVER_PATH = path.join(PROJECT_ROOT, '.tools', 'bin', 'temporal-test-server');

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT } from '../../src/config/load';
+import { PROJECT_ROOT } from '../../src/infra/config/load';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 
 declare module 'vitest' {

@@ -6,8 +6,8 @@ import { createRouter } from '../router';
 import { workflowUiUrl } from '../../client/temporal';
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
-import { mergeDeep } from '../../config/load';
-import { tasks } from '../../db/schema';
+import { mergeDeep } from '../../infra/config/load';
+import { tasks } from '../../infra/db/schema';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
@@ -360,7 +360,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   }
 
   async function loadPipelineModules() {
-    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../pipelines'), import('../../activities/pipeline')]);
+    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities/pipeline')]);
     return { PipelineValidationError, pipelinesDir };
   }
 

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../config/load';
-import { DATASET_TYPES } from '../../records/types';
+import { mergeDeep } from '../../infra/config/load';
+import { DATASET_TYPES } from '../../domain/records/types';
 import type { BuildInput } from '../../workflows/build-input';
 import { buildWorkflowId } from '../../workflows/ids';
 import { openTemporal, requireDataset, withDatabase } from '../connect';

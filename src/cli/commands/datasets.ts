@@ -2,8 +2,8 @@
 // view; the HTTP API scopes each user to their own).
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { DatacreekConfig } from '../../config/schema';
-import type { Database } from '../../db/client';
+import type { DatacreekConfig } from '../../infra/config/schema';
+import type { Database } from '../../infra/db/client';
 import { requireDataset, withDatabase, withTemporal } from '../connect';
 import { datasetId } from '../options';
 import { CliError, configFor, EXIT, print, table } from '../output';
@@ -167,7 +167,7 @@ async function removeDataset(
 ) {
   const { deleteDataset } = await import('../../api/dataset-deletion');
   const { ApiError } = await import('../../api/errors');
-  const { openVectorStore } = await import('../../vectors');
+  const { openVectorStore } = await import('../../infra/vectors');
   const pino = (await import('pino')).default;
   let store: Awaited<ReturnType<typeof openVectorStore>> | undefined;
   try {

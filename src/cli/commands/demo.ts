@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
-import { PROJECT_ROOT } from '../../config/load';
-import type { DatacreekConfig } from '../../config/schema';
+import { PROJECT_ROOT } from '../../infra/config/load';
+import type { DatacreekConfig } from '../../infra/config/schema';
 import type { BuildProgress } from '../../workflows/build-input';
 import type { ExportResult } from '../../workflows/curate-input';
 import { buildWorkflowId } from '../../workflows/ids';

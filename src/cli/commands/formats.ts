@@ -4,9 +4,9 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../formats/training-goals';
-import { DATASET_SHAPES, type ExportFormat } from '../../formats/types';
-import { DATASET_TYPES, type DatasetType } from '../../records/types';
+import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../domain/formats/training-goals';
+import { DATASET_SHAPES, type ExportFormat } from '../../domain/formats/types';
+import { DATASET_TYPES, type DatasetType } from '../../domain/records/types';
 import { CliError, EXIT, globalOptions, print, table } from '../output';
 
 /** The trainer dialect `validate` knows besides the export formats. */
@@ -23,7 +23,7 @@ export function registerFormatCommands(program: Command): void {
     .option('--system-prompt <text>', 'a system message for chat formats')
     .option('--keep-metadata', 'carry each row\'s metadata, so converting back restores it exactly')
     .action(async (input: string, opts, cmd: Command) => {
-      const { convertFile, resolveExportFormat, DatasetFormatError, ExportFormatError } = await import('../../formats');
+      const { convertFile, resolveExportFormat, DatasetFormatError, ExportFormatError } = await import('../../domain/formats');
       const to = formatArgument(() => resolveExportFormat(opts.to), ExportFormatError);
       if (to === 'hf' && !opts.output) {
         throw new CliError('the hf format is a directory of Parquet files, not a stream', EXIT.usage, 'Give the directory to create with -o, e.g. -o ./out/mydata');
@@ -79,7 +79,7 @@ export function registerFormatCommands(program: Command): void {
     .argument('<file>', 'a JSONL / JSON / CSV file, or an hf export directory')
     .requiredOption('-f, --format <format>', `the format to check against: jsonl, alpaca, openai-chat (chatml), sharegpt, dpo, kto, text, csv, hf or ${AXOLOTL_CHAT_TEMPLATE}`)
     .action(async (file: string, opts: { format: string }, cmd: Command) => {
-      const { validateExport, resolveExportFormat, ExportFormatError } = await import('../../formats');
+      const { validateExport, resolveExportFormat, ExportFormatError } = await import('../../domain/formats');
       const format = opts.format === AXOLOTL_CHAT_TEMPLATE ? AXOLOTL_CHAT_TEMPLATE : formatArgument(() => resolveExportFormat(opts.format), ExportFormatError);
       await requireInput(file, format === 'hf' ? 'directory' : 'file');
       const result = await validateExport({ path: file }, format);

@@ -47,7 +47,7 @@ export function registerPipelineCommands(program: Command): void {
   ).action(async (file: string, flags: InputFlags, cmd: Command) => {
     exclusiveInput(flags);
     const config = configFor(cmd);
-    const { PipelineValidationError, taxonomyRows } = await import('../../pipelines');
+    const { PipelineValidationError, taxonomyRows } = await import('../../domain/pipelines');
     const { resolvePipelineSource, namedPipelinePath } = await import('../../activities/pipeline');
     let inputColumns: string[] | undefined = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean);
     if (flags.taxonomy) inputColumns = [...new Set((await taxonomyRows(flags.taxonomy, { docsDir: flags.docs })).flatMap((r) => Object.keys(r.data)))];
@@ -79,7 +79,7 @@ export function registerPipelineCommands(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of pipeline files (InstructLab v1 extended with datacreek blocks)')
     .action(async () => {
-      const { publishedPipelineSchema } = await import('../../pipelines');
+      const { publishedPipelineSchema } = await import('../../domain/pipelines');
       console.log(JSON.stringify(publishedPipelineSchema(), null, 2));
     });
 
@@ -125,7 +125,7 @@ export function registerPipelineCommands(program: Command): void {
     if (!parsed.success) throw new CliError(`invalid options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage, 'see datacreek pipeline run --help');
     // Validate here first, so a bad file is reported before anything starts.
     const { resolvePipelineSource } = await import('../../activities/pipeline');
-    const { PipelineValidationError } = await import('../../pipelines');
+    const { PipelineValidationError } = await import('../../domain/pipelines');
     try {
       resolvePipelineSource(config, parsed.data.pipeline, { numInstructions: flags.numInstructions ?? 0 });
     } catch (error) {

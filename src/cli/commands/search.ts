@@ -22,8 +22,8 @@ export function registerSearchCommand(program: Command): void {
 
       const { createEmbedder, llmEndpointConfig } = await import('../../activities/deps');
       const { chunkTableName } = await import('../../activities/tables');
-      const { LlmClient } = await import('../../llm');
-      const { openVectorStore } = await import('../../vectors');
+      const { LlmClient } = await import('../../infra/llm');
+      const { openVectorStore } = await import('../../infra/vectors');
       let llm: InstanceType<typeof LlmClient> | undefined;
       const embedder = createEmbedder(config, () => (llm ??= new LlmClient(llmEndpointConfig(config))));
       let vector: number[];

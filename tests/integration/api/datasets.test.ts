@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vectorTableName } from '../../../src/vectors/table-names';
+import { vectorTableName } from '../../../src/infra/vectors/table-names';
 import { seedDatasetContent, startApiHarness, terminateQuietly, type ApiHarness, type TestUser } from './harness';
 
 let h: ApiHarness;

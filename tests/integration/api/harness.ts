@@ -8,9 +8,9 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import type { ApiDeps } from '../../../src/api/context';
-import { loadConfig, mergeDeep } from '../../../src/config/load';
-import type { DatacreekConfig } from '../../../src/config/schema';
-import { connectDatabase, type Database } from '../../../src/db/client';
+import { loadConfig, mergeDeep } from '../../../src/infra/config/load';
+import type { DatacreekConfig } from '../../../src/infra/config/schema';
+import { connectDatabase, type Database } from '../../../src/infra/db/client';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 

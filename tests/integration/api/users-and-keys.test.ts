@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../../src/api/server';
-import { createUserWithKey } from '../../../src/auth/users';
+import { createUserWithKey } from '../../../src/infra/auth/users';
 import { ADMIN_TOKEN, startApiHarness, type ApiHarness } from './harness';
 
 let h: ApiHarness;

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatacreekConfig } from '../../../src/config/schema';
+import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import { buildWorkflowId } from '../../../src/workflows/ids';
 import type { RunningWorker } from '../../../src/worker/worker';

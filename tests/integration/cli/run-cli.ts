@@ -2,8 +2,8 @@
 // worker these tests rely on runs in the test process, and a synchronous spawn would stall it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../../src/config/load';
-import type { DatacreekConfig } from '../../../src/config/schema';
+import { PROJECT_ROOT } from '../../../src/infra/config/load';
+import type { DatacreekConfig } from '../../../src/infra/config/schema';
 
 export const CLI = path.join(PROJECT_ROOT, 'bin', 'datacreek.js');
 

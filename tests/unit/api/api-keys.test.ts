@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey } from '../../../src/auth/api-keys';
+import { generateApiKey, hashApiKey } from '../../../src/infra/auth/api-keys';
 
 describe('API keys', () => {
   it('are dck_ plus 32 random bytes, stored as a SHA-256 hash with a short visible prefix', () => {

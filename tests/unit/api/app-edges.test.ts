@@ -5,8 +5,8 @@ import type { Client } from '@temporalio/client';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
-import { loadConfig } from '../../../src/config/load';
-import type { Database } from '../../../src/db/client';
+import { loadConfig } from '../../../src/infra/config/load';
+import type { Database } from '../../../src/infra/db/client';
 
 const untouchable = <T>(what: string) =>
   new Proxy({}, { get: (_t, prop) => { throw new Error(`${what}.${String(prop)} must not be used here`); } }) as T;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTaskOverrides } from '../../../src/api/config-override';
 import { ApiError } from '../../../src/api/errors';
-import { loadConfig } from '../../../src/config/load';
+import { loadConfig } from '../../../src/infra/config/load';
 
 const base = loadConfig({ env: {} });
 

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { ApiError, toApiError } from '../../../src/api/errors';
 import { createApiLogger } from '../../../src/api/logger';
-import { loadConfig } from '../../../src/config/load';
+import { loadConfig } from '../../../src/infra/config/load';
 
 /** A gRPC error as @grpc/grpc-js produces it. */
 function grpcError(code: number): Error {

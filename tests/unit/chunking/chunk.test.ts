@@ -1,8 +1,8 @@
 import { countTokens } from 'gpt-tokenizer';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type Chunk, type ChunkOptions } from '../../../src/chunking';
-import type { ParsedDocument } from '../../../src/parsers';
+import { chunkDocument, DEFAULT_CHUNK_OPTIONS, type Chunk, type ChunkOptions } from '../../../src/domain/chunking';
+import type { ParsedDocument } from '../../../src/domain/parsers';
 
 function textDocument(text: string, segments: ParsedDocument['segments'] = [{ start: 0, end: text.length }]): ParsedDocument {
   return { fileName: 'test.txt', format: 'text', text, segments, metadata: {} };

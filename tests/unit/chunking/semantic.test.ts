@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkDocument, cosineSimilarity } from '../../../src/chunking';
-import type { ParsedDocument } from '../../../src/parsers';
+import { chunkDocument, cosineSimilarity } from '../../../src/domain/chunking';
+import type { ParsedDocument } from '../../../src/domain/parsers';
 
 // A toy, deterministic embedding: bag-of-words counts over a small vocabulary, with plural "s"
 // stripped so "ducks" and "duck" count as one word.

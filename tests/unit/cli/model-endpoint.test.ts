@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkEmbedding, checkModelEndpoint } from '../../../src/cli/system-checks';
-import { loadConfig } from '../../../src/config/load';
+import { loadConfig } from '../../../src/infra/config/load';
 
 let server: Server;
 let baseUrl: string;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactConfig } from '../../../src/config/load';
+import { ConfigError, loadConfig, redactConfig } from '../../../src/infra/config/load';
 
 const userYamlDirs: string[] = [];
 afterAll(() => {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Deduplicator, dedupeRecords, resolveDedupSettings, type DedupCandidate } from '../../../src/dedup';
-import { contentHash } from '../../../src/dedup/normalize';
-import type { DatasetRecord } from '../../../src/records/types';
-import { embedLexical, openVectorStore, vectorTableName } from '../../../src/vectors';
+import { Deduplicator, dedupeRecords, resolveDedupSettings, type DedupCandidate } from '../../../src/domain/dedup';
+import { contentHash } from '../../../src/domain/dedup/normalize';
+import type { DatasetRecord } from '../../../src/domain/records/types';
+import { embedLexical, openVectorStore, vectorTableName } from '../../../src/infra/vectors';
 
 function candidates(texts: Record<string, string>): DedupCandidate[] {
   const ids = Object.keys(texts);

@@ -7,9 +7,9 @@ import {
   signatureFromBuffer,
   signatureToBase64,
   signatureToBuffer,
-} from '../../../src/dedup/minhash';
-import { MinHashIndex } from '../../../src/dedup/minhash-index';
-import { seededRandom } from '../../../src/dedup/hashing';
+} from '../../../src/domain/dedup/minhash';
+import { MinHashIndex } from '../../../src/domain/dedup/minhash-index';
+import { seededRandom } from '../../../src/domain/dedup/hashing';
 
 const random = seededRandom(42);
 const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}${'xyz'[i % 3]}`);

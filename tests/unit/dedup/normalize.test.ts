@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash, normalizeForHash, textHash } from '../../../src/dedup/normalize';
+import { contentHash, normalizeForHash, textHash } from '../../../src/domain/dedup/normalize';
 
 describe('normalizeForHash', () => {
   it('ignores case, punctuation and runs of whitespace', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SemanticIndex } from '../../../src/dedup/semantic-index';
-import { seededGaussian } from '../../../src/dedup/hashing';
+import { SemanticIndex } from '../../../src/domain/dedup/semantic-index';
+import { seededGaussian } from '../../../src/domain/dedup/hashing';
 
 const dims = 128;
 const gaussian = seededGaussian(3);

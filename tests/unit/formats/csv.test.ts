@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCsvRow, parseCsv } from '../../../src/formats/csv';
+import { formatCsvRow, parseCsv } from '../../../src/domain/formats/csv';
 
 describe('parseCsv / formatCsvRow (RFC 4180)', () => {
   it('round-trips fields with commas, quotes, CR/LF and empty values', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DatasetRecord } from '../../../src/records/types';
+import type { DatasetRecord } from '../../../src/domain/records/types';
 import {
   EXPORT_FORMATS,
   ExportFormatError,
@@ -15,7 +15,7 @@ import {
   validateExportText,
   type ExportFormat,
   type ValidationFormat,
-} from '../../../src/formats/index';
+} from '../../../src/domain/formats/index';
 import { fixtureInput, fixtureJson, textInput } from './fixture-files';
 
 const chatRecords: DatasetRecord[] = [

@@ -1,9 +1,9 @@
 // One list of export format names serves the config, the workflow input, the API and the CLI: every name any of
 // them accepts is one the exporter writes, and every format the exporter writes (including `text`) is accepted.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load';
-import { resolveExportFormat } from '../../../src/formats/resolve-format';
-import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES } from '../../../src/formats/types';
+import { loadConfig } from '../../../src/infra/config/load';
+import { resolveExportFormat } from '../../../src/domain/formats/resolve-format';
+import { EXPORT_FORMATS, EXPORT_FORMAT_NAMES } from '../../../src/domain/formats/types';
 import { exportInputSchema } from '../../../src/workflows/curate-input';
 
 describe('export format names', () => {

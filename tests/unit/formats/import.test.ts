@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DatasetFormatError, htmlToText, importDataset } from '../../../src/formats/index';
+import { DatasetFormatError, htmlToText, importDataset } from '../../../src/domain/formats/index';
 import { fixtureInput, fixtureJson, textInput } from './fixture-files';
 
 interface AlpacaFixtureRow {

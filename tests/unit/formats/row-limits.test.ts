@@ -1,6 +1,6 @@
 // Limits on one imported dataset row: a row over a limit is reported by its line and left out; the others import.
 import { describe, expect, it } from 'vitest';
-import { importDataset } from '../../../src/formats';
+import { importDataset } from '../../../src/domain/formats';
 
 const jsonl = (rows: unknown[]) => new Uint8Array(Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apportion, largestRemainder, splitRecords } from '../../../src/formats/index';
+import { apportion, largestRemainder, splitRecords } from '../../../src/domain/formats/index';
 
 const records = (n: number, source = (i: number) => `src-${i % 3}`) =>
   Array.from({ length: n }, (_, i) => ({ id: `rec-${i}`, source: source(i) }));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateExport, validateExportText } from '../../../src/formats/index';
+import { validateExport, validateExportText } from '../../../src/domain/formats/index';
 import { fixtureInput } from './fixture-files';
 
 const jsonl = (rows: unknown[]): string => `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DatasetRecord } from '../../../src/records/types';
+import type { DatasetRecord } from '../../../src/domain/records/types';
 import {
   ExportFormatError,
   importDataset,
@@ -12,7 +12,7 @@ import {
   splitRecords,
   validateExport,
   writeExport,
-} from '../../../src/formats/index';
+} from '../../../src/domain/formats/index';
 import { fixtureInput } from './fixture-files';
 
 const createdDirs: string[] = [];

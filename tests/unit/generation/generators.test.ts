@@ -8,11 +8,11 @@ import {
   judgeRecords,
   rewardScoreRecords,
   summarizeText,
-} from '../../../src/generation';
-import { loadPromptTemplates } from '../../../src/generation/prompts';
-import { LlmClient } from '../../../src/llm/client';
-import { clearEndpointLimiters } from '../../../src/llm/endpoint-limiter';
-import { DATASET_TYPES, recordContentSchema, recordText, type RecordContent } from '../../../src/records/types';
+} from '../../../src/domain/generation';
+import { loadPromptTemplates } from '../../../src/domain/generation/prompts';
+import { LlmClient } from '../../../src/infra/llm/client';
+import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
+import { DATASET_TYPES, recordContentSchema, recordText, type RecordContent } from '../../../src/domain/records/types';
 import { noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { SAMPLE_TEXT, testEndpointConfig } from '../../llm-server/test-endpoint';

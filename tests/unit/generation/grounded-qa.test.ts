@@ -4,12 +4,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../../src/config/load';
-import { answerChoices, assembleQuestion, groundedQaJsonSchema } from '../../../src/generation/grounded-qa';
-import { answerSentences, appearsVerbatim, keyTerms, sharedTerms } from '../../../src/generation/source-text';
-import { toGrammarSchema } from '../../../src/local-llm/json-schema-grammar';
-import { buildFilterPipeline, runFilterPipeline } from '../../../src/quality/pipeline';
-import type { DatasetRecord } from '../../../src/records/types';
+import { PROJECT_ROOT } from '../../../src/infra/config/load';
+import { answerChoices, assembleQuestion, groundedQaJsonSchema } from '../../../src/domain/generation/grounded-qa';
+import { answerSentences, appearsVerbatim, keyTerms, sharedTerms } from '../../../src/domain/generation/source-text';
+import { toGrammarSchema } from '../../../src/infra/local-llm/json-schema-grammar';
+import { buildFilterPipeline, runFilterPipeline } from '../../../src/domain/quality/pipeline';
+import type { DatasetRecord } from '../../../src/domain/records/types';
 
 const SAMPLE = readFileSync(path.join(PROJECT_ROOT, 'samples', 'moo_deng_wikipedia.md'), 'utf8');
 

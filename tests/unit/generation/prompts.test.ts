@@ -7,7 +7,7 @@ import {
   renderPrompt,
   requirePrompt,
   validatePromptTemplates,
-} from '../../../src/generation/prompts';
+} from '../../../src/domain/generation/prompts';
 
 describe('prompt templates', () => {
   it('ships a default set that covers every prompt datacreek uses and passes validation', () => {

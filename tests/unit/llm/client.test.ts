@@ -1,8 +1,8 @@
 // LlmClient against the project's test server over real HTTP: retries, Retry-After, the adaptive
 // per-endpoint limit, timeouts, cancellation and token accounting.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LlmClient, LlmRequestError } from '../../../src/llm/client';
-import { clearEndpointLimiters } from '../../../src/llm/endpoint-limiter';
+import { LlmClient, LlmRequestError } from '../../../src/infra/llm/client';
+import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
 import { defaultOptions, noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { testEndpointConfig } from '../../llm-server/test-endpoint';

@@ -1,7 +1,7 @@
 // Legacy /v1/completions and `n` > 1, through the LLM client against the project's test server: what
 // InstructLab's LLMBlock needs from an endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlmClient, LlmRequestError } from '../../../src/llm';
+import { LlmClient, LlmRequestError } from '../../../src/infra/llm';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
 
 let server: TestLlmServer;

@@ -1,11 +1,11 @@
 // Embeddings (float and base64, batched, through the limiter) and reward-model parsing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LlmClient } from '../../../src/llm/client';
-import { clearEndpointLimiters } from '../../../src/llm/endpoint-limiter';
-import { decodeBase64Embedding, encodeBase64Embedding } from '../../../src/llm/embedding-encoding';
-import { rewardResponseFormat } from '../../../src/generation/reward-scoring';
-import { combineRewardScore, NEMOTRON_REWARD_WEIGHTS, parseRewardAttributes } from '../../../src/llm/reward';
-import { toGrammarSchema } from '../../../src/local-llm/json-schema-grammar';
+import { LlmClient } from '../../../src/infra/llm/client';
+import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
+import { decodeBase64Embedding, encodeBase64Embedding } from '../../../src/infra/llm/embedding-encoding';
+import { rewardResponseFormat } from '../../../src/domain/generation/reward-scoring';
+import { combineRewardScore, NEMOTRON_REWARD_WEIGHTS, parseRewardAttributes } from '../../../src/infra/llm/reward';
+import { toGrammarSchema } from '../../../src/infra/local-llm/json-schema-grammar';
 import { noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { testEndpointConfig } from '../../llm-server/test-endpoint';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EndpointLimiter, clearEndpointLimiters, endpointKey, getEndpointLimiter } from '../../../src/llm/endpoint-limiter';
+import { EndpointLimiter, clearEndpointLimiters, endpointKey, getEndpointLimiter } from '../../../src/infra/llm/endpoint-limiter';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

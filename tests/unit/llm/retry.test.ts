@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, parseRetryAfter } from '../../../src/llm/retry';
+import { backoffDelayMs, parseRetryAfter } from '../../../src/infra/llm/retry';
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates', () => {

@@ -2,10 +2,10 @@
 // even that fails, and the json_schema → prompt fallback remembered per endpoint.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LlmClient, forgetResponseFormatFallbacks } from '../../../src/llm/client';
-import { clearEndpointLimiters } from '../../../src/llm/endpoint-limiter';
-import { parseLlmJson, toEndpointJsonSchema } from '../../../src/llm/structured-output';
-import type { StructuredOutputMode } from '../../../src/llm/types';
+import { LlmClient, forgetResponseFormatFallbacks } from '../../../src/infra/llm/client';
+import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
+import { parseLlmJson, toEndpointJsonSchema } from '../../../src/infra/llm/structured-output';
+import type { StructuredOutputMode } from '../../../src/infra/llm/types';
 import { noFaults } from '../../llm-server/options';
 import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
 import { SAMPLE_TEXT, testEndpointConfig } from '../../llm-server/test-endpoint';

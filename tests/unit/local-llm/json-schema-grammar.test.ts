@@ -2,9 +2,9 @@
 // (so the server falls back to generic JSON) where it cannot. Pure: no model needed.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { itemsJsonSchema } from '../../../src/generation/answer-schemas';
-import { toEndpointJsonSchema } from '../../../src/llm/structured-output';
-import { toGrammarSchema } from '../../../src/local-llm/json-schema-grammar';
+import { itemsJsonSchema } from '../../../src/domain/generation/answer-schemas';
+import { toEndpointJsonSchema } from '../../../src/infra/llm/structured-output';
+import { toGrammarSchema } from '../../../src/infra/local-llm/json-schema-grammar';
 
 function translated(schema: unknown): Record<string, unknown> {
   const result = toGrammarSchema(schema);

@@ -3,10 +3,10 @@
 // keeps questions about different facts of the same subject apart. Also prints the embedding speed.
 import { describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../../src/activities/deps';
-import { loadConfig } from '../../../src/config/load';
-import { dedupeRecords } from '../../../src/dedup/dedupe-records';
-import type { DatasetRecord } from '../../../src/records/types';
-import { createLexicalEmbedder } from '../../../src/vectors/lexical-embedder';
+import { loadConfig } from '../../../src/infra/config/load';
+import { dedupeRecords } from '../../../src/domain/dedup/dedupe-records';
+import type { DatasetRecord } from '../../../src/domain/records/types';
+import { createLexicalEmbedder } from '../../../src/infra/vectors/lexical-embedder';
 
 const config = loadConfig({ env: {} });
 const noLlm = () => {

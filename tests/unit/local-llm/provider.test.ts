@@ -3,10 +3,10 @@
 // near-duplicates through datacreek's own embedder), and a missing chat model is an error that names the fix.
 import { describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../../src/activities/deps';
-import { loadConfig } from '../../../src/config/load';
-import type { DatacreekConfig } from '../../../src/config/schema';
-import type { LlmClient } from '../../../src/llm/client';
-import { resolveLocalProvider } from '../../../src/local-llm/provider';
+import { loadConfig } from '../../../src/infra/config/load';
+import type { DatacreekConfig } from '../../../src/infra/config/schema';
+import type { LlmClient } from '../../../src/infra/llm/client';
+import { resolveLocalProvider } from '../../../src/infra/local-llm/provider';
 
 function configWith(overrides: Record<string, unknown>): DatacreekConfig {
   return loadConfig({ env: {}, overrides });

@@ -1,7 +1,7 @@
 // The sequence pool behind the local server's parallelism: first come first served, cancellable waits,
 // and a shutdown that fails whoever is still waiting.
 import { describe, expect, it } from 'vitest';
-import { SlotPool } from '../../../src/local-llm/slot-pool';
+import { SlotPool } from '../../../src/infra/local-llm/slot-pool';
 
 describe('SlotPool', () => {
   it('hands out free slots at once and queues the rest in arrival order', async () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressRange, DocumentError, fetchUrl } from '../../../src/parsers';
+import { addressRange, DocumentError, fetchUrl } from '../../../src/domain/parsers';
 
 async function documentError(promise: Promise<unknown>): Promise<DocumentError> {
   const error = await promise.then(

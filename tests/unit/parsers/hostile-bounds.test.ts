@@ -1,8 +1,8 @@
 // The up-front bounds on hostile documents: HTML depth and element count measured before any DOM is built, PDF
 // page counts read before any page, DOCX/PPTX parts with a DOCTYPE or escaping zip entry names, late NUL bytes.
 import { describe, expect, it } from 'vitest';
-import { DocumentError, parseDocument } from '../../../src/parsers';
-import { measureHtml } from '../../../src/parsers/html-bounds';
+import { DocumentError, parseDocument } from '../../../src/domain/parsers';
+import { measureHtml } from '../../../src/domain/parsers/html-bounds';
 import { billionLaughsDocx, externalEntityDocx, manyPagePdf, nestedHtml, zipSlipDocx } from '../../chaos/hostile-files';
 
 const bytes = (text: string | Buffer) => new Uint8Array(typeof text === 'string' ? Buffer.from(text) : text);

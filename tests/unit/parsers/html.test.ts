@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DocumentError, parseDocument, type ParsedDocument } from '../../../src/parsers';
+import { DocumentError, parseDocument, type ParsedDocument } from '../../../src/domain/parsers';
 import { fixture } from './fixtures';
 
 describe('HTML main-content extraction', () => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DocumentError, listDocuments } from '../../../src/parsers';
+import { DocumentError, listDocuments } from '../../../src/domain/parsers';
 
 describe('listDocuments', () => {
   let root: string;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DocumentError, parseDocument, type ParsedDocument } from '../../../src/parsers';
-import { layoutPageText, type PositionedText } from '../../../src/parsers/pdf-layout';
+import { DocumentError, parseDocument, type ParsedDocument } from '../../../src/domain/parsers';
+import { layoutPageText, type PositionedText } from '../../../src/domain/parsers/pdf-layout';
 import { fixture } from './fixtures';
 
 async function expectDocumentError(promise: Promise<unknown>): Promise<DocumentError> {

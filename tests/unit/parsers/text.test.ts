@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentError, detectFormat, parseDocument } from '../../../src/parsers';
+import { DocumentError, detectFormat, parseDocument } from '../../../src/domain/parsers';
 import { fixture } from './fixtures';
 
 async function documentError(promise: Promise<unknown>): Promise<DocumentError> {

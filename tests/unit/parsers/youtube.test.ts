@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DocumentError, fetchYouTubeTranscript, isYouTubeUrl, youTubeVideoId } from '../../../src/parsers';
+import { DocumentError, fetchYouTubeTranscript, isYouTubeUrl, youTubeVideoId } from '../../../src/domain/parsers';
 import { FIXTURES_DIR } from './fixtures';
 
 const VIDEO_ID = 'dcrk7Fx0q2A';

@@ -10,14 +10,14 @@ import {
   renameColumns,
   selectColumn,
   setToMajorityValue,
-} from '../../../src/pipelines/blocks/column-blocks';
-import { runDedupBlock, runQualityFilterBlock } from '../../../src/pipelines/blocks/datacreek-blocks';
-import { convertPython, filterByValue } from '../../../src/pipelines/blocks/filter-by-value';
-import { generationSettings } from '../../../src/pipelines/blocks/llm-blocks';
-import { resolveModelFamily, wrapForCompletion } from '../../../src/pipelines/model-prompts';
-import { parseRows } from '../../../src/pipelines/parse-output';
-import { renderTemplate, compileTemplate, templateVariables } from '../../../src/pipelines/template';
-import type { PipelineRow, ResolvedBlock } from '../../../src/pipelines/types';
+} from '../../../src/domain/pipelines/blocks/column-blocks';
+import { runDedupBlock, runQualityFilterBlock } from '../../../src/domain/pipelines/blocks/datacreek-blocks';
+import { convertPython, filterByValue } from '../../../src/domain/pipelines/blocks/filter-by-value';
+import { generationSettings } from '../../../src/domain/pipelines/blocks/llm-blocks';
+import { resolveModelFamily, wrapForCompletion } from '../../../src/domain/pipelines/model-prompts';
+import { parseRows } from '../../../src/domain/pipelines/parse-output';
+import { renderTemplate, compileTemplate, templateVariables } from '../../../src/domain/pipelines/template';
+import type { PipelineRow, ResolvedBlock } from '../../../src/domain/pipelines/types';
 
 const rows = (...data: Record<string, unknown>[]): PipelineRow[] => data.map((d, i) => ({ id: `r${i}`, data: d }));
 const block = (type: ResolvedBlock['type'], config: Record<string, unknown>): ResolvedBlock => ({ index: 0, name: 'b', type, config, dropColumns: [], dropDuplicates: [] });

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadPipeline, loadPipelineFile, PipelineValidationError, publishedPipelineSchema, BLOCK_TYPES } from '../../../src/pipelines';
-import type { PipelineIssue } from '../../../src/pipelines';
+import { loadPipeline, loadPipelineFile, PipelineValidationError, publishedPipelineSchema, BLOCK_TYPES } from '../../../src/domain/pipelines';
+import type { PipelineIssue } from '../../../src/domain/pipelines';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/instructlab');
 const dir = mkdtempSync(path.join(tmpdir(), 'pipelines-'));

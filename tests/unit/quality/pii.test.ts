@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPii, luhnValid, redactPii } from '../../../src/quality/pii';
+import { detectPii, luhnValid, redactPii } from '../../../src/domain/quality/pii';
 
 describe('PII detection and redaction', () => {
   it('redacts each kind with its placeholder', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildQualityReport, distribution, renderQualityReportHtml } from '../../../src/quality';
-import type { DatasetRecord } from '../../../src/records/types';
+import { buildQualityReport, distribution, renderQualityReportHtml } from '../../../src/domain/quality';
+import type { DatasetRecord } from '../../../src/domain/records/types';
 
 const qa = (id: string, question: string, answer: string, score?: number): DatasetRecord => ({
   id,

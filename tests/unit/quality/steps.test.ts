@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilterPipeline, runFilterPipeline } from '../../../src/quality';
-import type { DatasetRecord } from '../../../src/records/types';
+import { buildFilterPipeline, runFilterPipeline } from '../../../src/domain/quality';
+import type { DatasetRecord } from '../../../src/domain/records/types';
 
 const qa = (id: string, question: string, answer: string, extra: Partial<DatasetRecord> = {}): DatasetRecord => ({
   id,

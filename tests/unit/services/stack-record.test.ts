@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive, isTemporalDevServer, readStackRecord, stackRecordPath, stopRecordedStack, writeStackRecord } from '../../../src/services/stack-record';
+import { isAlive, isTemporalDevServer, readStackRecord, stackRecordPath, stopRecordedStack, writeStackRecord } from '../../../src/infra/services/stack-record';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dc-stack-'));
 const children: ChildProcess[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLexicalEmbedder, embedLexical } from '../../../src/vectors/lexical-embedder';
+import { createLexicalEmbedder, embedLexical } from '../../../src/infra/vectors/lexical-embedder';
 
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatasetTables, embedLexical, openVectorStore, vectorTableName, type VectorStore } from '../../../src/vectors';
+import { dropDatasetTables, embedLexical, openVectorStore, vectorTableName, type VectorStore } from '../../../src/infra/vectors';
 
 const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'quantum physics lecture notes', 'a cat sat on the mat'];
 const vectors = embedLexical(texts);
