@@ -17,7 +17,7 @@ import { asNonRetryable, badInput } from './errors';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import { planIngest, type IngestPlan, type PlannedFile } from './ingest-plan';
-import { chunkTableName } from './tables';
+import { chunkTableName } from '../infra/vectors/table-names';
 
 export type { IngestPlan, PlannedFile } from './ingest-plan';
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startApiServer, type RunningApiServer } from '../../src/api/server';
 import { createApiLogger } from '../../src/api/logger';
-import { loadConfig, mergeDeep } from '../../src/infra/config/load';
+import { mergeDeep } from '../../src/infra/common/deep-merge';
+import { loadConfig } from '../../src/infra/config/load';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import type { ChaosStack } from './harness';
 

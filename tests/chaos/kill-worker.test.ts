@@ -3,7 +3,8 @@
 // The moments are drawn from a seeded generator and logged; replay a run with CHAOS_SEED=<seed>.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
-import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
 import { recordChaosFigures } from './report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
 

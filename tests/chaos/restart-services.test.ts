@@ -3,7 +3,8 @@
 // again if it gave up), activities retry, and each build still ends with exactly `target` records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild, type BuildAudit } from './build-run';
-import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
 import { recordChaosFigures } from './report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
 
