@@ -16,7 +16,7 @@ import { clearEndpointLimiters, endpointLimiterStats } from '../../src/infra/llm
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import { startWorker } from '../../src/worker/worker';
-import type { ServerStats } from '../../tests/llm-server';
+import type { ServerStats } from '../../testkit/llm-server';
 import { seedSyntheticDataset } from './corpus';
 import type { LlmServerProcess } from './llm-process';
 import type { BenchServices } from './stack';

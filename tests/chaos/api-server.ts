@@ -9,7 +9,7 @@ import { createApiLogger } from '../../src/api/logger';
 import { mergeDeep } from '../../src/infra/common/deep-merge';
 import { loadConfig } from '../../src/infra/config/load';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
-import type { ChaosStack } from './harness';
+import type { ChaosStack } from '../../testkit/chaos/harness';
 
 export const ADMIN_TOKEN = 'chaos-admin-token';
 

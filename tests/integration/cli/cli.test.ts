@@ -9,7 +9,7 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { Database } from '../../../src/infra/db/client';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 import { cliEnv, describeRun, parseJson, runCli, startCli } from './run-cli';
 
