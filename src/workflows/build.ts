@@ -2,6 +2,8 @@
 // and accept (one batch at a time, so "exactly target" holds) until exactly `target` records are accepted,
 // max rounds pass, the token budget is spent, or the build is cancelled. Records never enter this history:
 // activities read and write PostgreSQL and LanceDB and return counts.
+// This file wires the live controls, the activities and the patch gates to BuildState (build-state.ts), which
+// holds the loop's state and makes its decisions.
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -24,8 +26,6 @@ import type { PlannedBatch } from './launch-policy';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate, setTargetUpdate } from './messages';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { describeFailure, failWithCause, parseWorkflowInput } from './validate';
-
-export type { BuildCarryOver } from './build-state';
 
 const NON_RETRYABLE = ['InvalidInput', 'NotFound', 'Forbidden', 'ConfigError', 'InvariantViolated', 'BatchClosed', 'DatasetBusy'];
 
