@@ -4,7 +4,7 @@ import type { Chunk, ChunkOptions } from '../domain/chunking';
 import type { DatacreekConfig } from '../infra/config/schema';
 import type { ThreadChunkOptions } from '../infra/parse-pool/jobs';
 import type { ParsedIngestInput } from '../workflows/ingest-input';
-import type { Embedder } from './deps';
+import type { Embedder } from '../infra/vectors/embedder';
 
 export function chunkOptions(config: DatacreekConfig, embedder: Embedder, override: ParsedIngestInput['chunking']): ChunkOptions {
   const c = { ...config.chunking, ...(override ?? {}) };

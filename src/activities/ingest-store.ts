@@ -8,7 +8,7 @@ import type { ParsedDocument } from '../domain/parsers';
 import { RECORDS_PER_BATCH, type PackedImport } from '../infra/parse-pool/jobs';
 import type { ChunkRow } from './ingest-chunk';
 import type { ActivityDeps } from './deps';
-import { chunkTableName } from './tables';
+import { chunkTableName } from '../infra/vectors/table-names';
 
 /** Chunks embedded per call; the event loop gets a turn between calls. */
 const EMBED_BATCH_SIZE = 64;
