@@ -273,7 +273,9 @@ class LanceVectorStore implements VectorStore {
 
   private db(): Promise<lancedb.Connection> {
     if (this.closed) throw new Error(`The vector store at ${this.dir} is closed; open a new one with openVectorStore()`);
-    this.connection ??= lancedb.connect(this.dir);
+    // Strong read consistency: every read sees the other workers' latest commits (LanceDB's default never looks
+    // again after a table is opened, and semantic dedup must see what another worker accepted a moment ago).
+    this.connection ??= lancedb.connect(this.dir, { readConsistencyInterval: 0 });
     return this.connection;
   }
 
