@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { recordTableName } from '../../src/activities/tables';
+import { recordTableName } from '../../src/infra/vectors/table-names';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import type { Database } from '../../src/infra/db/client';
 import { openVectorStore } from '../../src/infra/vectors';
