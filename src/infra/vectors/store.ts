@@ -55,6 +55,14 @@ export interface VectorStore {
   searchMany(table: string, vectors: ArrayLike<number>[], k: number, filter?: string): Promise<VectorSearchResult[][]>;
   /** Every id and vector of a table (e.g. to rebuild an in-memory dedup index). Empty if no table. */
   readVectors(table: string): Promise<StoredVectors>;
+  /** The vectors of these ids (ids the table lacks are absent from the map). Empty if no table. */
+  readVectorsByIds(table: string, ids: string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Keeps a table fast as it grows: compacts the small fragments many writes leave, folds new rows into the
+   * vector index, and creates the ANN index once the table holds `indexAtRows` rows. Searches read the
+   * unindexed tail themselves, so this only ever changes speed, never answers (beyond ANN recall).
+   */
+  maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }>;
   /** Rows in the table; 0 if it does not exist. */
   count(table: string): Promise<number>;
   /** Deletes rows by id (no error for unknown ids). */
@@ -175,6 +183,51 @@ class LanceVectorStore implements VectorStore {
     return { ids, vectors, dims };
   }
 
+  async readVectorsByIds(table: string, ids: string[]): Promise<Map<string, Float32Array>> {
+    assertValidTableName(table);
+    const found = new Map<string, Float32Array>();
+    const target = ids.length ? await this.openTable(table) : null;
+    if (target === null) return found;
+    for (let start = 0; start < ids.length; start += 500) {
+      const arrow = await this.queryLimit(() => target.query().where(idInList(ids.slice(start, start + 500))).select(['id', 'vector']).toArrow());
+      const idColumn = arrow.getChild('id')!;
+      const vectorColumn = arrow.getChild('vector')!;
+      for (let i = 0; i < arrow.numRows; i++) {
+        found.set(String(idColumn.get(i)), Float32Array.from(vectorColumn.get(i) as Iterable<number>));
+      }
+    }
+    return found;
+  }
+
+  async maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }> {
+    assertValidTableName(table);
+    let result = { rows: 0, indexed: false };
+    await this.serializedWrite(table, async () => {
+      const target = await this.openTable(table);
+      if (target === null) return;
+      const rows = await target.countRows();
+      const indices = await target.listIndices();
+      let indexed = indices.some((index) => index.columns.includes('vector'));
+      // A B-tree on id serves the id lookups of merges (upsert), deletes and reads by id on a large table.
+      if (rows >= options.indexAtRows && !indices.some((index) => index.columns.includes('id'))) {
+        await target.createIndex('id', { config: lancedb.Index.btree() });
+      }
+      if (!indexed && rows >= options.indexAtRows) {
+        // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
+        // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
+        await target.createIndex('vector', {
+          config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
+          replace: true,
+        });
+        indexed = true;
+      }
+      // Compaction and index catch-up; old versions go at once (readers hold their own snapshot meanwhile).
+      await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      result = { rows, indexed };
+    });
+    return result;
+  }
+
   async count(table: string): Promise<number> {
     assertValidTableName(table);
     const target = await this.openTable(table);
@@ -187,10 +240,7 @@ class LanceVectorStore implements VectorStore {
     await this.serializedWrite(table, async () => {
       const target = await this.openTable(table);
       if (target === null) return;
-      for (let start = 0; start < ids.length; start += 500) {
-        const list = ids.slice(start, start + 500).map((id) => `'${id.replace(/'/g, "''")}'`).join(', ');
-        await target.delete(`id IN (${list})`);
-      }
+      for (let start = 0; start < ids.length; start += 500) await target.delete(idInList(ids.slice(start, start + 500)));
     });
   }
 
@@ -229,7 +279,9 @@ class LanceVectorStore implements VectorStore {
 
   private db(): Promise<lancedb.Connection> {
     if (this.closed) throw new Error(`The vector store at ${this.dir} is closed; open a new one with openVectorStore()`);
-    this.connection ??= lancedb.connect(this.dir);
+    // Strong read consistency: every read sees the other workers' latest commits (LanceDB's default never looks
+    // again after a table is opened, and semantic dedup must see what another worker accepted a moment ago).
+    this.connection ??= lancedb.connect(this.dir, { readConsistencyInterval: 0 });
     return this.connection;
   }
 
@@ -259,6 +311,11 @@ class LanceVectorStore implements VectorStore {
       if (this.writeQueues.get(table) === next) this.writeQueues.delete(table);
     });
   }
+}
+
+/** An SQL predicate matching these ids (quoted for LanceDB's filter language). */
+function idInList(ids: string[]): string {
+  return `id IN (${ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ')})`;
 }
 
 function lastRowPerId(table: string, rows: VectorRow[]): VectorRow[] {

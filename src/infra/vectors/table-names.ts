@@ -48,6 +48,11 @@ export function assertValidTableName(name: string): void {
 export const chunkTableName = (datasetId: string) => `chunks${PURPOSE_SEPARATOR}${datasetId}`;
 /** The table of a dataset's accepted-record vectors, written by the build for semantic dedup. */
 export const recordTableName = (datasetId: string) => `records${PURPOSE_SEPARATOR}${datasetId}`;
+/**
+ * Candidates' vectors between processing (which embeds them) and acceptance (which may run on another worker);
+ * dropped when the build ends. Beside the record table, so it belongs to the dataset.
+ */
+export const candidateVectorTableName = (datasetId: string) => `${recordTableName(datasetId)}${PURPOSE_SEPARATOR}candidates`;
 
 /**
  * Whether `tableName` is one of `datasetId`'s tables, in either form (and any `<base>__<more>` table beside a
