@@ -6,8 +6,6 @@
 // change to the accepted set goes through accepted-set.ts. Removed records leave the set at once (accept_seq
 // null), and finishCurate renumbers what is left 1..n, so batch ranges planned at the start stay valid meanwhile.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
 import { contentHash } from '../domain/dedup/normalize';
@@ -15,6 +13,7 @@ import { dedupeRecords } from '../domain/dedup';
 import { augmentRecord, judgeRecords, rewardScoreRecords } from '../domain/generation';
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../domain/quality';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
+import { qualityReportKeys } from '../infra/storage';
 import { compactAcceptSeq, insertAccepted, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
@@ -205,19 +204,15 @@ export function createCurateActivities(deps: ActivityDeps) {
     return added.length;
   }
 
+  /** Writes the report's JSON and HTML to the object store, each object whole; returns where they are. */
   async function writeQualityReport(args: { datasetId: string }): Promise<{ json: string; html: string }> {
     const records = await loadAcceptedRecords(deps, args.datasetId);
     const report = buildQualityReport(records, { title: `Quality report: ${args.datasetId}` });
-    const dir = path.join(config.paths.exports_dir, args.datasetId);
-    await mkdir(dir, { recursive: true });
-    const json = path.join(dir, 'quality-report.json');
-    const html = path.join(dir, 'quality-report.html');
-    await writeFile(`${json}.tmp`, JSON.stringify(report, null, 2));
-    await writeFile(`${html}.tmp`, renderQualityReportHtml(report));
-    const { rename } = await import('node:fs/promises');
-    await rename(`${json}.tmp`, json);
-    await rename(`${html}.tmp`, html);
-    return { json, html };
+    const store = deps.objectStore();
+    const keys = qualityReportKeys(args.datasetId);
+    await store.put(keys.json, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+    await store.put(keys.html, renderQualityReportHtml(report), { contentType: 'text/html; charset=utf-8' });
+    return { json: store.locate(keys.json), html: store.locate(keys.html) };
   }
 
   /**
