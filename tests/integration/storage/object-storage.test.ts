@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkTableName } from '../../../src/activities/tables';
+
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import { startSeaweedFs, type SeaweedFsHandle } from '../../../src/infra/services/seaweedfs';
 import { lanceLocation, openObjectStore, readObject, type ObjectStore } from '../../../src/infra/storage';
-import { embedLexicalOne, openConfiguredVectorStore } from '../../../src/infra/vectors';
+import { chunkTableName, embedLexicalOne, openConfiguredVectorStore } from '../../../src/infra/vectors';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { testConfig, testWorker, uniqueId } from '../../support/env';
 import { startApiHarness, waitFor, type ApiHarness, type TestUser } from '../api/harness';
