@@ -11,6 +11,8 @@ npm install --no-audit --no-fund --loglevel=error
 echo "== Temporal CLI"
 bash scripts/install-temporal.sh
 
+echo "== SeaweedFS (the S3-compatible server the object-storage tests run against)"
+bash scripts/install-seaweedfs.sh
 
 echo "== Local model (the default LLM when no endpoint is configured)"
 bash scripts/fetch-local-model.sh

@@ -4,14 +4,17 @@ import type { DatacreekConfig } from '../infra/config/schema';
 import { connectDatabase, type Database } from '../infra/db/client';
 import { LlmClient } from '../infra/llm';
 import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm/local-embedder';
+import { openObjectStore, type ObjectStore } from '../infra/storage';
 import type { Embedder } from '../infra/vectors/embedder';
 import { createLexicalEmbedder } from '../infra/vectors/lexical-embedder';
-import { openVectorStore, type VectorStore } from '../infra/vectors';
+import { openConfiguredVectorStore, type VectorStore } from '../infra/vectors';
 
 export interface ActivityDeps {
   config: DatacreekConfig;
   database: Database;
   vectors(): Promise<VectorStore>;
+  /** Uploads are read from it; exports and quality reports are written to it (storage.url). */
+  objectStore(): ObjectStore;
   embedder: Embedder;
   /** The generation / judge endpoint client (one per endpoint per process, sharing its concurrency limit). */
   llm(): LlmClient;
@@ -78,13 +81,15 @@ export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): E
 export function createActivityDeps(config: DatacreekConfig, opts: { databaseUrl?: string } = {}): ActivityDeps {
   const database = connectDatabase(opts.databaseUrl ?? config.database.url, { poolSize: config.database.pool_size });
   let store: Promise<VectorStore> | undefined;
+  let objects: ObjectStore | undefined;
   let llmClient: LlmClient | undefined;
   let rewardClient: LlmClient | undefined;
   const llm = () => (llmClient ??= new LlmClient(llmEndpointConfig(config)));
   return {
     config,
     database,
-    vectors: () => (store ??= openVectorStore(config.paths.lancedb_dir)),
+    vectors: () => (store ??= openConfiguredVectorStore(config)),
+    objectStore: () => (objects ??= openObjectStore(config.storage)),
     embedder: createEmbedder(config, llm),
     llm,
     rewardLlm: () =>
@@ -94,6 +99,7 @@ export function createActivityDeps(config: DatacreekConfig, opts: { databaseUrl?
     close: async () => {
       await database.close();
       if (store) await (await store).close();
+      objects?.close();
     },
   };
 }

@@ -1,10 +1,12 @@
 // The read stage of an ingest: one planned file or URL as bytes (or, for a YouTube video, its transcript already
-// parsed). Local files are read on the worker machine, confined to the allowed roots an API request set.
+// parsed). Uploads are read from the object store; local files on the worker machine, confined to the allowed
+// roots an API request set.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../domain/parsers';
 import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../domain/parsers/list-documents';
+import { readObject, type ObjectStore } from '../infra/storage';
 import { asNonRetryable, badInput } from './errors';
 import type { PlannedFile } from './ingest-plan';
 
@@ -16,7 +18,8 @@ export interface ReadSource {
   sourceUrl?: string;
 }
 
-export async function readSource(config: DatacreekConfig, file: PlannedFile): Promise<ReadSource> {
+export async function readSource(config: DatacreekConfig, file: PlannedFile, objectStore: () => ObjectStore): Promise<ReadSource> {
+  if (file.upload) return readUpload(config, objectStore(), file.upload, file.label);
   if (file.url) {
     try {
       if (isYouTubeUrl(file.url)) {
@@ -46,6 +49,16 @@ export async function readSource(config: DatacreekConfig, file: PlannedFile): Pr
     );
   }
   return { fileName, bytes: new Uint8Array(await readFile(filePath)) };
+}
+
+/** An uploaded file, from the object store: whichever machine received the upload, every worker reads it. */
+async function readUpload(config: DatacreekConfig, store: ObjectStore, key: string, label: string): Promise<ReadSource> {
+  const info = await store.head(key);
+  if (!info) throw badInput('NotFound', `${label}: the upload "${key}" is not in the object store ${store.url}`, 'Upload the file again; every worker and API node must use the same storage.url.');
+  if (info.size > config.ingest.max_file_bytes) {
+    throw badInput('DocumentError:too_large', `${label}: ${info.size} bytes is over the limit of ${config.ingest.max_file_bytes}`, 'Split the file, or raise ingest.max_file_bytes.');
+  }
+  return { fileName: label, bytes: new Uint8Array(await readObject(store, key)) };
 }
 
 /**

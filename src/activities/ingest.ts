@@ -71,7 +71,7 @@ export function createIngestActivities(deps: ActivityDeps) {
   }): Promise<Omit<IngestFileResult, 'item'>> {
     const { datasetId, file } = input;
     heartbeat({ stage: 'read' });
-    const { fileName, bytes, parsed, encoding, sourceUrl } = await readSource(config, file);
+    const { fileName, bytes, parsed, encoding, sourceUrl } = await readSource(config, file, deps.objectStore);
     const contentHash = createHash('sha256').update(parsed ? parsed.text : bytes).digest('hex');
     const sourceId = `${datasetId}:${contentHash.slice(0, 40)}`;
 
@@ -87,7 +87,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
     }
     const kind = file.url ? (isYouTubeUrl(file.url) ? 'youtube' : 'url') : file.kind === 'dataset' ? 'dataset' : 'file';
-    const source: SourceIdentity = { datasetId, sourceId, contentHash, fileName, uri: file.url ?? file.path ?? fileName };
+    const source: SourceIdentity = { datasetId, sourceId, contentHash, fileName, uri: file.url ?? file.path ?? (file.upload ? deps.objectStore().locate(file.upload) : fileName) };
 
     if (file.kind === 'dataset' && !parsed) {
       return importSeedRecords(source, bytes);
