@@ -213,6 +213,9 @@ export const pathsSchema = z
   })
   .strict();
 
+/** The kinds of work a worker can serve; the workflow code's WORK_KINDS is checked against this list. */
+const WORKER_KINDS = ['workflows', 'llm', 'accept', 'files'] as const;
+
 export const workerSchema = z
   .object({
     max_concurrent_activities: positiveInt.max(1000),
@@ -223,11 +226,14 @@ export const workerSchema = z
     /**
      * The kinds of work this worker serves, each on its own task queue derived from temporal.task_queue:
      * `workflows` (the base queue: workflows and their bookkeeping activities), `llm` (`<base>-llm`), `accept`
-     * (`<base>-accept`), `files` (`<base>-files`). A comma-separated string is accepted (environment variables).
+     * (`<base>-accept`), `files` (`<base>-files`), or `all`. A comma-separated string is accepted (environment variables).
      */
     serve: z.preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').map((kind) => kind.trim()).filter(Boolean) : value),
-      z.array(z.enum(['workflows', 'llm', 'accept', 'files'])).min(1, 'worker.serve needs at least one of workflows, llm, accept, files'),
+      (value) => {
+        const list = typeof value === 'string' ? value.split(',').map((kind) => kind.trim()).filter(Boolean) : value;
+        return Array.isArray(list) && list.includes('all') ? [...WORKER_KINDS] : list;
+      },
+      z.array(z.enum(WORKER_KINDS)).min(1, 'worker.serve needs at least one of workflows, llm, accept, files (or all)'),
     ),
   })
   .strict();
