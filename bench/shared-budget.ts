@@ -5,9 +5,9 @@
 // server's own count of requests open at once is the figure. Uses the chaos suite's stack (servers on free ports,
 // workers as child processes configured only through their environment).
 import path from 'node:path';
-import { buildResult, ingestFacts, startBuild } from '../tests/chaos/build-run';
-import { startChaosStack } from '../tests/chaos/harness';
-import { WorkerProcess } from '../tests/chaos/worker-process';
+import { buildResult, ingestFacts, startBuild } from '../testkit/chaos/build-run';
+import { startChaosStack } from '../testkit/chaos/harness';
+import { WorkerProcess } from '../testkit/chaos/worker-process';
 import { consoleLog, figure, type Log } from './support/report';
 
 export interface SharedBudgetBenchOptions {

@@ -1,6 +1,5 @@
 // The worker: one process that serves some or all kinds of work (workflows, LLM batches, acceptance, file work),
 // one Temporal Worker per kind on that kind's task queue, all sharing one connection and one set of dependencies.
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { createActivities } from '../activities';
@@ -9,8 +8,9 @@ import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../
 import { connectEndpointBudget } from '../infra/llm/postgres-endpoint-budget';
 import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm/shared-budget';
 import { reportEventLoopDelay } from './event-loop-report';
+import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH };
 
 export interface RunningWorker {
   /** The configuration the worker runs with (a local model provider resolved to its in-process endpoint). */
@@ -66,6 +66,8 @@ export async function startWorker(
     /** Per-queue Worker options; `taskQueue` is not one of them (it comes from the kind of work). */
     workerOptions?: Partial<Omit<WorkerOptions, 'taskQueue'>>;
     deps?: ActivityDeps;
+    /** Load the prebuilt workflow bundle when there is a current one (production); otherwise bundle the sources. */
+    prebuiltWorkflows?: boolean;
     /** The kinds of work to serve (`--serve`); default config worker.serve. */
     serve?: string | readonly string[];
   } = {},
@@ -84,12 +86,14 @@ export async function startWorker(
   const workers: ServedQueue[] = [];
   for (const kind of kinds) {
     const taskQueue = taskQueueFor(config.temporal.task_queue, kind);
+    // Only the base queue runs workflows: the other queues carry activities alone, so they load no workflow code.
+    const workflowCode = kind === 'workflows' && opts.prebuiltWorkflows ? chooseWorkflowCode() : undefined;
+    if (workflowCode) console.log(`[worker] ${workflowCode.description}`);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
-      // Only the base queue runs workflows: the other queues carry activities alone, so they bundle no workflow code.
-      ...(kind === 'workflows' ? { workflowsPath: WORKFLOWS_PATH } : {}),
+      ...(kind === 'workflows' ? (workflowCode?.options ?? { workflowsPath: WORKFLOWS_PATH }) : {}),
       activities: activitiesOfKind(activities, kind),
       maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
       shutdownGraceTime: config.worker.shutdown_grace_ms,

@@ -4,10 +4,10 @@
 // sent at once: it must stay at or under LIMIT while batches run on several processes.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
-import { startChaosStack, type ChaosStack } from './harness';
-import { recordChaosFigures } from './report';
-import { WorkerProcess } from './worker-process';
+import { auditFinishedBuild, buildResult, ingestFacts, startBuild } from '../../testkit/chaos/build-run';
+import { startChaosStack, type ChaosStack } from '../../testkit/chaos/harness';
+import { recordChaosFigures } from '../../testkit/chaos/report';
+import { WorkerProcess } from '../../testkit/chaos/worker-process';
 
 const LIMIT = 4;
 const TARGET = 60;

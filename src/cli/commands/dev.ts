@@ -67,7 +67,7 @@ export function registerDevCommands(program: Command): void {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
       const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
-      const worker = await startWorker(config, { serve: opts.serve });
+      const worker = await startWorker(config, { serve: opts.serve, prebuiltWorkflows: true });
       // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
       shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
       const queues = worker.workers.map(({ kind, taskQueue }) => `"${taskQueue}" (${kind})`).join(', ');
