@@ -1,8 +1,12 @@
-// The worker: one process that runs datacreek's workflows and activities on one task queue.
+// The worker: one process that serves some or all kinds of work (workflows, LLM batches, acceptance, file work),
+// one Temporal Worker per kind on that kind's task queue, all sharing one connection and one set of dependencies.
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
+import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../workflows/task-queues';
+import { connectEndpointBudget } from '../infra/llm/postgres-endpoint-budget';
+import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm/shared-budget';
 import { reportEventLoopDelay } from './event-loop-report';
 import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
 
@@ -11,12 +15,19 @@ export { WORKFLOWS_PATH };
 export interface RunningWorker {
   /** The configuration the worker runs with (a local model provider resolved to its in-process endpoint). */
   config: DatacreekConfig;
-  worker: Worker;
+  /** One Temporal Worker per kind of work served, each polling its own task queue. */
+  workers: ServedQueue[];
   deps: ActivityDeps;
   connection: NativeConnection;
   /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
   shutdown(): Promise<void>;
+}
+
+export interface ServedQueue {
+  kind: WorkKind;
+  taskQueue: string;
+  worker: Worker;
 }
 
 let runtimeInstalled = false;
@@ -52,12 +63,17 @@ export async function startWorker(
   config: DatacreekConfig,
   opts: {
     databaseUrl?: string;
-    workerOptions?: Partial<WorkerOptions>;
+    /** Per-queue Worker options; `taskQueue` is not one of them (it comes from the kind of work). */
+    workerOptions?: Partial<Omit<WorkerOptions, 'taskQueue'>>;
     deps?: ActivityDeps;
     /** Load the prebuilt workflow bundle when there is a current one (production); otherwise bundle the sources. */
     prebuiltWorkflows?: boolean;
+    /** The kinds of work to serve (`--serve`); default config worker.serve. */
+    serve?: string | readonly string[];
   } = {},
 ): Promise<RunningWorker> {
+  // A bad serve list fails before anything starts, naming the kinds that exist.
+  const kinds = parseWorkKinds(opts.serve ?? config.worker.serve);
   installRuntime();
   // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
   const { resolveLocalProvider } = await import('../infra/local-llm');
@@ -66,34 +82,67 @@ export async function startWorker(
   config = local.config;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = opts.deps ?? createActivityDeps(config, { databaseUrl: opts.databaseUrl });
-  const workflowCode = opts.prebuiltWorkflows ? chooseWorkflowCode() : undefined;
-  if (workflowCode) console.log(`[worker] ${workflowCode.description}`);
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.task_queue,
-    ...(workflowCode?.options ?? { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps),
-    maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
-    shutdownGraceTime: config.worker.shutdown_grace_ms,
-    ...opts.workerOptions,
-  });
+  const activities = createActivities(deps);
+  const workers: ServedQueue[] = [];
+  for (const kind of kinds) {
+    const taskQueue = taskQueueFor(config.temporal.task_queue, kind);
+    // Only the base queue runs workflows: the other queues carry activities alone, so they load no workflow code.
+    const workflowCode = kind === 'workflows' && opts.prebuiltWorkflows ? chooseWorkflowCode() : undefined;
+    if (workflowCode) console.log(`[worker] ${workflowCode.description}`);
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      ...(kind === 'workflows' ? (workflowCode?.options ?? { workflowsPath: WORKFLOWS_PATH }) : {}),
+      activities: activitiesOfKind(activities, kind),
+      maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
+      shutdownGraceTime: config.worker.shutdown_grace_ms,
+      ...opts.workerOptions,
+    });
+    workers.push({ kind, taskQueue, worker });
+  }
+  // Installed before any activity can run (they start with worker.run()): every LLM request of this process then
+  // holds a lease shared with the other workers.
+  const sharedBudget = config.llm.concurrency_scope === 'cluster' ? connectEndpointBudget(opts.databaseUrl ?? config.database.url) : null;
+  useSharedEndpointBudget(sharedBudget?.budget ?? null);
   const stopReport = reportEventLoopDelay(config.worker.event_loop_report_ms, (line) => console.log(line));
-  const done = worker.run().finally(async () => {
-    stopReport();
-    await deps.close().catch(() => {});
-    await connection.close().catch(() => {});
-    await local.close().catch(() => {});
-  });
+  // One queue's worker failing stops the others too: a half-serving worker would look alive while work waits.
+  const runs = workers.map(({ worker }) => worker.run());
+  const done = Promise.all(runs)
+    .catch(async (error) => {
+      stopAll(workers);
+      await Promise.allSettled(runs);
+      throw error;
+    })
+    .then(() => undefined)
+    .finally(async () => {
+      stopReport();
+      if (sharedBudget) {
+        if (sharedEndpointBudget() === sharedBudget.budget) useSharedEndpointBudget(null);
+        await sharedBudget.close().catch(() => {});
+      }
+      await deps.close().catch(() => {});
+      await connection.close().catch(() => {});
+      await local.close().catch(() => {});
+    });
   return {
     config,
-    worker,
+    workers,
     deps,
     connection,
     done,
     shutdown: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopAll(workers);
       await done;
     },
   };
+}
+
+function stopAll(workers: ServedQueue[]): void {
+  for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/** The activities that run on one kind's queue (ACTIVITY_KINDS says which). */
+function activitiesOfKind<T extends Record<string, unknown>>(activities: T, kind: WorkKind): Partial<T> {
+  return Object.fromEntries(Object.entries(activities).filter(([name]) => (ACTIVITY_KINDS as Record<string, WorkKind>)[name] === kind)) as Partial<T>;
 }

@@ -20,8 +20,13 @@ export const llmSchema = z
     model: z.string().min(1),
     temperature: z.number().min(0).max(2),
     max_tokens: positiveInt,
-    /** Requests in flight to this endpoint from one worker process, shared by every activity. */
+    /** Requests in flight to this endpoint: from all workers together (concurrency_scope `cluster`) or per worker process. */
     concurrency: positiveInt.max(1024),
+    /**
+     * `cluster`: workers share the endpoint's concurrency through leases in PostgreSQL, so it holds however many
+     * workers run; `process`: each worker process bounds only itself (N workers send up to N × concurrency).
+     */
+    concurrency_scope: z.enum(['cluster', 'process']),
     timeout_ms: positiveInt,
     retries: nonNegativeInt.max(20),
     structured_output: z.enum(['json_schema', 'json_object', 'prompt']),
@@ -240,6 +245,9 @@ export const storageSchema = z
   })
   .strict();
 
+/** The kinds of work a worker can serve; the workflow code's WORK_KINDS is checked against this list. */
+const WORKER_KINDS = ['workflows', 'llm', 'accept', 'files'] as const;
+
 export const workerSchema = z
   .object({
     max_concurrent_activities: positiveInt.max(1000),
@@ -247,6 +255,18 @@ export const workerSchema = z
     shutdown_grace_ms: positiveInt,
     /** Every this many ms, log the event loop's delay (p99 and max) over the interval; 0 turns it off. */
     event_loop_report_ms: nonNegativeInt,
+    /**
+     * The kinds of work this worker serves, each on its own task queue derived from temporal.task_queue:
+     * `workflows` (the base queue: workflows and their bookkeeping activities), `llm` (`<base>-llm`), `accept`
+     * (`<base>-accept`), `files` (`<base>-files`), or `all`. A comma-separated string is accepted (environment variables).
+     */
+    serve: z.preprocess(
+      (value) => {
+        const list = typeof value === 'string' ? value.split(',').map((kind) => kind.trim()).filter(Boolean) : value;
+        return Array.isArray(list) && list.includes('all') ? [...WORKER_KINDS] : list;
+      },
+      z.array(z.enum(WORKER_KINDS)).min(1, 'worker.serve needs at least one of workflows, llm, accept, files (or all)'),
+    ),
   })
   .strict();
 
