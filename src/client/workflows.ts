@@ -1,7 +1,7 @@
 // The workflows the API and the CLI start, typed by the worker's own exports. The names are checked against
 // `src/workflows/index.ts` at compile time (a renamed workflow function breaks the build, not a run), and the
 // imports are type-only, so no workflow code is loaded outside the worker.
-import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
 import type { DatacreekConfig } from '../infra/config/schema';
 import type * as workflows from '../workflows';
 
@@ -26,15 +26,24 @@ export const TASK_WORKFLOW_TYPES = {
 
 export type TaskKind = keyof typeof TASK_WORKFLOW_TYPES;
 
-/** Starts a workflow on the configured task queue, with its input as the single argument. */
+/**
+ * Starts a workflow on the configured task queue, with its input as the single argument. `options.conflict`
+ * `USE_EXISTING` attaches to a run of the same id that is still going instead of failing.
+ */
 export function startWorkflow<T extends WorkflowType>(
   client: Client,
   config: DatacreekConfig,
   type: T,
   workflowId: string,
   input: WorkflowInput<T>,
+  options: { conflict?: WorkflowStartOptions['workflowIdConflictPolicy'] } = {},
 ): Promise<WorkflowHandle<Workflows[T]>> {
-  return client.workflow.start<Workflows[T]>(type, { taskQueue: config.temporal.task_queue, workflowId, args: [input] as Parameters<Workflows[T]> });
+  return client.workflow.start<Workflows[T]>(type, {
+    taskQueue: config.temporal.task_queue,
+    workflowId,
+    args: [input] as Parameters<Workflows[T]>,
+    ...(options.conflict ? { workflowIdConflictPolicy: options.conflict } : {}),
+  });
 }
 
 /** A handle whose result is typed as the workflow's own. */
