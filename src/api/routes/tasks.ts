@@ -22,6 +22,7 @@ import {
   startTask,
   uniqueSuffix,
   workflowUiUrl,
+  TASK_WORKFLOW_TYPES,
   type TaskRow,
   type WorkflowInput,
 } from '../../client';
@@ -323,7 +324,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     const { resolvePipelineSource } = await import('../../activities/pipeline');
     const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
     let datasetId: string | null = null;
-    let input: WorkflowInput<'runPipeline'>['input'];
+    let input: WorkflowInput<typeof TASK_WORKFLOW_TYPES.pipeline>['input'];
     if (body.input && 'datasetId' in body.input) {
       datasetId = (await requireOwnedDataset(database, user.id, body.input.datasetId)).id;
       input = { dataset: datasetId, ...(body.input.from ? { from: body.input.from } : {}) };

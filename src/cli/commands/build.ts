@@ -109,11 +109,11 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
   const client = await openTemporal(config);
   try {
     const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
-    const { refuseWhileDatasetBusy, startWorkflow, workflowUiUrl } = await import('../../client');
+    const { refuseWhileDatasetBusy, startWorkflow, TASK_WORKFLOW_TYPES, workflowUiUrl } = await import('../../client');
     const url = workflowUiUrl(config, workflowId);
     await withDatabase(config, (database) => refuseWhileDatasetBusy({ database, temporal: client }, input.datasetId, workflowId));
     try {
-      await startWorkflow(client, config, 'buildDataset', workflowId, input);
+      await startWorkflow(client, config, TASK_WORKFLOW_TYPES.build, workflowId, input);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         throw new CliError(

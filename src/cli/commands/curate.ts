@@ -20,7 +20,7 @@ export function registerCurateCommand(program: Command): void {
       const config = configFor(cmd);
       const { curateInputSchema } = await import('../../workflows/curate-input');
       const { runTask } = await import('../run-task');
-      const { curateWorkflowId, refuseWhileDatasetBusy, uniqueSuffix } = await import('../../client');
+      const { curateWorkflowId, refuseWhileDatasetBusy, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
@@ -36,7 +36,7 @@ export function registerCurateCommand(program: Command): void {
       }
       await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy({ database, temporal }, dataset.id)));
       const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask(cmd, config, { workflowType: 'curateDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {
         print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
         return;

@@ -3,7 +3,16 @@
 // plain stack command.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildWorkflowId, connectTemporalClient, exportWorkflowId, ingestWorkflowId, startWorkflow, uniqueSuffix, workflowUiUrl } from '../../client';
+import {
+  buildWorkflowId,
+  connectTemporalClient,
+  exportWorkflowId,
+  ingestWorkflowId,
+  startWorkflow,
+  TASK_WORKFLOW_TYPES,
+  uniqueSuffix,
+  workflowUiUrl,
+} from '../../client';
 import { PROJECT_ROOT } from '../../infra/config/load';
 import type { DatacreekConfig } from '../../infra/config/schema';
 import type { BuildProgress } from '../../workflows/build-input';
@@ -51,7 +60,7 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const plan = demoPlan(config);
     const ingestId = ingestWorkflowId(DEMO_DATASET, uniqueSuffix());
     log(`demo: ingesting ${samples} into dataset "${DEMO_DATASET}" (workflow ${ingestId})`);
-    const ingest = await startWorkflow(client, config, 'ingestWorkflow', ingestId, {
+    const ingest = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.ingest, ingestId, {
       datasetId: DEMO_DATASET,
       items: [{ path: samples }],
       exclude: ['**/SOURCES.md'],
@@ -70,7 +79,7 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const buildId = buildWorkflowId(DEMO_DATASET);
     log(`demo: building ${plan.target} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
     const startedAt = Date.now();
-    await startWorkflow(client, config, 'buildDataset', buildId, { datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }, { conflict: 'USE_EXISTING' });
+    await startWorkflow(client, config, TASK_WORKFLOW_TYPES.build, buildId, { datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }, { conflict: 'USE_EXISTING' });
     // The same progress display as `datacreek build`: accepted/target, rates, ETA and the model.
     const outcome = await followBuild(client, buildId, { display: displayFor(false), taskQueue: config.temporal.task_queue, model: config.llm.model });
     if (outcome.kind !== 'completed') {
@@ -81,7 +90,7 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const progress: BuildProgress = outcome.progress;
     for (const line of buildSummary(progress, (Date.now() - startedAt) / 1000).split('\n')) log(`demo: ${line}`);
     if (progress.accepted === 0) return;
-    const exporting = await startWorkflow(client, config, 'exportDataset', exportWorkflowId(DEMO_DATASET, uniqueSuffix()), {
+    const exporting = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.save, exportWorkflowId(DEMO_DATASET, uniqueSuffix()), {
       datasetId: DEMO_DATASET,
       format: 'openai-chat',
     });

@@ -23,7 +23,7 @@ export function registerExportCommand(program: Command): void {
       const config = configFor(cmd);
       const { exportInputSchema } = await import('../../workflows/curate-input');
       const { runTask } = await import('../run-task');
-      const { exportWorkflowId, uniqueSuffix } = await import('../../client');
+      const { exportWorkflowId, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('save', readConfigFile(globalOptions(cmd).config), config);
@@ -42,7 +42,7 @@ export function registerExportCommand(program: Command): void {
         throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
       }
       const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask(cmd, config, { workflowType: 'exportDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.save, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {
         print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
         return;

@@ -38,12 +38,12 @@ export function registerIngestCommand(program: Command): void {
         print(cmd, `${table(rows)}\n\n${note}`, rows);
         return;
       }
-      const { connectTemporalClient, describeWorkflowFailure, ingestWorkflowId, refuseWhileDatasetBusy, startWorkflow, uniqueSuffix, workflowUiUrl } =
+      const { connectTemporalClient, describeWorkflowFailure, ingestWorkflowId, refuseWhileDatasetBusy, startWorkflow, TASK_WORKFLOW_TYPES, uniqueSuffix, workflowUiUrl } =
         await import('../../client');
       const client = await connectTemporalClient(config);
       await withDatabase(config, (database) => refuseWhileDatasetBusy({ database, temporal: client }, opts.dataset));
       const workflowId = ingestWorkflowId(opts.dataset, uniqueSuffix());
-      const handle = await startWorkflow(client, config, 'ingestWorkflow', workflowId, {
+      const handle = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.ingest, workflowId, {
         datasetId: opts.dataset,
         items,
         include: opts.include,

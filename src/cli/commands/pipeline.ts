@@ -107,7 +107,7 @@ export function registerPipelineCommands(program: Command): void {
           ? { taxonomyPath: resolve(flags.taxonomy), ...(flags.docs ? { docsDir: resolve(flags.docs) } : {}) }
           : undefined;
     const { pipelineRunInputSchema } = await import('../../workflows/pipeline-input');
-    const { pipelineWorkflowId, startWorkflow, uniqueSuffix } = await import('../../client');
+    const { pipelineWorkflowId, startWorkflow, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
     const parsed = pipelineRunInputSchema.safeParse(
       Object.fromEntries(
         Object.entries({
@@ -137,7 +137,7 @@ export function registerPipelineCommands(program: Command): void {
     const { openTemporal } = await import('../connect');
     const client = await openTemporal(config);
     try {
-      await startWorkflow(client, config, 'runPipeline', workflowId, parsed.data);
+      await startWorkflow(client, config, TASK_WORKFLOW_TYPES.pipeline, workflowId, parsed.data);
       if (flags.detach) {
         print(cmd, `started ${workflowId}\nprogress: datacreek status ${workflowId}`, { workflowId, status: 'running' });
         return;
