@@ -7,6 +7,7 @@ import type { ZodError } from 'zod';
 import {
   DatasetBusyError,
   DatasetExistsError,
+  InvalidRequestError,
   NotFoundError,
   OperationError,
   TaskAlreadyRunningError,
@@ -123,6 +124,7 @@ const NOT_FOUND_HINTS: Record<NotFoundError['resource'], string> = {
 
 /** An operation's refusal as an HTTP answer, with a hint in the API's own terms (routes, not commands). */
 function fromOperationError(err: OperationError): ApiError | undefined {
+  if (err instanceof InvalidRequestError) return badRequest(err.code, err.message, err.hint, err.issues);
   if (err instanceof NotFoundError) return notFound(err.resource, err.id, NOT_FOUND_HINTS[err.resource]);
   if (err instanceof DatasetExistsError) return conflict(err.code, err.message, 'Choose another id, or use your existing dataset (GET /v1/datasets).');
   if (err instanceof TaskAlreadyRunningError) {

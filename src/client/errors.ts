@@ -12,6 +12,19 @@ export class OperationError extends Error {
   }
 }
 
+/** A request the caller must change (e.g. a config override naming a setting it may not set); the hint says how. */
+export class InvalidRequestError extends OperationError {
+  constructor(
+    code: string,
+    message: string,
+    readonly hint: string,
+    /** Each problem and where it is, when there are several. */
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message, code);
+  }
+}
+
 /** The thing named does not exist, or belongs to another user (reported alike, so ids never reveal what exists). */
 export class NotFoundError extends OperationError {
   constructor(

@@ -31,7 +31,7 @@ import { mergeDeep } from '../../infra/config/load';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
-import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../config-override';
+import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client/config-override';
 import type { AppEnv, ResolvedDeps } from '../context';
 import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
