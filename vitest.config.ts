@@ -27,8 +27,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        // buildDataset's decisions with fake activities, on Temporal's time-skipping test server (and the dev
-        // server for continue-as-new), each file starting its own: tests/workflows/environment.ts.
+        // buildDataset's decisions with fake activities, on a Temporal dev server each file starts for itself:
+        // tests/workflows/environment.ts.
         test: { name: 'workflows', include: ['tests/workflows/**/*.test.ts'], globalSetup: ['tests/workflows/global-setup.ts'] },
       },
       {
@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           name: 'chaos',
           include: ['tests/chaos/**/*.test.ts'],
-          // The chaos suite starts, kills and restarts its own servers and workers (tests/chaos/harness.ts).
+          // The chaos suite starts, kills and restarts its own servers and workers (testkit/chaos/harness.ts).
           testTimeout: 900_000,
           hookTimeout: 300_000,
         },

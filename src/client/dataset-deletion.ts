@@ -6,10 +6,9 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
 import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
-import { chunkTableName, recordTableName } from '../activities/tables';
 import { isInside } from '../domain/parsers/list-documents';
 import { exportsTable, tasks } from '../infra/db/schema';
-import { datasetTablePrefix } from '../infra/vectors/table-names';
+import { dropDatasetTables } from '../infra/vectors/dataset-tables';
 import { DatasetBusyError } from './errors';
 import { buildWorkflowId } from './ids';
 import { leaseHeldError, workflowStatus, type Services } from './tasks';
@@ -40,7 +39,7 @@ export async function deleteDataset(services: DeletionServices, ownerId: string,
     const [row] = await tx`select id from datasets where id = ${datasetId} and owner_id = ${ownerId} for update`;
     const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(services.temporal)));
     if (holder) throw leaseHeldError(datasetId, holder);
-    const vectorTablesDropped = await dropVectorTables(services, datasetId);
+    const vectorTablesDropped = await dropDatasetTables(await services.vectorTables(), datasetId);
     const exportFilesRemoved = await removeExportFiles(services, datasetId);
     await tx`delete from build_progress where dataset_id = ${datasetId}`;
     await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
@@ -61,23 +60,6 @@ async function refuseWhileBusy(services: DeletionServices, ownerId: string, data
   if (running.length) {
     throw new DatasetBusyError(datasetId, `Dataset "${datasetId}" has running task(s): ${running.join(', ')}`, undefined, running);
   }
-}
-
-/**
- * A dataset's LanceDB tables: `chunks__<id>` / `records__<id>` (named by the ingest and build activities) and
- * every `ds_<slug>_<hash>__<purpose>` table of the vector store's own naming. A longer id that merely starts
- * the same (`<id>-2`) is spared.
- */
-export function belongsToDataset(tableName: string, datasetId: string): boolean {
-  if (tableName.startsWith(datasetTablePrefix(datasetId))) return true;
-  return [chunkTableName(datasetId), recordTableName(datasetId)].some((base) => tableName === base || tableName.startsWith(`${base}__`));
-}
-
-async function dropVectorTables(services: DeletionServices, datasetId: string): Promise<string[]> {
-  const store = await services.vectorTables();
-  const names = (await store.listTables()).filter((name) => belongsToDataset(name, datasetId));
-  for (const name of names) await store.dropTable(name);
-  return names;
 }
 
 /** Removes the export files (only inside paths.exports_dir) and the folders they leave empty. */

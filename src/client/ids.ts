@@ -1,14 +1,11 @@
 // Every id a task is known by. Workflow ids double as task ids; they are readable in the Web UI and start with the
 // task's kind. A build's id is one per dataset (a second build of it is the same workflow id, so Temporal refuses
 // to run two at once); every other task gets a unique suffix.
-import { randomBytes } from 'node:crypto';
 import { buildWorkflowId, curateWorkflowId } from '../workflows/ids';
 import { pipelineWorkflowId } from '../workflows/pipeline-input';
 
 export { buildWorkflowId, curateWorkflowId, pipelineWorkflowId };
-
-/** `<time>-<random>`: unique per start, and ids started later sort later. */
-export const uniqueSuffix = () => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+export { uniqueSuffix } from './unique-suffix';
 
 export const ingestWorkflowId = (datasetId: string, suffix: string) => `ingest-${datasetId}-${suffix}`;
 export const exportWorkflowId = (datasetId: string, suffix: string) => `export-${datasetId}-${suffix}`;

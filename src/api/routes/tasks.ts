@@ -27,7 +27,7 @@ import {
   type WorkflowInput,
 } from '../../client';
 import { createRouter } from '../router';
-import { mergeDeep } from '../../infra/config/load';
+import { mergeDeep } from '../../infra/common/deep-merge';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/config/load';
+import { mergeDeep } from '../../infra/common/deep-merge';
 import { DATASET_TYPES } from '../../domain/records/types';
 import type { BuildInput } from '../../workflows/build-input';
 import { buildWorkflowId } from '../../client/ids';

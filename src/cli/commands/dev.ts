@@ -63,7 +63,7 @@ export function registerDevCommands(program: Command): void {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
       const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
-      const worker = await startWorker(config);
+      const worker = await startWorker(config, { prebuiltWorkflows: true });
       // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
       shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
       console.log(`[worker] polling task queue "${config.temporal.task_queue}" at ${config.temporal.address}`);
