@@ -2,16 +2,11 @@
 // carries through the middleware chain.
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { VectorTables } from '../client';
 import type { AuthenticatedUser } from '../infra/auth/api-keys';
 import type { DatacreekConfig } from '../infra/config/schema';
 import type { Database } from '../infra/db/client';
 import type { ObjectStore } from '../infra/storage';
-
-/** The part of the vector store the API uses: dropping a deleted dataset's tables. */
-export interface VectorTables {
-  listTables(prefix?: string): Promise<string[]>;
-  dropTable(name: string): Promise<void>;
-}
 
 export interface ApiDeps {
   config: DatacreekConfig;

@@ -4,6 +4,16 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import {
+  DatasetBusyError,
+  DatasetExistsError,
+  InvalidRequestError,
+  NotFoundError,
+  OperationError,
+  TaskAlreadyRunningError,
+  UpdateRejectedError,
+  WorkflowUnresponsiveError,
+} from '../client/errors';
 
 export interface ErrorIssue {
   path: string;
@@ -78,6 +88,10 @@ export function errorBody(err: ApiError, requestId: string) {
 /** Turns anything thrown into an ApiError; unknown errors become a 500 whose message leaks no internals. */
 export function toApiError(err: unknown, requestId: string): { apiError: ApiError; unexpected: boolean } {
   if (err instanceof ApiError) return { apiError: err, unexpected: false };
+  if (err instanceof OperationError) {
+    const apiError = fromOperationError(err);
+    if (apiError) return { apiError, unexpected: false };
+  }
   if (err instanceof HTTPException) return { apiError: fromHttpException(err), unexpected: false };
   const grpcCode = temporalGrpcCode(err);
   if (grpcCode === GRPC_UNAVAILABLE) {
@@ -101,6 +115,37 @@ export function toApiError(err: unknown, requestId: string): { apiError: ApiErro
     apiError: new ApiError(500, 'internal_error', 'Internal server error', `Retry later; the server log has the details under request id ${requestId}.`),
     unexpected: true,
   };
+}
+
+const NOT_FOUND_HINTS: Record<NotFoundError['resource'], string> = {
+  dataset: 'List your datasets with GET /v1/datasets, or create it with POST /v1/datasets.',
+  task: 'List your tasks with GET /v1/tasks.',
+};
+
+/** An operation's refusal as an HTTP answer, with a hint in the API's own terms (routes, not commands). */
+function fromOperationError(err: OperationError): ApiError | undefined {
+  if (err instanceof InvalidRequestError) return badRequest(err.code, err.message, err.hint, err.issues);
+  if (err instanceof NotFoundError) return notFound(err.resource, err.id, NOT_FOUND_HINTS[err.resource]);
+  if (err instanceof DatasetExistsError) return conflict(err.code, err.message, 'Choose another id, or use your existing dataset (GET /v1/datasets).');
+  if (err instanceof TaskAlreadyRunningError) {
+    const task = `/v1/tasks/${err.taskId}`;
+    return conflict(err.code, err.message, `Follow it with GET ${task}, change it with PATCH, or cancel it with POST ${task}/cancel.`);
+  }
+  if (err instanceof DatasetBusyError) {
+    return conflict(err.code, err.message, err.hint ?? `Wait for them to finish or cancel them (POST /v1/tasks/${err.runningTasks[0]}/cancel), then delete again.`);
+  }
+  if (err instanceof UpdateRejectedError) {
+    return conflict(err.code, `The task refused ${err.update}: ${err.reason}`, "Read the task's progress (GET /v1/tasks/{id}) and send a value it can accept.");
+  }
+  if (err instanceof WorkflowUnresponsiveError) {
+    return new ApiError(
+      504,
+      err.code,
+      `The task did not answer ${err.update} within ${err.deadlineMs / 1000} s`,
+      `Check that a datacreek worker runs on task queue "${err.taskQueue}" (datacreek worker), then retry.`,
+    );
+  }
+  return undefined;
 }
 
 function fromHttpException(err: HTTPException): ApiError {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { applicableTaskFields } from '../api/config-override';
+import { applicableTaskFields } from '../client/config-override';
 import type { DatacreekConfig } from '../infra/config/schema';
 
 type Plain = Record<string, unknown>;

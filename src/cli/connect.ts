@@ -4,15 +4,8 @@
 import type { Client } from '@temporalio/client';
 import type { DatacreekConfig } from '../infra/config/schema';
 import type { Database } from '../infra/db/client';
+import { databaseUrlOf } from '../infra/db/url';
 import { CliError, EXIT } from './output';
-
-/**
- * database.url, or — when it is empty — the local cluster `datacreek dev` runs under the data dir
- * (src/infra/services/local-postgres.ts creates database `datacreek` for user `postgres` on database.local_port).
- */
-export function databaseUrlOf(config: DatacreekConfig): string {
-  return config.database.url || `postgres://postgres@127.0.0.1:${config.database.local_port}/datacreek`;
-}
 
 export async function openDatabase(config: DatacreekConfig): Promise<Database> {
   const { connectDatabase } = await import('../infra/db/client');

@@ -5,7 +5,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { BuildProgress } from '../workflows/build-input';
 import { formatDuration, formatRate, progressLine, RateMeter, type ProgressRates } from './build-progress';
-import { describeWorkflowFailure, isCancelled, queryProgress, type FailureView } from './workflows';
+import { describeWorkflowFailure, isCancelled, queryProgress, type FailureView } from '../client';
 
 export type FollowOutcome =
   | { kind: 'completed'; progress: BuildProgress }

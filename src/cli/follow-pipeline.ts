@@ -4,7 +4,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { PipelineProgress } from '../workflows/pipeline-input';
-import { describeWorkflowFailure, isCancelled, queryProgress, type FailureView } from './workflows';
+import { describeWorkflowFailure, isCancelled, queryProgress, type FailureView } from '../client';
 
 export type PipelineOutcome =
   | { kind: 'completed'; progress: PipelineProgress }

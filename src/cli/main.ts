@@ -16,6 +16,8 @@ import { registerServeCommand } from './commands/serve';
 import { registerSystemCheckCommand } from './commands/system-check';
 import { registerTaskCommands } from './commands/tasks';
 import { registerUserCommands } from './commands/users';
+import { OperationError } from '../client/errors';
+import { cliErrorOf } from './operation-errors';
 import { EXIT, CliError } from './output';
 
 const program = new Command('datacreek')
@@ -50,6 +52,7 @@ try {
     console.error(err.message);
     process.exit(EXIT.usage);
   }
+  if (err instanceof OperationError) err = cliErrorOf(err);
   if (err instanceof CliError) {
     console.error(`error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`);
     process.exit(err.exitCode);

@@ -1,38 +1,35 @@
-// Starting a one-shot dataset workflow (curate, export) by name and waiting for its result, with the activity's
-// own message and hint when it fails. Workflows are addressed by name, so the CLI never imports workflow code.
+// Starting a one-shot dataset workflow (curate, export) and waiting for its result, with the activity's own
+// message and hint when it fails.
 import type { Command } from 'commander';
-import { uniqueSuffix } from '../client/unique-suffix';
+import type { WorkflowInput, WorkflowResult, WorkflowType } from '../client';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 
-export interface TaskStart {
-  workflowType: string;
+export interface TaskStart<T extends WorkflowType> {
+  workflowType: T;
   workflowId: string;
-  input: Record<string, unknown>;
+  input: WorkflowInput<T>;
 }
 
 export type TaskOutcome<R> = { detached: true; workflowId: string; url: string } | { detached: false; workflowId: string; url: string; result: R };
 
-/** `<prefix>-<dataset>-<suffix>`: readable in the Web UI. */
-export const taskWorkflowId = (prefix: string, datasetId: string) => `${prefix}-${datasetId}-${uniqueSuffix()}`;
-
-export async function runTask<R>(cmd: Command, config: DatacreekConfig, task: TaskStart, opts: { detach: boolean }): Promise<TaskOutcome<R>> {
-  const { workflowUiUrl } = await import('../client/temporal');
-  const { describeWorkflowFailure } = await import('./workflows');
+export async function runTask<T extends WorkflowType>(
+  cmd: Command,
+  config: DatacreekConfig,
+  task: TaskStart<T>,
+  opts: { detach: boolean },
+): Promise<TaskOutcome<WorkflowResult<T>>> {
+  const { describeWorkflowFailure, startWorkflow, workflowUiUrl } = await import('../client');
   const url = workflowUiUrl(config, task.workflowId);
   const client = await openTemporal(config);
   try {
-    const handle = await client.workflow.start(task.workflowType, {
-      taskQueue: config.temporal.task_queue,
-      workflowId: task.workflowId,
-      args: [task.input],
-    });
+    const handle = await startWorkflow(client, config, task.workflowType, task.workflowId, task.input);
     if (opts.detach) return { detached: true, workflowId: task.workflowId, url };
     if (!globalOptions(cmd).json) console.error(`started ${task.workflowId}; waiting for it to end (Ctrl-C stops waiting, not the task)`);
     const stalled = warnWhenStalled(client, task.workflowId, task.workflowType, config.temporal.task_queue);
     try {
-      const result = (await handle.result()) as R;
+      const result = (await handle.result()) as WorkflowResult<T>;
       return { detached: false, workflowId: task.workflowId, url, result };
     } catch (err) {
       const failure = describeWorkflowFailure(err);

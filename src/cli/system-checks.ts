@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { redactUrl } from '../infra/config/load';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { MIGRATIONS_DIR } from '../infra/db/client';
-import { databaseUrlOf } from './connect';
+import { databaseUrlOf } from '../infra/db/url';
 
 export interface CheckResult {
   name: string;

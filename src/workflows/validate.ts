@@ -13,13 +13,24 @@ export function parseWorkflowInput<S extends z.ZodType>(schema: S, raw: unknown,
   );
 }
 
-/** The message, error type and hint of a failed activity, for a per-item status. */
-export function describeFailure(err: unknown): { code: string; message: string; hint?: string } {
+export interface FailureView {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * The message, error type and hint of a failure: the innermost ApplicationFailure under the wrappers Temporal adds
+ * (WorkflowFailedError, ActivityFailure, ChildWorkflowFailure), whose details carry the activity's `{ hint }`.
+ * The one place failures are unwrapped: workflows use it for per-item statuses, the API and the CLI for a failed
+ * task. `fallbackCode` names a failure that has no error type (a cancellation, a timeout) instead of its class.
+ */
+export function describeFailure(err: unknown, fallbackCode?: string): FailureView {
   let cur: any = err;
   while (cur?.cause && !(cur.type && cur.name === 'ApplicationFailure')) cur = cur.cause;
   const details = Array.isArray(cur?.details) ? cur.details[0] : undefined;
   return {
-    code: cur?.type ?? cur?.name ?? 'Error',
+    code: cur?.type ?? fallbackCode ?? cur?.name ?? 'Error',
     message: cur?.message ?? String(err),
     hint: details && typeof details === 'object' && 'hint' in details ? String(details.hint) : undefined,
   };

@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpda
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/config/load';
-import { describeWorkflowFailure } from '../../src/cli/workflows';
+import { describeWorkflowFailure } from '../../src/client';
 import type { BuildProgress } from '../../src/workflows/build-input';
 import type { CurateResult, ExportResult } from '../../src/workflows/curate-input';
 import { buildWorkflowId } from '../../src/workflows/ids';

@@ -3,7 +3,7 @@
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWorkflowFailure } from '../../src/cli/workflows';
+import { describeWorkflowFailure } from '../../src/client';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { devServerEnvironment } from './environment';
 import { FakeBuild, Gate } from './fake-build';

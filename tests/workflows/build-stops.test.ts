@@ -3,7 +3,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWorkflowFailure, isCancelled } from '../../src/cli/workflows';
+import { describeWorkflowFailure, isCancelled } from '../../src/client';
 import type { BuildInput } from '../../src/workflows/build-input';
 import { devServerEnvironment } from './environment';
 import { FakeBuild, Gate, nonRetryable, type FakeBuildOptions } from './fake-build';

@@ -3,16 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { exportsTable, records } from '../../infra/db/schema';
+import { createDataset, datasetStatistics, deleteDataset, listDatasets, requireOwnedDataset, updateDataset, type DatasetRow } from '../../client';
 import type { AppEnv, ResolvedDeps } from '../context';
-import { deleteDataset } from '../dataset-deletion';
-import {
-  createDataset,
-  datasetStatistics,
-  datasetView,
-  listDatasets,
-  requireOwnedDataset,
-  updateDataset,
-} from '../dataset-queries';
 import {
   createDatasetSchema,
   datasetIdSchema,
@@ -124,6 +116,22 @@ const listExportsRoute = createRoute({
     ...errorResponses(401, 404),
   },
 });
+
+/** A dataset as the API shows it. */
+function datasetView(row: DatasetRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    type: row.type,
+    status: row.status,
+    target: row.target,
+    acceptedCount: row.acceptedCount,
+    stopReason: row.stopReason,
+    createdAt: iso(row.createdAt)!,
+    updatedAt: iso(row.updatedAt)!,
+  };
+}
 
 export function datasetRoutes(deps: ResolvedDeps) {
   const app = createRouter();

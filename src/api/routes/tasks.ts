@@ -2,21 +2,38 @@
 // running ones (pause, resume, cancel, retarget). Bodies are the workflows' own input schemas, minus `ownerId`
 // (always the caller) plus an optional per-request `config` / `configName`.
 import { createRoute, z } from '@hono/zod-openapi';
+import {
+  buildWorkflowId,
+  cancelTask,
+  curateWorkflowId,
+  describeTask,
+  exportWorkflowId,
+  ingestWorkflowId,
+  listTasks,
+  ownedOrNewDataset,
+  pauseTask,
+  pipelineWorkflowId,
+  requireOwnedDataset,
+  requireOwnedTask,
+  resumeTask,
+  setBuildConcurrency,
+  setBuildTarget,
+  startPipelineTask,
+  startTask,
+  uniqueSuffix,
+  workflowUiUrl,
+  TASK_WORKFLOW_TYPES,
+  type TaskRow,
+  type WorkflowInput,
+} from '../../client';
 import { createRouter } from '../router';
-import { workflowUiUrl } from '../../client/temporal';
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
-import pLimit from 'p-limit';
-import { uniqueSuffix } from '../../client/unique-suffix';
 import { mergeDeep } from '../../infra/common/deep-merge';
-import { tasks } from '../../infra/db/schema';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
-import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
-import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../config-override';
+import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client/config-override';
 import type { AppEnv, ResolvedDeps } from '../context';
-import { ownedOrNewDataset, requireOwnedDataset } from '../dataset-queries';
-import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
+import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
 import {
   configNameSchema,
@@ -30,14 +47,6 @@ import {
   taskSchema,
   taskStartedSchema,
 } from '../schemas';
-import {
-  cancelTask,
-  describeTask,
-  signalTask,
-  startTask,
-  updateTask,
-  type TaskRow,
-} from '../task-workflows';
 import { assertOwnUpload, safeUploadName, saveUploads, type SavedUploads } from '../uploads';
 
 const overrideFields = { config: configOverrideSchema.optional(), configName: configNameSchema.optional() };
@@ -220,15 +229,6 @@ export function taskRoutes(deps: ResolvedDeps) {
     return parsed.data;
   }
 
-  async function requireOwnedTask(ownerId: string, id: string): Promise<TaskRow> {
-    const [row] = await database.db
-      .select()
-      .from(tasks)
-      .where(and(eq(tasks.id, id), eq(tasks.ownerId, ownerId)));
-    if (!row) throw notFound('task', id, 'List your tasks with GET /v1/tasks.');
-    return row;
-  }
-
   async function requireRunning(row: TaskRow, action: string) {
     const view = await describeTask(deps, row, { details: false });
     if (view.status !== 'running') {
@@ -278,7 +278,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     }
     const input = workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
     try {
-      const result = await startTask(deps, { kind: 'ingest', datasetId, ownerId: user.id, workflowId: `ingest-${datasetId}-${uniqueSuffix()}`, input });
+      const result = await startTask(deps, { kind: 'ingest', datasetId, ownerId: user.id, workflowId: ingestWorkflowId(datasetId, uniqueSuffix()), input });
       return c.json(result, 202);
     } catch (err) {
       await uploads?.discard();
@@ -318,7 +318,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     const body = c.req.valid('json');
     const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
     const input = workflowInput('save', exportInputSchema, body, user.id);
-    const workflowId = `export-${dataset.id}-${uniqueSuffix()}`;
+    const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
     return c.json(await startTask(deps, { kind: 'save', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
   });
 
@@ -328,7 +328,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     const { resolvePipelineSource } = await import('../../activities/pipeline');
     const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
     let datasetId: string | null = null;
-    let input: Record<string, unknown> | undefined;
+    let input: WorkflowInput<typeof TASK_WORKFLOW_TYPES.pipeline>['input'];
     if (body.input && 'datasetId' in body.input) {
       datasetId = (await requireOwnedDataset(database, user.id, body.input.datasetId)).id;
       input = { dataset: datasetId, ...(body.input.from ? { from: body.input.from } : {}) };
@@ -353,15 +353,10 @@ export function taskRoutes(deps: ResolvedDeps) {
     const { input: _given, pipeline: _pipeline, ...options } = body;
     const workflowInput = { ...options, pipeline, ...(input ? { input } : {}), ownerId: user.id };
     const label = 'name' in body.pipeline ? body.pipeline.name : 'inline';
-    const workflowId = `pipeline-${label.replace(/[^a-z0-9._-]+/gi, '-').toLowerCase().slice(0, 60)}-${uniqueSuffix()}`;
-    await temporalStart(workflowId, workflowInput);
-    await database.db.insert(tasks).values({ id: workflowId, ownerId: user.id, datasetId, kind: 'pipeline', workflowType: 'runPipeline' }).onConflictDoNothing();
+    const workflowId = pipelineWorkflowId(label, uniqueSuffix());
+    await startPipelineTask(deps, { ownerId: user.id, datasetId, workflowId, input: workflowInput });
     return c.json({ taskId: workflowId, kind: 'pipeline' as const, datasetId: datasetId ?? '', status: 'running', temporalUiUrl: workflowUiUrl(config, workflowId) }, 202);
   });
-
-  async function temporalStart(workflowId: string, input: Record<string, unknown>) {
-    await deps.temporal.workflow.start('runPipeline', { taskQueue: config.temporal.task_queue, workflowId, args: [input] });
-  }
 
   async function loadPipelineModules() {
     const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities/pipeline')]);
@@ -371,54 +366,46 @@ export function taskRoutes(deps: ResolvedDeps) {
   app.openapi(listRoute, async (c) => {
     const user = c.get('user');
     const { limit, offset, datasetId, kind } = c.req.valid('query');
-    const filters: SQL[] = [eq(tasks.ownerId, user.id)];
-    if (datasetId) filters.push(eq(tasks.datasetId, datasetId));
-    if (kind) filters.push(eq(tasks.kind, kind));
-    const where = and(...filters);
-    const rows = await database.db.select().from(tasks).where(where).orderBy(desc(tasks.createdAt), tasks.id).limit(limit).offset(offset);
-    const [{ total }] = await database.db.select({ total: count() }).from(tasks).where(where);
-    // One describe() per task, a few at a time: the page stays cheap for Temporal.
-    const limitDescribes = pLimit(8);
-    const items = await Promise.all(rows.map((row) => limitDescribes(() => describeTask(deps, row, { details: false }))));
+    const { items, total } = await listTasks(deps, user.id, { limit, offset, datasetId, kind });
     return c.json(page(items, total, limit, offset), 200);
   });
 
   app.openapi(getRoute, async (c) => {
-    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
     return c.json(await describeTask(deps, row, { details: true }), 200);
   });
 
   app.openapi(pauseRoute, async (c) => {
-    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
     requireSteerable(row, 'be paused');
     await requireRunning(row, 'be paused');
-    await signalTask(deps, row.id, 'pause');
+    await pauseTask(deps.temporal, row.id);
     return c.json({ taskId: row.id, requested: 'pause', status: 'running' }, 202);
   });
 
   app.openapi(resumeRoute, async (c) => {
-    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
     requireSteerable(row, 'be resumed');
     await requireRunning(row, 'be resumed');
-    await signalTask(deps, row.id, 'resume');
+    await resumeTask(deps.temporal, row.id);
     return c.json({ taskId: row.id, requested: 'resume', status: 'running' }, 202);
   });
 
   app.openapi(cancelRoute, async (c) => {
-    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
     await requireRunning(row, 'be cancelled');
-    await cancelTask(deps, row.id);
+    await cancelTask(deps.temporal, row.id);
     return c.json({ taskId: row.id, requested: 'cancel', status: 'cancelling' }, 202);
   });
 
   app.openapi(patchRoute, async (c) => {
-    const row = await requireOwnedTask(c.get('user').id, c.req.valid('param').id);
+    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
     const { target, concurrency } = c.req.valid('json');
     requireSteerable(row, 'change its target or concurrency');
     await requireRunning(row, 'change its target or concurrency');
     let progress: unknown;
-    if (target !== undefined) progress = await updateTask(deps, row.id, 'setTarget', { target });
-    if (concurrency !== undefined) progress = await updateTask(deps, row.id, 'setConcurrency', { concurrency });
+    if (target !== undefined) progress = await setBuildTarget(deps, row.id, target);
+    if (concurrency !== undefined) progress = await setBuildConcurrency(deps, row.id, concurrency);
     return c.json({ taskId: row.id, progress }, 200);
   });
 

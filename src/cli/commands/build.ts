@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { mergeDeep } from '../../infra/common/deep-merge';
 import { DATASET_TYPES } from '../../domain/records/types';
 import type { BuildInput } from '../../workflows/build-input';
-import { buildWorkflowId } from '../../workflows/ids';
+import { buildWorkflowId } from '../../client/ids';
 import { openTemporal, requireDataset, withDatabase } from '../connect';
 import { datasetId, judgeThreshold, nonNegativeInt, positiveInt } from '../options';
 import { CliError, configFor, EXIT, globalOptions, print } from '../output';
@@ -109,12 +109,11 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
   const client = await openTemporal(config);
   try {
     const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
-    const { workflowUiUrl } = await import('../../client/temporal');
+    const { refuseWhileDatasetBusy, startWorkflow, TASK_WORKFLOW_TYPES, workflowUiUrl } = await import('../../client');
     const url = workflowUiUrl(config, workflowId);
-    const { refuseWhileDatasetBusy } = await import('../dataset-busy');
-    await withDatabase(config, (database) => refuseWhileDatasetBusy(database, client, input.datasetId, workflowId));
+    await withDatabase(config, (database) => refuseWhileDatasetBusy({ database, temporal: client }, input.datasetId, workflowId));
     try {
-      await client.workflow.start('buildDataset', { taskQueue: config.temporal.task_queue, workflowId, args: [input] });
+      await startWorkflow(client, config, TASK_WORKFLOW_TYPES.build, workflowId, input);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         throw new CliError(

@@ -2,8 +2,6 @@
 // above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { mergeDeep } from '../../infra/common/deep-merge';
-import type { CurateResult } from '../../workflows/curate-input';
-import { curateWorkflowId } from '../../workflows/ids';
 import { requireDataset, withDatabase, withTemporal } from '../connect';
 import { datasetId, judgeThreshold } from '../options';
 import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
@@ -22,7 +20,7 @@ export function registerCurateCommand(program: Command): void {
       const config = configFor(cmd);
       const { curateInputSchema } = await import('../../workflows/curate-input');
       const { runTask } = await import('../run-task');
-      const { uniqueSuffix } = await import('../../client/unique-suffix');
+      const { curateWorkflowId, refuseWhileDatasetBusy, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
@@ -36,10 +34,9 @@ export function registerCurateCommand(program: Command): void {
       if (!parsed.success) {
         throw new CliError(`invalid curate options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
       }
-      const { refuseWhileDatasetBusy } = await import('../dataset-busy');
-      await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy(database, temporal, dataset.id)));
+      await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy({ database, temporal }, dataset.id)));
       const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask<CurateResult>(cmd, config, { workflowType: 'curateDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {
         print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
         return;

@@ -110,7 +110,7 @@ async function listDatasets(database: Database, owner?: string): Promise<Dataset
 }
 
 async function showDataset(database: Database, id: string) {
-  const { datasetStatistics } = await import('../../api/dataset-queries');
+  const { datasetStatistics } = await import('../../client');
   const dataset = await requireDataset(database, id);
   const [row] = await database.sql<{ name: string; target: number | null; stop_reason: string | null; created_at: Date; updated_at: Date }[]>`
     select name, target, stop_reason, created_at, updated_at from datasets where id = ${id}`;
@@ -157,7 +157,7 @@ function humanDetails(d: Awaited<ReturnType<typeof showDataset>>): string {
   ].join('\n');
 }
 
-/** The API's deletion (rows, LanceDB tables, export files; refused while a task runs), with CLI wording. */
+/** The deletion the API runs too (rows, LanceDB tables, export files; refused while a task runs), with CLI wording. */
 async function removeDataset(
   config: DatacreekConfig,
   database: Database,
@@ -165,10 +165,8 @@ async function removeDataset(
   ownerId: string,
   id: string,
 ) {
-  const { deleteDataset } = await import('../../api/dataset-deletion');
-  const { ApiError } = await import('../../api/errors');
+  const { DatasetBusyError, deleteDataset } = await import('../../client');
   const { openConfiguredVectorStore } = await import('../../infra/vectors');
-  const pino = (await import('pino')).default;
   const { openObjectStore } = await import('../../infra/storage');
   let store: Awaited<ReturnType<typeof openConfiguredVectorStore>> | undefined;
   let objects: ReturnType<typeof openObjectStore> | undefined;
@@ -178,7 +176,6 @@ async function removeDataset(
         config,
         database,
         temporal,
-        logger: pino({ level: 'silent' }),
         vectorTables: async () => (store ??= await openConfiguredVectorStore(config)),
         objectStore: () => (objects ??= openObjectStore(config.storage)),
       },
@@ -186,7 +183,7 @@ async function removeDataset(
       id,
     );
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409) {
+    if (err instanceof DatasetBusyError) {
       throw new CliError(err.message, EXIT.busy, 'Wait for the task(s) to finish, or stop them with `datacreek cancel <task>`, then delete again.');
     }
     throw err;

@@ -3,15 +3,21 @@
 // plain stack command.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
+import {
+  buildWorkflowId,
+  connectTemporalClient,
+  exportWorkflowId,
+  ingestWorkflowId,
+  startWorkflow,
+  TASK_WORKFLOW_TYPES,
+  uniqueSuffix,
+  workflowUiUrl,
+} from '../../client';
 import { PROJECT_ROOT } from '../../infra/config/load';
 import type { DatacreekConfig } from '../../infra/config/schema';
 import type { BuildProgress } from '../../workflows/build-input';
-import type { ExportResult } from '../../workflows/curate-input';
-import { buildWorkflowId } from '../../workflows/ids';
 import { buildSummary } from '../build-progress';
 import { displayFor, followBuild } from '../follow-build';
-import type { IngestResult } from '../../workflows/ingest-input';
 
 export const DEMO_DATASET = 'demo';
 
@@ -52,13 +58,15 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
   try {
     const samples = path.join(PROJECT_ROOT, 'samples');
     const plan = demoPlan(config);
-    const ingestId = `ingest-${DEMO_DATASET}-${Date.now().toString(36)}`;
+    const ingestId = ingestWorkflowId(DEMO_DATASET, uniqueSuffix());
     log(`demo: ingesting ${samples} into dataset "${DEMO_DATASET}" (workflow ${ingestId})`);
-    const ingested: IngestResult = await client.workflow.execute('ingestWorkflow', {
-      taskQueue: config.temporal.task_queue,
-      workflowId: ingestId,
-      args: [{ datasetId: DEMO_DATASET, items: [{ path: samples }], exclude: ['**/SOURCES.md'], chunking: plan.chunking }],
+    const ingest = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.ingest, ingestId, {
+      datasetId: DEMO_DATASET,
+      items: [{ path: samples }],
+      exclude: ['**/SOURCES.md'],
+      chunking: plan.chunking,
     });
+    const ingested = await ingest.result();
     for (const f of ingested.files) {
       log(`demo:   ${f.item}: ${f.status}${f.chunks !== undefined ? `, ${f.chunks} chunks` : ''}${f.error ? ` (${f.error.message})` : ''}`);
     }
@@ -71,12 +79,7 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const buildId = buildWorkflowId(DEMO_DATASET);
     log(`demo: building ${plan.target} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
     const startedAt = Date.now();
-    await client.workflow.start('buildDataset', {
-      taskQueue: config.temporal.task_queue,
-      workflowId: buildId,
-      args: [{ datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+    await startWorkflow(client, config, TASK_WORKFLOW_TYPES.build, buildId, { datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }, { conflict: 'USE_EXISTING' });
     // The same progress display as `datacreek build`: accepted/target, rates, ETA and the model.
     const outcome = await followBuild(client, buildId, { display: displayFor(false), taskQueue: config.temporal.task_queue, model: config.llm.model });
     if (outcome.kind !== 'completed') {
@@ -87,11 +90,11 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const progress: BuildProgress = outcome.progress;
     for (const line of buildSummary(progress, (Date.now() - startedAt) / 1000).split('\n')) log(`demo: ${line}`);
     if (progress.accepted === 0) return;
-    const exported: ExportResult = await client.workflow.execute('exportDataset', {
-      taskQueue: config.temporal.task_queue,
-      workflowId: `export-${DEMO_DATASET}-${Date.now().toString(36)}`,
-      args: [{ datasetId: DEMO_DATASET, format: 'openai-chat' }],
+    const exporting = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.save, exportWorkflowId(DEMO_DATASET, uniqueSuffix()), {
+      datasetId: DEMO_DATASET,
+      format: 'openai-chat',
     });
+    const exported = await exporting.result();
     for (const f of exported.files) log(`demo: export ${f.split}: ${f.path} (${f.records} records)`);
     const examples = await sampleRecords(exported.files.map((f) => f.path), 3);
     log(`demo: ${examples.length} of the records:`);

@@ -3,7 +3,6 @@
 import { Option, type Command } from 'commander';
 import { mergeDeep } from '../../infra/common/deep-merge';
 import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
-import type { ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
 import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
@@ -23,7 +22,8 @@ export function registerExportCommand(program: Command): void {
     .action(async (opts, cmd: Command) => {
       const config = configFor(cmd);
       const { exportInputSchema } = await import('../../workflows/curate-input');
-      const { runTask, taskWorkflowId } = await import('../run-task');
+      const { runTask } = await import('../run-task');
+      const { exportWorkflowId, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('save', readConfigFile(globalOptions(cmd).config), config);
@@ -41,8 +41,8 @@ export function registerExportCommand(program: Command): void {
       if (!parsed.success) {
         throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
       }
-      const workflowId = taskWorkflowId('export', dataset.id);
-      const outcome = await runTask<ExportResult>(cmd, config, { workflowType: 'exportDataset', workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.save, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {
         print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
         return;

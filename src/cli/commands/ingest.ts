@@ -1,7 +1,6 @@
 // `datacreek ingest PATH|URL …`: starts the ingest workflow and reports a status per file.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
 import { planIngest } from '../../activities/ingest-plan';
 import type { IngestResult } from '../../workflows/ingest-input';
 import { withDatabase } from '../connect';
@@ -39,14 +38,16 @@ export function registerIngestCommand(program: Command): void {
         print(cmd, `${table(rows)}\n\n${note}`, rows);
         return;
       }
+      const { connectTemporalClient, describeWorkflowFailure, ingestWorkflowId, refuseWhileDatasetBusy, startWorkflow, TASK_WORKFLOW_TYPES, uniqueSuffix, workflowUiUrl } =
+        await import('../../client');
       const client = await connectTemporalClient(config);
-      const { refuseWhileDatasetBusy } = await import('../dataset-busy');
-      await withDatabase(config, (database) => refuseWhileDatasetBusy(database, client, opts.dataset));
-      const workflowId = `ingest-${opts.dataset}-${Date.now().toString(36)}`;
-      const handle = await client.workflow.start('ingestWorkflow', {
-        taskQueue: config.temporal.task_queue,
-        workflowId,
-        args: [{ datasetId: opts.dataset, items, include: opts.include, exclude: opts.exclude }],
+      await withDatabase(config, (database) => refuseWhileDatasetBusy({ database, temporal: client }, opts.dataset));
+      const workflowId = ingestWorkflowId(opts.dataset, uniqueSuffix());
+      const handle = await startWorkflow(client, config, TASK_WORKFLOW_TYPES.ingest, workflowId, {
+        datasetId: opts.dataset,
+        items,
+        include: opts.include,
+        exclude: opts.exclude,
       });
       if (opts.detach) {
         print(cmd, `started ${workflowId}\n${workflowUiUrl(config, workflowId)}`, { workflowId, url: workflowUiUrl(config, workflowId) });
@@ -56,7 +57,6 @@ export function registerIngestCommand(program: Command): void {
       try {
         result = await handle.result();
       } catch (err) {
-        const { describeWorkflowFailure } = await import('../workflows');
         const failure = describeWorkflowFailure(err);
         throw new CliError(failure.message, failure.code === 'DatasetBusy' ? EXIT.busy : EXIT.usage, failure.hint);
       }

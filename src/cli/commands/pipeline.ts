@@ -106,7 +106,8 @@ export function registerPipelineCommands(program: Command): void {
         : flags.taxonomy
           ? { taxonomyPath: resolve(flags.taxonomy), ...(flags.docs ? { docsDir: resolve(flags.docs) } : {}) }
           : undefined;
-    const { pipelineRunInputSchema, pipelineWorkflowId } = await import('../../workflows/pipeline-input');
+    const { pipelineRunInputSchema } = await import('../../workflows/pipeline-input');
+    const { pipelineWorkflowId, startWorkflow, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
     const parsed = pipelineRunInputSchema.safeParse(
       Object.fromEntries(
         Object.entries({
@@ -132,11 +133,11 @@ export function registerPipelineCommands(program: Command): void {
       if (error instanceof PipelineValidationError) throw new CliError(error.message, EXIT.usage, 'run `datacreek pipeline validate` after fixing it');
       throw error;
     }
-    const workflowId = pipelineWorkflowId(basename(file).replace(/\.ya?ml$/, ''), Date.now().toString(36));
+    const workflowId = pipelineWorkflowId(basename(file).replace(/\.ya?ml$/, ''), uniqueSuffix());
     const { openTemporal } = await import('../connect');
     const client = await openTemporal(config);
     try {
-      await client.workflow.start('runPipeline', { taskQueue: config.temporal.task_queue, workflowId, args: [parsed.data] });
+      await startWorkflow(client, config, TASK_WORKFLOW_TYPES.pipeline, workflowId, parsed.data);
       if (flags.detach) {
         print(cmd, `started ${workflowId}\nprogress: datacreek status ${workflowId}`, { workflowId, status: 'running' });
         return;

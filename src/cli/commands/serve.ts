@@ -1,7 +1,7 @@
 // `datacreek serve`: the HTTP API alone, against the configured Temporal server and database (a worker runs
 // elsewhere: `datacreek worker`). `datacreek dev` starts the same API as part of the local stack.
 import type { Command } from 'commander';
-import { databaseUrlOf } from '../connect';
+import { databaseUrlOf } from '../../infra/db/url';
 import { configFor } from '../output';
 import { waitForStop } from './dev';
 

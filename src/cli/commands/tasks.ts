@@ -10,8 +10,26 @@ import { CliError, configFor, EXIT, globalOptions, print, table } from '../outpu
 
 /** How long `cancel` waits for the task to close (a build finalizes its records first). */
 const CANCEL_WAIT_MS = 30_000;
-/** How long an update may wait for the worker to answer. */
-const UPDATE_DEADLINE_MS = 15_000;
+
+/** The build's live signals, one command each. */
+const LIVE_CONTROLS = [
+  {
+    command: 'pause',
+    verb: 'be paused',
+    done: 'paused',
+    effect: 'batches in flight finish; no new ones start',
+    next: (datasetId: string) => `resume: datacreek resume ${datasetId}`,
+    send: async (client: Client, workflowId: string) => (await import('../../client')).pauseTask(client, workflowId),
+  },
+  {
+    command: 'resume',
+    verb: 'be resumed',
+    done: 'resumed',
+    effect: 'new batches start again',
+    next: (datasetId: string) => `follow: datacreek status ${datasetId} --follow`,
+    send: async (client: Client, workflowId: string) => (await import('../../client')).resumeTask(client, workflowId),
+  },
+] as const;
 
 const ID_HELP = 'a task id (e.g. build-mydocs, ingest-mydocs-…) or a dataset id (= its build)';
 
@@ -26,26 +44,23 @@ export function registerTaskCommands(program: Command): void {
       await withTemporal(config, (client) => showStatus(cmd, client, id, Boolean(opts.follow)));
     });
 
-  for (const [signal, verb, effect] of [
-    ['pause', 'be paused', 'batches in flight finish; no new ones start'],
-    ['resume', 'be resumed', 'new batches start again'],
-  ] as const) {
+  for (const control of LIVE_CONTROLS) {
     program
-      .command(signal)
-      .description(`${signal} a running build (${effect})`)
+      .command(control.command)
+      .description(`${control.command} a running build (${control.effect})`)
       .argument('<id>', ID_HELP)
       .action(async (id: string, _opts, cmd: Command) => {
         const config = configFor(cmd);
         await withTemporal(config, async (client) => {
           const { findWorkflow, requireRunningBuild } = await import('../workflows');
+          const { datasetOfBuild } = await import('../../client');
           const workflow = await findWorkflow(client, id);
-          requireRunningBuild(workflow, verb);
-          await workflow.handle.signal(signal);
-          const datasetId = workflow.workflowId.replace(/^build-/, '');
-          const next = signal === 'pause' ? `resume: datacreek resume ${datasetId}` : `follow: datacreek status ${datasetId} --follow`;
-          print(cmd, `${signal === 'pause' ? 'paused' : 'resumed'} ${workflow.workflowId}: ${effect}\n${next}`, {
+          requireRunningBuild(workflow, control.verb);
+          await control.send(client, workflow.workflowId);
+          const datasetId = datasetOfBuild(workflow.workflowId) ?? workflow.workflowId;
+          print(cmd, `${control.done} ${workflow.workflowId}: ${control.effect}\n${control.next(datasetId)}`, {
             workflowId: workflow.workflowId,
-            signal,
+            signal: control.command,
           });
         });
       });
@@ -57,7 +72,7 @@ export function registerTaskCommands(program: Command): void {
     .argument('<id>', ID_HELP)
     .argument('<target>', 'the new target', positiveInt)
     .action(async (id: string, target: number, _opts, cmd: Command) => {
-      await runUpdate(cmd, id, 'setTarget', { target });
+      await runUpdate(cmd, id, 'be retargeted', { target });
     });
 
   program
@@ -66,7 +81,7 @@ export function registerTaskCommands(program: Command): void {
     .argument('<id>', ID_HELP)
     .argument('<n>', 'batches in flight', positiveInt)
     .action(async (id: string, concurrency: number, _opts, cmd: Command) => {
-      await runUpdate(cmd, id, 'setConcurrency', { concurrency });
+      await runUpdate(cmd, id, 'change its concurrency', { concurrency });
     });
 
   program
@@ -76,68 +91,57 @@ export function registerTaskCommands(program: Command): void {
     .action(async (id: string, _opts, cmd: Command) => {
       const config = configFor(cmd);
       await withTemporal(config, async (client) => {
-        const { findWorkflow, statusOf } = await import('../workflows');
+        const { findWorkflow } = await import('../workflows');
+        const { cancelTask, isBuildWorkflow, statusOf } = await import('../../client');
         const workflow = await findWorkflow(client, id);
         const status = statusOf(workflow.description);
         if (status !== 'running') {
           throw new CliError(`${workflow.workflowId} is ${status}; there is nothing to cancel`, EXIT.failure, `See it with \`datacreek status ${workflow.workflowId}\`.`);
         }
-        await workflow.handle.cancel();
+        await cancelTask(client, workflow.workflowId);
         const closed = await waitUntilClosed(client, workflow.workflowId, CANCEL_WAIT_MS);
         const final = closed ?? 'running';
         const message =
           final === 'running'
             ? `cancellation of ${workflow.workflowId} requested; it stops once a worker picks it up (datacreek status ${workflow.workflowId})`
-            : `${workflow.workflowId}: ${final}${workflow.description.type === 'buildDataset' ? ' (accepted records are kept)' : ''}`;
+            : `${workflow.workflowId}: ${final}${isBuildWorkflow(workflow.description) ? ' (accepted records are kept)' : ''}`;
         print(cmd, message, { workflowId: workflow.workflowId, status: final });
       });
     });
 }
 
-async function runUpdate(cmd: Command, id: string, update: 'setTarget' | 'setConcurrency', arg: object): Promise<void> {
+/** The build's live updates: refusals and silence become UpdateRejectedError / WorkflowUnresponsiveError (exit 2 / 1). */
+async function runUpdate(cmd: Command, id: string, action: string, change: { target: number } | { concurrency: number }): Promise<void> {
   const config = configFor(cmd);
   await withTemporal(config, async (client) => {
     const { findWorkflow, requireRunningBuild } = await import('../workflows');
-    const { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcDeadlineError } = await import('@temporalio/client');
     const { progressLine } = await import('../build-progress');
+    const { setBuildConcurrency, setBuildTarget } = await import('../../client');
     const workflow = await findWorkflow(client, id);
-    requireRunningBuild(workflow, update === 'setTarget' ? 'be retargeted' : 'change its concurrency');
-    let progress: BuildProgress;
-    try {
-      progress = await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-        workflow.handle.executeUpdate<BuildProgress, [object]>(update, { args: [arg] }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new CliError(`${workflow.workflowId} refused ${update}: ${err.cause?.message ?? err.message}`, EXIT.usage, `Check its progress with \`datacreek status ${workflow.workflowId}\` and send a value it can take.`);
-      }
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
-        throw new CliError(
-          `${workflow.workflowId} did not answer ${update} within ${UPDATE_DEADLINE_MS / 1000} s`,
-          EXIT.failure,
-          `Check that a worker polls task queue "${config.temporal.task_queue}" (datacreek dev or datacreek worker), then retry.`,
-        );
-      }
-      throw err;
-    }
+    requireRunningBuild(workflow, action);
+    const services = { config, temporal: client };
+    const progress =
+      'target' in change
+        ? await setBuildTarget(services, workflow.workflowId, change.target)
+        : await setBuildConcurrency(services, workflow.workflowId, change.concurrency);
     print(cmd, `${workflow.workflowId}: ${progressLine(progress)} (concurrency ${progress.concurrency})`, { workflowId: workflow.workflowId, progress });
   });
 }
 
 async function showStatus(cmd: Command, client: Client, id: string, follow: boolean): Promise<void> {
-  const { findWorkflow, statusOf, queryProgress, describeWorkflowFailure } = await import('../workflows');
-  const { workflowUiUrl } = await import('../../client/temporal');
+  const { findWorkflow } = await import('../workflows');
+  const { datasetOfBuild, describeWorkflowFailure, isBuildWorkflow, queryProgress, statusOf, workflowUiUrl } = await import('../../client');
   const config = configFor(cmd);
   let workflow = await findWorkflow(client, id);
   const url = workflowUiUrl(config, workflow.workflowId);
-  const isBuild = workflow.description.type === 'buildDataset';
+  const isBuild = isBuildWorkflow(workflow.description);
 
   if (follow && statusOf(workflow.description) === 'running') {
     if (isBuild) {
       const { reportFollowedBuild } = await import('../build-report');
       process.exitCode = await reportFollowedBuild(cmd, client, {
         workflowId: workflow.workflowId,
-        datasetId: workflow.workflowId.replace(/^build-/, ''),
+        datasetId: datasetOfBuild(workflow.workflowId) ?? workflow.workflowId,
         url,
         taskQueue: workflow.description.taskQueue,
         startedAt: workflow.description.startTime.getTime(),

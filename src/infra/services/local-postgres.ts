@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { localPostgresUrl } from '../db/url';
 
 export interface LocalPostgres {
   url: string;
@@ -95,8 +96,8 @@ export async function ensureLocalPostgres(opts: { dataDir: string; port: number;
   const bin = findPostgresBin();
   const dataDir = reachableDataDir(path.resolve(opts.dataDir));
   const database = opts.database ?? 'datacreek';
-  const url = `postgres://postgres@127.0.0.1:${opts.port}/${database}`;
-  const adminUrl = `postgres://postgres@127.0.0.1:${opts.port}/postgres`;
+  const url = localPostgresUrl(opts.port, database);
+  const adminUrl = localPostgresUrl(opts.port, 'postgres');
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true });

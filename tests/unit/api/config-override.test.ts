@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { resolveTaskOverrides } from '../../../src/api/config-override';
-import { ApiError } from '../../../src/api/errors';
+import { resolveTaskOverrides } from '../../../src/client/config-override';
+import { ApiError, toApiError } from '../../../src/api/errors';
+import { InvalidRequestError } from '../../../src/client/errors';
 import { loadConfig } from '../../../src/infra/config/load';
 
 const base = loadConfig({ env: {} });
 
+/** The refusal as the API answers it. */
 function refusal(fn: () => unknown): ApiError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ApiError) return err;
+    if (err instanceof InvalidRequestError) return toApiError(err, 'test-request').apiError;
     throw err;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected an InvalidRequestError');
 }
 
 describe('resolveTaskOverrides', () => {

@@ -6,14 +6,26 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
 import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
+import { isInside } from '../domain/parsers/list-documents';
 import { exportsTable, tasks } from '../infra/db/schema';
-import { datasetFilesPrefix, deletePrefix } from '../infra/storage';
+import { datasetFilesPrefix, deletePrefix, type ObjectStore } from '../infra/storage';
 import { dropDatasetTables } from '../infra/vectors/dataset-tables';
-import { buildWorkflowId } from '../workflows/ids';
-import type { ResolvedDeps } from './context';
-import { conflict } from './errors';
-import { isInside } from './ingest-paths';
-import { datasetBusyConflict, workflowStatus } from './task-workflows';
+import { DatasetBusyError } from './errors';
+import { buildWorkflowId } from './ids';
+import { leaseHeldError, workflowStatus, type Services } from './tasks';
+
+/** The part of the vector store a deletion uses: dropping the dataset's tables. */
+export interface VectorTables {
+  listTables(prefix?: string): Promise<string[]>;
+  dropTable(name: string): Promise<void>;
+}
+
+/** A deletion also drops LanceDB tables; the store is opened only when one is needed. */
+export interface DeletionServices extends Services {
+  vectorTables: () => Promise<VectorTables>;
+  /** Where the dataset's export files and quality report live. */
+  objectStore: () => ObjectStore;
+}
 
 export interface DatasetDeletion {
   datasetId: string;
@@ -21,17 +33,17 @@ export interface DatasetDeletion {
   exportFilesRemoved: number;
 }
 
-export async function deleteDataset(deps: ResolvedDeps, ownerId: string, datasetId: string): Promise<DatasetDeletion> {
-  await refuseWhileBusy(deps, ownerId, datasetId);
+export async function deleteDataset(services: DeletionServices, ownerId: string, datasetId: string): Promise<DatasetDeletion> {
+  await refuseWhileBusy(services, ownerId, datasetId);
   // A deletion is a writer of the dataset too, and holds the dataset row's lock from its check to its end: a task
   // that tries to take the writer lease meanwhile waits, then finds the dataset gone, and no task that holds the
   // lease can be interrupted half-way.
-  return deps.database.sql.begin(async (tx) => {
+  return services.database.sql.begin(async (tx) => {
     const [row] = await tx`select id from datasets where id = ${datasetId} and owner_id = ${ownerId} for update`;
-    const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(deps.temporal)));
-    if (holder) throw datasetBusyConflict(datasetId, holder);
-    const vectorTablesDropped = await dropDatasetTables(await deps.vectorTables(), datasetId);
-    const exportFilesRemoved = (await deletePrefix(deps.objectStore(), datasetFilesPrefix(datasetId))) + (await removeLocalExportFiles(deps, datasetId));
+    const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(services.temporal)));
+    if (holder) throw leaseHeldError(datasetId, holder);
+    const vectorTablesDropped = await dropDatasetTables(await services.vectorTables(), datasetId);
+    const exportFilesRemoved = (await deletePrefix(services.objectStore(), datasetFilesPrefix(datasetId))) + (await removeLocalExportFiles(services, datasetId));
     await tx`delete from build_progress where dataset_id = ${datasetId}`;
     await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
     return { datasetId, vectorTablesDropped, exportFilesRemoved };
@@ -39,21 +51,17 @@ export async function deleteDataset(deps: ResolvedDeps, ownerId: string, dataset
 }
 
 /** The build workflow and every task of this user on the dataset must be closed. */
-async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: string): Promise<void> {
-  const rows = await deps.database.db
+async function refuseWhileBusy(services: DeletionServices, ownerId: string, datasetId: string): Promise<void> {
+  const rows = await services.database.db
     .select({ id: tasks.id })
     .from(tasks)
     .where(and(eq(tasks.ownerId, ownerId), eq(tasks.datasetId, datasetId)));
   const workflowIds = [...new Set([buildWorkflowId(datasetId), ...rows.map((r) => r.id)])];
   const limit = pLimit(8);
-  const statuses = await Promise.all(workflowIds.map((id) => limit(async () => ({ id, ...(await workflowStatus(deps, id)) }))));
+  const statuses = await Promise.all(workflowIds.map((id) => limit(async () => ({ id, ...(await workflowStatus(services.temporal, id)) }))));
   const running = statuses.filter((s) => s.status === 'running').map((s) => s.id);
   if (running.length) {
-    throw conflict(
-      'DatasetBusy',
-      `Dataset "${datasetId}" has running task(s): ${running.join(', ')}`,
-      `Wait for them to finish or cancel them (POST /v1/tasks/${running[0]}/cancel), then delete again.`,
-    );
+    throw new DatasetBusyError(datasetId, `Dataset "${datasetId}" has running task(s): ${running.join(', ')}`, undefined, running);
   }
 }
 
@@ -61,9 +69,9 @@ async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: s
  * Removes the files of exports written before the object store (rows without a `key`: a path inside
  * paths.exports_dir) and the folders they leave empty.
  */
-async function removeLocalExportFiles(deps: ResolvedDeps, datasetId: string): Promise<number> {
-  const exportsDir = path.resolve(deps.config.paths.exports_dir);
-  const rows = await deps.database.db.select({ files: exportsTable.files }).from(exportsTable).where(eq(exportsTable.datasetId, datasetId));
+async function removeLocalExportFiles(services: DeletionServices, datasetId: string): Promise<number> {
+  const exportsDir = path.resolve(services.config.paths.exports_dir);
+  const rows = await services.database.db.select({ files: exportsTable.files }).from(exportsTable).where(eq(exportsTable.datasetId, datasetId));
   let removed = 0;
   const folders = new Set<string>();
   for (const row of rows) {

@@ -1,16 +1,12 @@
-// Dataset reads and writes for the API, always scoped to the owner: a dataset that exists but belongs to someone
-// else is reported exactly like one that does not exist.
+// Datasets as their owners see them: created, listed, inspected, renamed and deleted, always scoped to the
+// owner. A dataset that exists but belongs to someone else is reported exactly like one that does not exist.
 import { and, count, desc, eq } from 'drizzle-orm';
 import type { Database } from '../infra/db/client';
 import { buildProgress, datasets } from '../infra/db/schema';
-import { buildWorkflowId } from '../workflows/ids';
-import { conflict, notFound } from './errors';
-import { iso } from './schemas';
+import { DatasetExistsError, NotFoundError } from './errors';
+import { buildWorkflowId } from './ids';
 
 export type DatasetRow = typeof datasets.$inferSelect;
-
-export const datasetNotFound = (id: string) =>
-  notFound('dataset', id, 'List your datasets with GET /v1/datasets, or create it with POST /v1/datasets.');
 
 export async function findOwnedDataset(database: Database, ownerId: string, id: string): Promise<DatasetRow | undefined> {
   const [row] = await database.db
@@ -22,23 +18,8 @@ export async function findOwnedDataset(database: Database, ownerId: string, id: 
 
 export async function requireOwnedDataset(database: Database, ownerId: string, id: string): Promise<DatasetRow> {
   const row = await findOwnedDataset(database, ownerId, id);
-  if (!row) throw datasetNotFound(id);
+  if (!row) throw new NotFoundError('dataset', id);
   return row;
-}
-
-export function datasetView(row: DatasetRow) {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    type: row.type,
-    status: row.status,
-    target: row.target,
-    acceptedCount: row.acceptedCount,
-    stopReason: row.stopReason,
-    createdAt: iso(row.createdAt)!,
-    updatedAt: iso(row.updatedAt)!,
-  };
 }
 
 export async function createDataset(
@@ -51,17 +32,15 @@ export async function createDataset(
     .values({ id: input.id, ownerId, name: input.name ?? input.id, description: input.description, type: input.type })
     .onConflictDoNothing({ target: datasets.id })
     .returning();
-  if (!inserted.length) {
-    // Dataset ids are unique across the server (they name workflows and vector tables), so a taken id is a
-    // conflict whoever holds it; the answer says nothing about the holder.
-    throw conflict('dataset_exists', `Dataset id "${input.id}" is already taken`, 'Choose another id, or use your existing dataset (GET /v1/datasets).');
-  }
+  // Dataset ids are unique across the server (they name workflows and vector tables), so a taken id is a
+  // conflict whoever holds it; the error says nothing about the holder.
+  if (!inserted.length) throw new DatasetExistsError(input.id);
   return inserted[0];
 }
 
 /**
  * The dataset an ingest writes into: the caller's own, or a new one created for them (as the ingest workflow
- * would). Someone else's dataset id is a 404.
+ * would). Someone else's dataset id is NotFoundError.
  */
 export async function ownedOrNewDataset(database: Database, ownerId: string, id: string): Promise<DatasetRow> {
   await database.db.insert(datasets).values({ id, ownerId, name: id }).onConflictDoNothing({ target: datasets.id });
@@ -86,7 +65,7 @@ export async function updateDataset(database: Database, ownerId: string, id: str
     .set({ ...changes, updatedAt: new Date() })
     .where(and(eq(datasets.id, id), eq(datasets.ownerId, ownerId)))
     .returning();
-  if (!row) throw datasetNotFound(id);
+  if (!row) throw new NotFoundError('dataset', id);
   return row;
 }
 

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { isPlainObject, mergeDeep } from '../infra/common/deep-merge';
 import { describeIssues, PROJECT_ROOT } from '../infra/config/load';
 import { configSchema, type DatacreekConfig } from '../infra/config/schema';
-import { badRequest } from './errors';
+import { InvalidRequestError } from './errors';
 
 export type TaskKind = 'ingest' | 'build' | 'generate' | 'curate' | 'save';
 
@@ -94,7 +94,7 @@ export function resolveTaskOverrides(kind: TaskKind, base: DatacreekConfig, requ
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const problems = describeIssues(result.error.issues as never);
-    throw badRequest(
+    throw new InvalidRequestError(
       'invalid_config',
       `Invalid config override: ${problems.join('; ')}`,
       'Use the sections and keys of configs/config.yaml, with values of the same kind.',
@@ -105,7 +105,7 @@ export function resolveTaskOverrides(kind: TaskKind, base: DatacreekConfig, requ
   const inlineSettings = settingPaths(inline, allowed);
   const notApplicable = inlineSettings.filter((p) => !matchSetting(p, allowed));
   if (notApplicable.length) {
-    throw badRequest(
+    throw new InvalidRequestError(
       'override_not_applicable',
       `A ${kind} task cannot override ${notApplicable.map((p) => `config.${p}`).join(', ')}`,
       `Per-request settings for ${kind}: ${Object.keys(allowed).join(', ')}. Everything else is the worker's configuration.`,
@@ -136,7 +136,7 @@ function refuseServerSettings(inline: Plain): void {
     ...SERVER_ONLY_SETTINGS.filter((p) => getPath(inline, p.split('.')) !== undefined),
   ];
   if (refused.length) {
-    throw badRequest(
+    throw new InvalidRequestError(
       'override_forbidden',
       `A request cannot set ${refused.map((s) => `config.${s}`).join(', ')}`,
       `${SERVER_ONLY_SECTIONS.join(', ')} and ${SERVER_ONLY_SETTINGS.join(', ')} belong to the server's configuration; remove them from the request.`,
@@ -157,7 +157,7 @@ function withoutServerSettings(named: Plain): Plain {
 /** `configName`: a file name in configs/, with or without .yaml / .yml; never a path. */
 export function readNamedConfig(name: string): Plain {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes('..')) {
-    throw badRequest(
+    throw new InvalidRequestError(
       'invalid_config_name',
       `configName "${name}" is not a plain file name`,
       'Name a YAML file in the server\'s configs/ folder, e.g. "fast" or "fast.yaml", without slashes or "..".',
@@ -166,17 +166,17 @@ export function readNamedConfig(name: string): Plain {
   const candidates = /\.ya?ml$/i.test(name) ? [name] : [`${name}.yaml`, `${name}.yml`];
   const file = candidates.map((c) => path.join(CONFIGS_DIR, c)).find((f) => existsSync(f));
   if (!file) {
-    throw badRequest('unknown_config', `No config named "${name}" in configs/`, `Available: ${availableConfigNames().join(', ') || '(none)'}.`);
+    throw new InvalidRequestError('unknown_config', `No config named "${name}" in configs/`, `Available: ${availableConfigNames().join(', ') || '(none)'}.`);
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw badRequest('invalid_config', `configs/${path.basename(file)} is not valid YAML: ${(err as Error).message}`, 'Fix the file on the server.');
+    throw new InvalidRequestError('invalid_config', `configs/${path.basename(file)} is not valid YAML: ${(err as Error).message}`, 'Fix the file on the server.');
   }
   if (parsed == null) return {};
   if (!isPlainObject(parsed)) {
-    throw badRequest('invalid_config', `configs/${path.basename(file)} must be a mapping of sections`, 'Fix the file on the server.');
+    throw new InvalidRequestError('invalid_config', `configs/${path.basename(file)} must be a mapping of sections`, 'Fix the file on the server.');
   }
   return parsed;
 }
