@@ -3,7 +3,7 @@
 // fixed order. The workflow runs one acceptance at a time per dataset, which is what makes "exactly N" hold.
 import type { Context } from '@temporalio/activity';
 import { Deduplicator } from '../domain/dedup';
-import { signatureFromBuffer } from '../domain/dedup/minhash';
+import { signatureFromBuffer } from '../domain/dedup';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { writeDuplicates } from './build-writes';

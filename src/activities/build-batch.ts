@@ -6,13 +6,13 @@
 // its judge call is, so a retry skips what PostgreSQL already holds and only re-does what was lost.
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { Sql } from '../infra/db/client';
-import { contentHash } from '../domain/dedup/normalize';
-import { signature, signatureToBuffer } from '../domain/dedup/minhash';
+import type { Sql } from '../infra/db';
+import { contentHash } from '../domain/dedup';
+import { signature, signatureToBuffer } from '../domain/dedup';
 import { generateFromText, generateVariants } from '../domain/generation';
 import { generateWithPipeline } from './pipeline-generation';
 import { buildFilterPipeline, runFilterPipeline } from '../domain/quality';
-import { recordText, type DatasetRecord, type RecordContent } from '../domain/records/types';
+import { recordText, type DatasetRecord, type RecordContent } from '../domain/records';
 import type { BatchSummary, BuildSettings } from '../workflows/build-settings';
 import { batchPriority, endpointGate } from './build-gate';
 import { StreamingScorer, type CandidateToScore } from './build-scoring';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { resolveExportFormat, writeExport } from '../domain/formats';
-import type { DatasetRecord, RecordContent } from '../domain/records/types';
+import type { DatasetRecord, RecordContent } from '../domain/records';
 import type { ExportResult } from '../workflows/curate-input';
 import type { Sql, TransactionSql } from 'postgres';
 import type { ActivityDeps } from './deps';

@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { describeIssues, mergeDeep, PROJECT_ROOT } from '../infra/config/load';
-import { configSchema, type DatacreekConfig } from '../infra/config/schema';
+import { describeIssues, mergeDeep, PROJECT_ROOT } from '../infra/config';
+import { configSchema, type DatacreekConfig } from '../infra/config';
 import { badRequest } from './errors';
 
 export type TaskKind = 'ingest' | 'build' | 'generate' | 'curate' | 'save';

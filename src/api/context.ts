@@ -2,9 +2,9 @@
 // carries through the middleware chain.
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { AuthenticatedUser } from '../infra/auth/api-keys';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { Database } from '../infra/db/client';
+import type { AuthenticatedUser } from '../infra/auth';
+import type { DatacreekConfig } from '../infra/config';
+import type { Database } from '../infra/db';
 
 /** The part of the vector store the API uses: dropping a deleted dataset's tables. */
 export interface VectorTables {

@@ -1,8 +1,8 @@
 // Dataset reads and writes for the API, always scoped to the owner: a dataset that exists but belongs to someone
 // else is reported exactly like one that does not exist.
 import { and, count, desc, eq } from 'drizzle-orm';
-import type { Database } from '../infra/db/client';
-import { buildProgress, datasets } from '../infra/db/schema';
+import type { Database } from '../infra/db';
+import { buildProgress, datasets } from '../infra/db';
 import { buildWorkflowId } from '../workflows/ids';
 import { conflict, notFound } from './errors';
 import { iso } from './schemas';

@@ -11,9 +11,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
-import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities/dataset-writer';
-import { workflowUiUrl } from '../client/temporal';
-import { buildProgress, tasks } from '../infra/db/schema';
+import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities';
+import { workflowUiUrl } from '../client';
+import { buildProgress, tasks } from '../infra/db';
 import type { TaskKind } from './config-override';
 import type { ResolvedDeps } from './context';
 import { ApiError, conflict } from './errors';

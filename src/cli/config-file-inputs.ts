@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applicableTaskFields } from '../api/config-override';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 
 type Plain = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // own message and hint when it fails. Workflows are addressed by name, so the CLI never imports workflow code.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 
@@ -21,7 +21,7 @@ export const uniqueSuffix = () => `${Date.now().toString(36)}-${randomBytes(3).t
 export const taskWorkflowId = (prefix: string, datasetId: string) => `${prefix}-${datasetId}-${uniqueSuffix()}`;
 
 export async function runTask<R>(cmd: Command, config: DatacreekConfig, task: TaskStart, opts: { detach: boolean }): Promise<TaskOutcome<R>> {
-  const { workflowUiUrl } = await import('../client/temporal');
+  const { workflowUiUrl } = await import('../client');
   const { describeWorkflowFailure } = await import('./workflows');
   const url = workflowUiUrl(config, task.workflowId);
   const client = await openTemporal(config);

@@ -1,9 +1,9 @@
 // The worker: one process that runs datacreek's workflows and activities on one task queue.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { createActivities } from '../activities';
-import { createActivityDeps, type ActivityDeps } from '../activities/deps';
+import { createActivityDeps, type ActivityDeps } from '../activities';
 import { reportEventLoopDelay } from './event-loop-report';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

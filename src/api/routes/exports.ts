@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
 import { and, eq } from 'drizzle-orm';
-import { datasets, exportsTable } from '../../infra/db/schema';
+import { datasets, exportsTable } from '../../infra/db';
 import type { AppEnv, ResolvedDeps } from '../context';
 import { ApiError, badRequest, notFound } from '../errors';
 import { isInside } from '../ingest-paths';

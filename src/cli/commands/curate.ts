@@ -1,7 +1,7 @@
 // `datacreek curate`: score an existing dataset's records (built or imported) with the judge and keep those at or
 // above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/config/load';
+import { mergeDeep } from '../../infra/config';
 import type { CurateResult } from '../../workflows/curate-input';
 import { curateWorkflowId } from '../../workflows/ids';
 import { requireDataset, withDatabase, withTemporal } from '../connect';

@@ -3,9 +3,9 @@
 // plain stack command.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
-import { PROJECT_ROOT } from '../../infra/config/load';
-import type { DatacreekConfig } from '../../infra/config/schema';
+import { connectTemporalClient, workflowUiUrl } from '../../client';
+import { PROJECT_ROOT } from '../../infra/config';
+import type { DatacreekConfig } from '../../infra/config';
 import type { BuildProgress } from '../../workflows/build-input';
 import type { ExportResult } from '../../workflows/curate-input';
 import { buildWorkflowId } from '../../workflows/ids';

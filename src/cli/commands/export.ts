@@ -1,8 +1,8 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
 // deterministically into train / validation / test, and list the files (the save-as step of ingest → create → curate → save-as).
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/config/load';
-import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
+import { mergeDeep } from '../../infra/config';
+import { EXPORT_FORMAT_NAMES } from '../../domain/formats';
 import type { ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';

@@ -1,8 +1,8 @@
 // `datacreek ingest PATH|URL …`: starts the ingest workflow and reports a status per file.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectTemporalClient, workflowUiUrl } from '../../client/temporal';
-import { planIngest } from '../../activities/ingest-plan';
+import { connectTemporalClient, workflowUiUrl } from '../../client';
+import { planIngest } from '../../activities';
 import type { IngestResult } from '../../workflows/ingest-input';
 import { withDatabase } from '../connect';
 import { CliError, configFor, EXIT, print, table } from '../output';

@@ -126,7 +126,7 @@ async function runUpdate(cmd: Command, id: string, update: 'setTarget' | 'setCon
 
 async function showStatus(cmd: Command, client: Client, id: string, follow: boolean): Promise<void> {
   const { findWorkflow, statusOf, queryProgress, describeWorkflowFailure } = await import('../workflows');
-  const { workflowUiUrl } = await import('../../client/temporal');
+  const { workflowUiUrl } = await import('../../client');
   const config = configFor(cmd);
   let workflow = await findWorkflow(client, id);
   const url = workflowUiUrl(config, workflow.workflowId);

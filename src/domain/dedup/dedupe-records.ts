@@ -1,6 +1,6 @@
 // Dedup of an existing dataset in one call (the standalone curate workflow and `datacreek curate`):
 // every record is checked against the records before it, first come wins.
-import { recordText, type DatasetRecord } from '../records/types';
+import { recordText, type DatasetRecord } from '../records';
 import { createLexicalEmbedder, type Embedder } from '../../infra/vectors/lexical-embedder';
 import { Deduplicator, type DedupStats, type DuplicateReason } from './deduplicator';
 import { contentHash } from './normalize';

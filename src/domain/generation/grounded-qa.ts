@@ -6,9 +6,9 @@
 // grammar-constrained endpoint (the local provider) cannot write anything else; an endpoint that ignores
 // schemas is held to the same rules here, item by item.
 import { z } from 'zod';
-import type { LlmClient } from '../../infra/llm/client';
-import { emptyTokenCount } from '../../infra/llm/types';
-import type { RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import { emptyTokenCount } from '../../infra/llm';
+import type { RecordContent } from '../records';
 import { itemsEnvelope, lastItemIsComplete, cutOffNote } from './answer-schemas';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import { answerSentences, contentWords, keyTerms, squeezeText } from './source-text';

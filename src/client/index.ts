@@ -1,0 +1,2 @@
+// The Temporal client the API and the CLI start and steer workflows with.
+export * from './temporal';
