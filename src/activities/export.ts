@@ -3,7 +3,7 @@
 // writeExport, so a retry overwrites rather than duplicates and nothing half-written is left behind.
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import { resolveExportFormat, writeExport } from '../domain/formats';
+import { resolveExportFormat, writeExport, type ExportFormat, type WriteExportResult } from '../domain/formats';
 import type { DatasetRecord, RecordContent } from '../domain/records';
 import type { ExportResult } from '../workflows/curate-input';
 import type { Sql, TransactionSql } from 'postgres';
@@ -46,7 +46,7 @@ export function createExportActivities(deps: ActivityDeps) {
     if (!dataset || dataset.owner_id !== input.ownerId) {
       throw badInput('NotFound', `dataset "${input.datasetId}" does not exist`, 'Check the dataset id (datacreek datasets list).');
     }
-    let format;
+    let format: ExportFormat;
     try {
       format = resolveExportFormat(input.format ?? config.export.format);
     } catch (err) {
@@ -61,7 +61,7 @@ export function createExportActivities(deps: ActivityDeps) {
     heartbeat({ records: records.length });
     const outDir = path.join(config.paths.exports_dir, input.datasetId);
     const split = input.split ?? config.export.split;
-    let written;
+    let written: WriteExportResult;
     try {
       written = await writeExport(records, {
         format,

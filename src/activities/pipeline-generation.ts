@@ -4,7 +4,7 @@
 // Dedup against the dataset, scoring and acceptance stay the build's own.
 import type { ActivityDeps } from './deps';
 import { resolvePipelineSource } from './pipeline';
-import { LlmClient } from '../infra/llm';
+import type { LlmClient } from '../infra/llm';
 import { emptyTokenCount, type TokenCount } from '../infra/llm';
 import { resolveRecordMapping, rowToRecord, runPipelineInMemory, type PipelineRow, type RecordMapping, type ResolvedPipeline } from '../domain/pipelines';
 import { variationSeed } from '../domain/generation';

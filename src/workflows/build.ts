@@ -17,7 +17,7 @@ import {
   allHandlersFinished,
 } from '@temporalio/workflow';
 import type { BuildActivities } from '../activities/build';
-import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
+import { buildInputSchema, type BuildInput, type BuildProgress, } from './build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
 import { acceptanceId, batchId } from './ids';
 import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';

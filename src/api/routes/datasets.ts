@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { exportsTable, records } from '../../infra/db';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import { deleteDataset } from '../dataset-deletion';
 import {
   createDataset,

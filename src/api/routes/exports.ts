@@ -7,7 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
 import { and, eq } from 'drizzle-orm';
 import { datasets, exportsTable } from '../../infra/db';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import { ApiError, badRequest, notFound } from '../errors';
 import { isInside } from '../ingest-paths';
 import { errorResponses, exportSchema, iso } from '../schemas';

@@ -5,7 +5,7 @@ import { createRouter } from '../router';
 import { listApiKeys, createApiKey, revokeApiKey } from '../../infra/auth';
 import { requireAdminToken } from '../auth-middleware';
 import { createUserWithKey } from '../../infra/auth';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import { notFound } from '../errors';
 import { apiKeySchema, errorResponses, iso, newApiKeySchema, userSchema } from '../schemas';
 

@@ -5,7 +5,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../domain/formats';
-import { DATASET_SHAPES, type ExportFormat } from '../../domain/formats';
+import { DATASET_SHAPES, type ConvertResult, type ExportFormat } from '../../domain/formats';
 import { DATASET_TYPES, type DatasetType } from '../../domain/records';
 import { CliError, EXIT, globalOptions, print, table } from '../output';
 
@@ -36,7 +36,7 @@ export function registerFormatCommands(program: Command): void {
         keepMetadata: Boolean(opts.keepMetadata),
         ...(to === 'hf' && output ? { outDir: path.dirname(output), baseName: path.basename(output) } : {}),
       };
-      let result;
+      let result: ConvertResult;
       try {
         result = await convertFile({ fileName: path.basename(input), bytes }, to, convertOptions);
       } catch (err) {

@@ -209,7 +209,7 @@ async function humanStatus(view: Record<string, unknown>, isBuild: boolean): Pro
 /** Ingest and export results say what matters in a line or a table; anything else is shown as JSON. */
 function describeResult(result: unknown): string {
   const r = result as Record<string, any>;
-  if (r && r.totals && Array.isArray(r.files)) {
+  if (r?.totals && Array.isArray(r.files)) {
     const t = r.totals;
     return `${t.ingested} ingested, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped; ${t.chunks} chunks, ${t.seedRecords} seed records`;
   }
