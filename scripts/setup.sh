@@ -11,8 +11,6 @@ npm install --no-audit --no-fund --loglevel=error
 echo "== Temporal CLI"
 bash scripts/install-temporal.sh
 
-echo "== Temporal time-skipping test server (workflow tests)"
-bash scripts/install-temporal-test-server.sh
 
 echo "== Local model (the default LLM when no endpoint is configured)"
 bash scripts/fetch-local-model.sh
