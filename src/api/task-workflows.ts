@@ -11,7 +11,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
-import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities';
+import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities/dataset-writer';
 import { workflowUiUrl } from '../client';
 import { buildProgress, tasks } from '../infra/db';
 import type { TaskKind } from './config-override';

@@ -2,7 +2,7 @@
 // deterministically into train / validation / test, and list the files (the save-as step of ingest → create → curate → save-as).
 import { Option, type Command } from 'commander';
 import { mergeDeep } from '../../infra/config';
-import { EXPORT_FORMAT_NAMES } from '../../domain/formats';
+import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
 import type { ExportResult } from '../../workflows/curate-input';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';

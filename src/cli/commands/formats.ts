@@ -4,8 +4,9 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../domain/formats';
-import { DATASET_SHAPES, type ConvertResult, type ExportFormat } from '../../domain/formats';
+import type { ConvertResult } from '../../domain/formats';
+import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../domain/formats/training-goals';
+import { DATASET_SHAPES, type ExportFormat } from '../../domain/formats/types';
 import { DATASET_TYPES, type DatasetType } from '../../domain/records';
 import { CliError, EXIT, globalOptions, print, table } from '../output';
 

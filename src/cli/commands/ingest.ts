@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { connectTemporalClient, workflowUiUrl } from '../../client';
-import { planIngest } from '../../activities';
 import type { IngestResult } from '../../workflows/ingest-input';
 import { withDatabase } from '../connect';
 import { CliError, configFor, EXIT, print, table } from '../output';
@@ -23,7 +22,9 @@ export function registerIngestCommand(program: Command): void {
       const config = configFor(cmd);
       const items = inputs.map((i) => (/^https?:\/\//i.test(i) ? { url: i } : { path: path.resolve(i) }));
       if (opts.preview) {
-        // The same planning the ingest runs, so the preview says exactly what it will do with each entry.
+        // The same planning the ingest runs, so the preview says exactly what it will do with each entry. Loaded
+        // here: the activities module brings every activity's libraries, which other commands never need.
+        const { planIngest } = await import('../../activities');
         const { entries } = await planIngest(items, {
           include: opts.include ?? (config.ingest.include.length ? config.ingest.include : undefined),
           exclude: opts.exclude ?? config.ingest.exclude,
