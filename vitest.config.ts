@@ -36,7 +36,7 @@ export default defineConfig({
         test: {
           name: 'chaos',
           include: ['tests/chaos/**/*.test.ts'],
-          // The chaos suite starts, kills and restarts its own servers and workers (tests/chaos/harness.ts).
+          // The chaos suite starts, kills and restarts its own servers and workers (testkit/chaos/harness.ts).
           testTimeout: 900_000,
           hookTimeout: 300_000,
         },

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Deduplicator, type DedupCandidate } from '../src/domain/dedup/deduplicator';
-import { seededGaussian, seededRandom } from '../src/domain/dedup/hashing';
+import { seededGaussian, seededRandom } from '../src/infra/common/seeded-random';
 import { signature } from '../src/domain/dedup/minhash';
 import { textHash } from '../src/domain/dedup/normalize';
 import { openVectorStore } from '../src/infra/vectors/store';

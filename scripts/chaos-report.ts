@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/infra/config/load';
-import { CHAOS_REPORT_PATH, latestEntries, readChaosReport, type ChaosFigures } from '../tests/chaos/report';
+import { CHAOS_REPORT_PATH, latestEntries, readChaosReport, type ChaosFigures } from '../testkit/chaos/report';
 
 const README = path.join(PROJECT_ROOT, 'README.md');
 const START_MARKER = '<!-- chaos-report:start -->';

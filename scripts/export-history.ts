@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/infra/config/load';
-import { checkCaseName, exportHistory } from '../tests/replay/history-file';
+import { checkCaseName, exportHistory } from '../testkit/replay/history-file';
 
 const USAGE = 'usage: npx tsx scripts/export-history.ts <workflowId> [runId] --name <case>';
 

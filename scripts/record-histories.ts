@@ -1,7 +1,7 @@
 // Records the replay histories of tests/replay/histories from real runs: starts its own Temporal dev server,
 // PostgreSQL and test LLM server (the chaos suite's stack, with the worker as a child process), runs each scenario
 // below on a dataset of its own, and exports every run of it (continue-as-new included) with
-// tests/replay/history-file.ts.
+// testkit/replay/history-file.ts.
 //   npm run histories:record                       every scenario, files named <workflowType>--<case>.json
 //   npm run histories:record -- --prefix v1        files named <workflowType>--v1-<case>.json
 //   npm run histories:record -- --only rebuild,cancel
@@ -11,9 +11,9 @@ import path from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { buildInputSchema, type BuildInput, type BuildProgress } from '../src/workflows/build-input';
 import { buildWorkflowId, curateWorkflowId } from '../src/workflows/ids';
-import { acceptedSoFar, ingestFacts } from '../tests/chaos/build-run';
-import { sleep, startChaosStack, waitFor, type ChaosStack } from '../tests/chaos/harness';
-import { exportRunChain } from '../tests/replay/history-file';
+import { acceptedSoFar, ingestFacts } from '../testkit/chaos/build-run';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from '../testkit/chaos/harness';
+import { exportRunChain } from '../testkit/replay/history-file';
 
 /** Low, so that a build of a hundred-odd small batches continues as new, and a 20-record build does not. */
 const SUGGEST_CONTINUE_AS_NEW_AT = 150;

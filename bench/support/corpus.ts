@@ -2,7 +2,7 @@
 // `chunks` chunks of distinct sentences (so generated records are distinct unless the test server plants
 // duplicates). Skipping the ingest workflow keeps a build benchmark about the build.
 import type { Sql } from '../../src/infra/db/client';
-import { seededRandom } from '../../src/domain/dedup/hashing';
+import { seededRandom } from '../../src/infra/common/seeded-random';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'po', 'ven', 'dar', 'el', 'qui', 'sa', 'tor', 'bel', 'an', 'ix', 'um', 'gro', 'fe'];
 const SENTENCES_PER_CHUNK = 8;

@@ -1,10 +1,10 @@
-// The test LLM server (tests/llm-server) as its own process, so a benchmark measures the worker's memory and
+// The test LLM server (testkit/llm-server) as its own process, so a benchmark measures the worker's memory and
 // event loop without the server's, as with a real endpoint. Controlled over its /_control routes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/infra/config/load';
-import type { ServerStats, TestLlmServerOptionsPatch } from '../../tests/llm-server';
+import type { ServerStats, TestLlmServerOptionsPatch } from '../../testkit/llm-server';
 
 export interface LlmServerProcess {
   /** Base URL ending in /v1. */
@@ -16,14 +16,14 @@ export interface LlmServerProcess {
 }
 
 export async function startLlmServerProcess(options: { concurrency: number; latencyMs: number; dims?: number }): Promise<LlmServerProcess> {
-  const main = path.join(PROJECT_ROOT, 'tests', 'llm-server', 'main.ts');
+  const main = path.join(PROJECT_ROOT, 'testkit', 'llm-server', 'main.ts');
   const args = ['--import', 'tsx', main, '--port', '0', '--concurrency', String(options.concurrency), '--latency-ms', String(options.latencyMs)];
   if (options.dims) args.push('--dims', String(options.dims));
   const child: ChildProcess = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('the test LLM server did not start within 30 s (tests/llm-server/main.ts)')), 30_000);
+    const timer = setTimeout(() => reject(new Error('the test LLM server did not start within 30 s (testkit/llm-server/main.ts)')), 30_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {

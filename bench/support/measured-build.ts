@@ -7,6 +7,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { mkdirSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
+import { mergeDeep } from '../../src/infra/common/deep-merge';
 import { loadConfig } from '../../src/infra/config/load';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import { connectDatabase } from '../../src/infra/db/client';
@@ -15,7 +16,7 @@ import { clearEndpointLimiters, endpointLimiterStats } from '../../src/infra/llm
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import { startWorker } from '../../src/worker/worker';
-import type { ServerStats } from '../../tests/llm-server';
+import type { ServerStats } from '../../testkit/llm-server';
 import { seedSyntheticDataset } from './corpus';
 import type { LlmServerProcess } from './llm-process';
 import type { BenchServices } from './stack';
@@ -186,14 +187,6 @@ function benchConfig(opts: MeasuredBuildOptions): DatacreekConfig {
     log_level: 'warn',
   };
   return loadConfig({ env: {}, overrides: mergeDeep(defaults, opts.config ?? {}) });
-}
-
-function mergeDeep(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object' ? mergeDeep(a[k], v) : v;
-  }
-  return out;
 }
 
 /** Every run of the workflow id (continue-as-new starts a new run each time), oldest first. */

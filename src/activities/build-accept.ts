@@ -9,7 +9,7 @@ import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAcc
 import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
-import { recordTableName } from './tables';
+import { recordTableName } from '../infra/vectors/table-names';
 
 interface CachedDedup {
   dedup: Deduplicator;

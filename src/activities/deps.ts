@@ -1,18 +1,12 @@
 // What activities need from the outside world, built once per worker process and injected
 // (samples-typescript `activities-dependency-injection`): tests build the same thing against their own servers.
-import type { DatacreekConfig } from '../infra/config';
-import { connectDatabase, type Database } from '../infra/db';
+import type { DatacreekConfig } from '../infra/config/schema';
+import { connectDatabase, type Database } from '../infra/db/client';
 import { LlmClient } from '../infra/llm';
-import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm';
-import { embedLexical } from '../infra/vectors';
+import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm/local-embedder';
+import type { Embedder } from '../infra/vectors/embedder';
+import { createLexicalEmbedder } from '../infra/vectors/lexical-embedder';
 import { openVectorStore, type VectorStore } from '../infra/vectors';
-
-export interface Embedder {
-  /** `lexical` embeddings are feature-hashed n-grams: useful for near-duplicates, not for meaning. */
-  kind: 'openai' | 'lexical' | 'local';
-  dimensions: number;
-  embed(texts: string[]): Promise<number[][]>;
-}
 
 export interface ActivityDeps {
   config: DatacreekConfig;
@@ -42,15 +36,18 @@ export function llmEndpointConfig(config: DatacreekConfig, override: { baseURL?:
 
 export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): Embedder {
   const dims = config.embedding.dimensions;
-  if (config.embedding.provider === 'lexical') {
-    return { kind: 'lexical', dimensions: dims, embed: async (texts) => embedLexical(texts, dims) };
-  }
+  if (config.embedding.provider === 'lexical') return createLexicalEmbedder(dims);
   if (config.embedding.provider === 'local') {
     const { modelPath } = describeLocalEmbedding(config);
     // Without the model file: the documented lexical fallback (system-check and the worker's start-up say so).
-    if (!modelPath) return { kind: 'lexical', dimensions: dims, embed: async (texts) => embedLexical(texts, dims) };
+    if (!modelPath) return createLexicalEmbedder(dims);
     const local = localModelEmbedder(modelPath);
-    return { kind: 'local', dimensions: dims, embed: (texts) => local.embed(texts) };
+    return {
+      kind: 'local',
+      dimensions: dims,
+      describe: () => `local embedding model ${local.modelId} (${dims} dims): texts are compared by meaning`,
+      embed: (texts) => local.embed(texts),
+    };
   }
   let client: LlmClient | undefined;
   const embeddingClient = () => {
@@ -63,6 +60,7 @@ export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): E
   return {
     kind: 'openai',
     dimensions: dims,
+    describe: () => `embedding model ${config.embedding.model} behind an OpenAI-compatible endpoint (${dims} dims): texts are compared by meaning`,
     embed: async (texts) => {
       const out: number[][] = [];
       for (let i = 0; i < texts.length; i += config.embedding.batch_size) {

@@ -5,14 +5,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { describeIssues, mergeDeep, PROJECT_ROOT } from '../infra/config';
-import { configSchema, type DatacreekConfig } from '../infra/config';
+import { isPlainObject, mergeDeep } from '../infra/common/deep-merge';
+import { describeIssues, PROJECT_ROOT } from '../infra/config/load';
+import { configSchema, type DatacreekConfig } from '../infra/config/schema';
 import { badRequest } from './errors';
 
 export type TaskKind = 'ingest' | 'build' | 'generate' | 'curate' | 'save';
 
 type Plain = Record<string, unknown>;
-const isPlainObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Sections that describe the server itself; a request that tries to set them is refused. */
 export const SERVER_ONLY_SECTIONS = ['paths', 'database', 'temporal', 'api'] as const;

@@ -6,9 +6,8 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
 import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
-import { exportsTable, tasks } from '../infra/db';
-import { chunkTableName, recordTableName } from '../activities/tables';
-import { datasetTablePrefix } from '../infra/vectors/table-names';
+import { exportsTable, tasks } from '../infra/db/schema';
+import { dropDatasetTables } from '../infra/vectors/dataset-tables';
 import { buildWorkflowId } from '../workflows/ids';
 import type { ResolvedDeps } from './context';
 import { conflict } from './errors';
@@ -30,7 +29,7 @@ export async function deleteDataset(deps: ResolvedDeps, ownerId: string, dataset
     const [row] = await tx`select id from datasets where id = ${datasetId} and owner_id = ${ownerId} for update`;
     const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(deps.temporal)));
     if (holder) throw datasetBusyConflict(datasetId, holder);
-    const vectorTablesDropped = await dropVectorTables(deps, datasetId);
+    const vectorTablesDropped = await dropDatasetTables(await deps.vectorTables(), datasetId);
     const exportFilesRemoved = await removeExportFiles(deps, datasetId);
     await tx`delete from build_progress where dataset_id = ${datasetId}`;
     await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
@@ -55,23 +54,6 @@ async function refuseWhileBusy(deps: ResolvedDeps, ownerId: string, datasetId: s
       `Wait for them to finish or cancel them (POST /v1/tasks/${running[0]}/cancel), then delete again.`,
     );
   }
-}
-
-/**
- * A dataset's LanceDB tables: `chunks__<id>` / `records__<id>` (named by the ingest and build activities) and
- * every `ds_<slug>_<hash>__<purpose>` table of the vector store's own naming. A longer id that merely starts
- * the same (`<id>-2`) is spared.
- */
-export function belongsToDataset(tableName: string, datasetId: string): boolean {
-  if (tableName.startsWith(datasetTablePrefix(datasetId))) return true;
-  return [chunkTableName(datasetId), recordTableName(datasetId)].some((base) => tableName === base || tableName.startsWith(`${base}__`));
-}
-
-async function dropVectorTables(deps: ResolvedDeps, datasetId: string): Promise<string[]> {
-  const store = await deps.vectorTables();
-  const names = (await store.listTables()).filter((name) => belongsToDataset(name, datasetId));
-  for (const name of names) await store.dropTable(name);
-  return names;
 }
 
 /** Removes the export files (only inside paths.exports_dir) and the folders they leave empty. */

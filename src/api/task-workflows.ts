@@ -1,7 +1,6 @@
 // Tasks are Temporal workflows started for a user: this module starts them (and records the `tasks` row that
 // makes them the user's), reads their state back, and sends them live controls. Workflows are addressed by
 // NAME: the API never imports workflow code.
-import { randomBytes } from 'node:crypto';
 import {
   isGrpcDeadlineError,
   WorkflowExecutionAlreadyStartedError,
@@ -48,8 +47,6 @@ export function datasetBusyConflict(datasetId: string, holder: DatasetWriter): A
   const { message, hint } = busyExplanation(datasetId, holder);
   return conflict('DatasetBusy', message, hint);
 }
-
-export const shortSuffix = () => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export interface TaskRow {
   id: string;

@@ -1,8 +1,8 @@
 // Starting a one-shot dataset workflow (curate, export) by name and waiting for its result, with the activity's
 // own message and hint when it fails. Workflows are addressed by name, so the CLI never imports workflow code.
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import type { DatacreekConfig } from '../infra/config';
+import { uniqueSuffix } from '../client/unique-suffix';
+import type { DatacreekConfig } from '../infra/config/schema';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 
@@ -14,14 +14,11 @@ export interface TaskStart {
 
 export type TaskOutcome<R> = { detached: true; workflowId: string; url: string } | { detached: false; workflowId: string; url: string; result: R };
 
-/** `<time>-<random>`: unique per run, and ids started later sort later. */
-export const uniqueSuffix = () => `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-
 /** `<prefix>-<dataset>-<suffix>`: readable in the Web UI. */
 export const taskWorkflowId = (prefix: string, datasetId: string) => `${prefix}-${datasetId}-${uniqueSuffix()}`;
 
 export async function runTask<R>(cmd: Command, config: DatacreekConfig, task: TaskStart, opts: { detach: boolean }): Promise<TaskOutcome<R>> {
-  const { workflowUiUrl } = await import('../client');
+  const { workflowUiUrl } = await import('../client/temporal');
   const { describeWorkflowFailure } = await import('./workflows');
   const url = workflowUiUrl(config, task.workflowId);
   const client = await openTemporal(config);

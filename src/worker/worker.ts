@@ -1,12 +1,12 @@
 // The worker: one process that runs datacreek's workflows and activities on one task queue.
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatacreekConfig } from '../infra/config';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities';
 import { reportEventLoopDelay } from './event-loop-report';
+import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH };
 
 export interface RunningWorker {
   /** The configuration the worker runs with (a local model provider resolved to its in-process endpoint). */
@@ -50,7 +50,13 @@ export function shutdownOnSignals(running: RunningWorker, log: (m: string) => vo
 
 export async function startWorker(
   config: DatacreekConfig,
-  opts: { databaseUrl?: string; workerOptions?: Partial<WorkerOptions>; deps?: ActivityDeps } = {},
+  opts: {
+    databaseUrl?: string;
+    workerOptions?: Partial<WorkerOptions>;
+    deps?: ActivityDeps;
+    /** Load the prebuilt workflow bundle when there is a current one (production); otherwise bundle the sources. */
+    prebuiltWorkflows?: boolean;
+  } = {},
 ): Promise<RunningWorker> {
   installRuntime();
   // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
@@ -60,11 +66,13 @@ export async function startWorker(
   config = local.config;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = opts.deps ?? createActivityDeps(config, { databaseUrl: opts.databaseUrl });
+  const workflowCode = opts.prebuiltWorkflows ? chooseWorkflowCode() : undefined;
+  if (workflowCode) console.log(`[worker] ${workflowCode.description}`);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.task_queue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...(workflowCode?.options ?? { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
     shutdownGraceTime: config.worker.shutdown_grace_ms,

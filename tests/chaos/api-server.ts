@@ -6,9 +6,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startApiServer, type RunningApiServer } from '../../src/api/server';
 import { createApiLogger } from '../../src/api/logger';
-import { loadConfig, mergeDeep } from '../../src/infra/config/load';
+import { mergeDeep } from '../../src/infra/common/deep-merge';
+import { loadConfig } from '../../src/infra/config/load';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
-import type { ChaosStack } from './harness';
+import type { ChaosStack } from '../../testkit/chaos/harness';
 
 export const ADMIN_TOKEN = 'chaos-admin-token';
 

@@ -10,11 +10,11 @@ import { type ConfigError, loadConfig, PROJECT_ROOT } from '../../src/infra/conf
 import type { IngestResult } from '../../src/workflows/ingest-input';
 import { postForm, settledTask, startChaosApi, type ChaosApi } from './api-server';
 import { writeBadFiles, writePartlyBrokenJsonl } from './bad-files';
-import { auditFinishedBuild, buildResult, factsDocument, startBuild } from './build-run';
-import { startChaosStack, type ChaosStack } from './harness';
-import { recordChaosFigures } from './report';
+import { auditFinishedBuild, buildResult, factsDocument, startBuild } from '../../testkit/chaos/build-run';
+import { startChaosStack, type ChaosStack } from '../../testkit/chaos/harness';
+import { recordChaosFigures } from '../../testkit/chaos/report';
 import { findSecrets } from './secrets';
-import { workerProcessEnv } from './worker-process';
+import { workerProcessEnv } from '../../testkit/chaos/worker-process';
 
 /** One bad input and what datacreek answered. */
 interface Outcome {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { zipArchive } from './bad-files';
+import { zipArchive } from '../../testkit/zip';
 
 export interface HostileFile {
   /** The entry's path relative to the ingested folder, as the ingest result names it. */

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestFileResult, IngestResult } from '../../src/workflows/ingest-input';
 import { settledTask, startChaosApi, type ChaosApi } from './api-server';
-import { startChaosStack, waitFor, type ChaosStack } from './harness';
+import { startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
 import { nestedHtml, writeHostileFiles, type HostileFile } from './hostile-files';
-import { recordChaosFigures } from './report';
-import { WorkerProcess } from './worker-process';
+import { recordChaosFigures } from '../../testkit/chaos/report';
+import { WorkerProcess } from '../../testkit/chaos/worker-process';
 
 /** The worker logs its event loop delay this often; the figures per file come from these lines. */
 const REPORT_MS = 1_000;

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineProgress, PipelineRunInput } from '../../src/workflows/pipeline-input';
-import { startChaosStack, waitFor, type ChaosStack } from './harness';
+import { startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
 
 const ROWS = 24;
 const BATCH_SIZE = 4;

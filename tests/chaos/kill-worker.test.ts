@@ -2,9 +2,10 @@
 // still ends with exactly `target` accepted records, no duplicates, and every candidate accounted for.
 // The moments are drawn from a seeded generator and logged; replay a run with CHAOS_SEED=<seed>.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
-import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
-import { recordChaosFigures } from './report';
+import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from '../../testkit/chaos/build-run';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
+import { recordChaosFigures } from '../../testkit/chaos/report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
 
 const TARGET = 150;

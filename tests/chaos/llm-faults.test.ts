@@ -4,9 +4,9 @@
 // per-endpoint limit (no retry storm).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildProgress } from '../../src/workflows/build-input';
-import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
-import { sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
-import { recordChaosFigures } from './report';
+import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from '../../testkit/chaos/build-run';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
+import { recordChaosFigures } from '../../testkit/chaos/report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
 
 const TARGET = 100;

@@ -2,9 +2,10 @@
 // database file; restart PostgreSQL (pg_ctl stop -m fast, wait, start). The worker keeps running (or is started
 // again if it gave up), activities retry, and each build still ends with exactly `target` records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild, type BuildAudit } from './build-run';
-import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
-import { recordChaosFigures } from './report';
+import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild, type BuildAudit } from '../../testkit/chaos/build-run';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
+import { recordChaosFigures } from '../../testkit/chaos/report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
 
 const TARGET = 100;

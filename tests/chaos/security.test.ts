@@ -10,10 +10,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildProgress } from '../../src/workflows/build-input';
 import { postForm, settledTask, startChaosApi, ADMIN_TOKEN, type ApiCall, type ChaosApi } from './api-server';
-import { auditFinishedBuild, factsDocument } from './build-run';
-import { startChaosStack, type ChaosStack } from './harness';
+import { auditFinishedBuild, factsDocument } from '../../testkit/chaos/build-run';
+import { startChaosStack, type ChaosStack } from '../../testkit/chaos/harness';
 import { startLeakyGateway, type LeakyGateway } from './leaky-gateway';
-import { recordChaosFigures } from './report';
+import { recordChaosFigures } from '../../testkit/chaos/report';
 import { findSecrets, scanDatabase, scanWorkflowHistories, type SecretHit } from './secrets';
 
 const TARGET = 40;

@@ -14,7 +14,8 @@ import type { CurateResult, ExportResult } from '../../src/workflows/curate-inpu
 import { buildWorkflowId } from '../../src/workflows/ids';
 import type { IngestResult } from '../../src/workflows/ingest-input';
 import { cliEnv as cliEnvironment, runCli, type CliResult } from '../integration/cli/run-cli';
-import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { sleep, startChaosStack, waitFor, type ChaosStack } from '../../testkit/chaos/harness';
 
 const SEED = Number(process.env.SEQ_SEED ?? 1205);
 const STEPS = Number(process.env.SEQ_STEPS ?? 100);

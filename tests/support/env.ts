@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
+import { mergeDeep } from '../../src/infra/common/deep-merge';
 import { loadConfig } from '../../src/infra/config/load';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import { connectDatabase, type Database } from '../../src/infra/db/client';
@@ -14,7 +15,7 @@ export function testConfig(overrides: Record<string, any> = {}): DatacreekConfig
   const taskQueue = `test-${path.basename(dataDir)}`;
   return loadConfig({
     env: {},
-    overrides: mergeOverrides(
+    overrides: mergeDeep(
       {
         temporal: { address: inject('temporalAddress'), task_queue: taskQueue, start_dev_server: false },
         database: { url: inject('databaseUrl'), pool_size: 5 },
@@ -24,14 +25,6 @@ export function testConfig(overrides: Record<string, any> = {}): DatacreekConfig
       overrides,
     ),
   });
-}
-
-function mergeOverrides(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object' ? mergeOverrides(a[k], v) : v;
-  }
-  return out;
 }
 
 export async function testClient(config: DatacreekConfig): Promise<Client> {

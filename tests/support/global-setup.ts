@@ -1,15 +1,11 @@
 // Starts the real services the integration tests run against, once per test run, and stops what it started:
 // a Temporal dev server and a PostgreSQL cluster (or TEST_DATABASE_URL's server), on free ports and in a
 // directory of this run's own, so that two runs on one machine never share or stop each other's servers.
-import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { PROJECT_ROOT } from '../../src/infra/config/load';
 import { migrateDatabase } from '../../src/infra/db/client';
-import { ensureLocalPostgres } from '../../src/infra/services/local-postgres';
-import { ensureTemporalDevServer } from '../../src/infra/services/temporal-dev-server';
-import { freePort } from '../../src/infra/services/free-port';
+import { freshRunDir, startRunPostgres, startRunTemporal } from '../../testkit/services';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,29 +17,21 @@ declare module 'vitest' {
 
 
 export default async function setup(project: TestProject) {
-  const runDir = path.join(PROJECT_ROOT, '.data', 'test', `run-${process.pid}`);
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(runDir, { recursive: true });
+  const runDir = freshRunDir('test', `run-${process.pid}`);
 
   let stopTemporal = async () => {};
   let temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
   if (!temporalAddress) {
-    temporalAddress = `127.0.0.1:${await freePort()}`;
-    const temporal = await ensureTemporalDevServer({
-      dbFile: path.join(runDir, 'temporal.db'),
-      address: temporalAddress,
-      uiPort: await freePort(),
-      logFile: path.join(runDir, 'temporal.log'),
-      // Low, so continue-as-new really happens in tests (DESIGN.md decision 6).
-      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 },
-    });
+    // Low, so continue-as-new really happens in tests.
+    const temporal = await startRunTemporal(runDir, { suggestContinueAsNewAt: 60 });
+    temporalAddress = temporal.address;
     stopTemporal = temporal.stop;
   }
 
   let stopPostgres = () => {};
   let serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const pg = await ensureLocalPostgres({ dataDir: path.join(runDir, 'postgres'), port: await freePort(), database: 'postgres' });
+    const pg = await startRunPostgres(runDir, 'postgres');
     serverUrl = pg.url;
     stopPostgres = () => {
       pg.stop();

@@ -3,17 +3,18 @@
 // (always the caller) plus an optional per-request `config` / `configName`.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
-import { workflowUiUrl } from '../../client';
+import { workflowUiUrl } from '../../client/temporal';
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
-import { mergeDeep } from '../../infra/config';
-import { tasks } from '../../infra/db';
+import { uniqueSuffix } from '../../client/unique-suffix';
+import { mergeDeep } from '../../infra/common/deep-merge';
+import { tasks } from '../../infra/db/schema';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
 import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../config-override';
-import type { ResolvedDeps } from '../context';
+import type { AppEnv, ResolvedDeps } from '../context';
 import { ownedOrNewDataset, requireOwnedDataset } from '../dataset-queries';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
@@ -32,7 +33,6 @@ import {
 import {
   cancelTask,
   describeTask,
-  shortSuffix,
   signalTask,
   startTask,
   updateTask,
@@ -274,7 +274,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     }
     const input = workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
     try {
-      const result = await startTask(deps, { kind: 'ingest', datasetId, ownerId: user.id, workflowId: `ingest-${datasetId}-${shortSuffix()}`, input });
+      const result = await startTask(deps, { kind: 'ingest', datasetId, ownerId: user.id, workflowId: `ingest-${datasetId}-${uniqueSuffix()}`, input });
       return c.json(result, 202);
     } catch (err) {
       await uploads?.discard();
@@ -305,7 +305,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     const body = c.req.valid('json');
     const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
     const input = workflowInput('curate', curateInputSchema, body, user.id);
-    const workflowId = curateWorkflowId(dataset.id, shortSuffix());
+    const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
     return c.json(await startTask(deps, { kind: 'curate', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
   });
 
@@ -314,14 +314,14 @@ export function taskRoutes(deps: ResolvedDeps) {
     const body = c.req.valid('json');
     const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
     const input = workflowInput('save', exportInputSchema, body, user.id);
-    const workflowId = `export-${dataset.id}-${shortSuffix()}`;
+    const workflowId = `export-${dataset.id}-${uniqueSuffix()}`;
     return c.json(await startTask(deps, { kind: 'save', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
   });
 
   app.openapi(pipelineRoute, async (c) => {
     const user = c.get('user');
     const body = c.req.valid('json');
-    const { resolvePipelineSource } = await import('../../activities');
+    const { resolvePipelineSource } = await import('../../activities/pipeline');
     const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
     let datasetId: string | null = null;
     let input: Record<string, unknown> | undefined;
@@ -349,7 +349,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     const { input: _given, pipeline: _pipeline, ...options } = body;
     const workflowInput = { ...options, pipeline, ...(input ? { input } : {}), ownerId: user.id };
     const label = 'name' in body.pipeline ? body.pipeline.name : 'inline';
-    const workflowId = `pipeline-${label.replace(/[^a-z0-9._-]+/gi, '-').toLowerCase().slice(0, 60)}-${shortSuffix()}`;
+    const workflowId = `pipeline-${label.replace(/[^a-z0-9._-]+/gi, '-').toLowerCase().slice(0, 60)}-${uniqueSuffix()}`;
     await temporalStart(workflowId, workflowInput);
     await database.db.insert(tasks).values({ id: workflowId, ownerId: user.id, datasetId, kind: 'pipeline', workflowType: 'runPipeline' }).onConflictDoNothing();
     return c.json({ taskId: workflowId, kind: 'pipeline' as const, datasetId: datasetId ?? '', status: 'running', temporalUiUrl: workflowUiUrl(config, workflowId) }, 202);
@@ -360,7 +360,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   }
 
   async function loadPipelineModules() {
-    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities')]);
+    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities/pipeline')]);
     return { PipelineValidationError, pipelinesDir };
   }
 

@@ -12,6 +12,7 @@ import type { RecordContent } from '../records';
 import { itemsEnvelope, lastItemIsComplete, cutOffNote } from './answer-schemas';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import { answerSentences, contentWords, keyTerms, squeezeText } from './source-text';
+import { seededShuffle } from '../../infra/common/seeded-random';
 import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
 export const GROUNDED_QA_PROMPT = 'qa_grounded_generation';
@@ -69,14 +70,8 @@ export function answerChoices(text: string): AnswerChoice[] {
  */
 function offerOrder(count: number, variation: string | number | undefined): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
-  let state = variationSeed(variation) ?? 0;
-  if (state === 0) return order;
-  for (let i = count - 1; i > 0; i--) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    const j = state % (i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+  const seed = variationSeed(variation) ?? 0;
+  return seed === 0 ? order : seededShuffle(order, seed);
 }
 
 /**

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { isPlainObject, mergeDeep } from '../common/deep-merge';
 import { configSchema, type ConfigOverride, type DatacreekConfig } from './schema';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,17 +23,6 @@ export class ConfigError extends Error {
 }
 
 type Plain = Record<string, unknown>;
-const isPlainObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Deep merge: objects merge key by key, anything else (arrays included) replaces. */
-export function mergeDeep(base: Plain, override: Plain): Plain {
-  const out: Plain = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    if (value === undefined) continue;
-    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? mergeDeep(out[key] as Plain, value) : value;
-  }
-  return out;
-}
 
 function readYamlFile(file: string, what: string): Plain {
   if (!existsSync(file)) throw new ConfigError(file, [`${what} not found: ${file}. Check the path given with -c.`]);

@@ -2,7 +2,8 @@
 // tests: feature hashing of word unigrams, word bigrams and character trigrams into a fixed number of
 // dimensions, L2-normalized. It measures shared wording, not meaning; semantic dedup run with it is
 // really a fuzzy lexical dedup, and `describe()` says so wherever the choice is reported.
-import { fmix32, hashString32 } from '../../domain/dedup/hashing';
+import { fmix32, hashString32 } from '../common/hashing';
+import type { Embedder } from './embedder';
 
 export const DEFAULT_LEXICAL_DIMS = 384;
 
@@ -10,16 +11,6 @@ export const DEFAULT_LEXICAL_DIMS = 384;
 const WEIGHTS = { unigram: 1, bigram: 0.7, charTrigram: 0.25 } as const;
 const SEEDS = { unigram: 0x11, bigram: 0x22, charTrigram: 0x33 } as const;
 const WORD = /[\p{L}\p{N}]+/gu;
-
-/** Something that turns texts into vectors: the lexical embedder here, or a model behind an endpoint. */
-export interface Embedder {
-  /** A stable name, stored with vectors so that vectors of different embedders are never compared. */
-  readonly name: string;
-  readonly dims: number;
-  /** One plain sentence saying what the vectors capture. */
-  describe(): string;
-  embed(texts: string[]): Promise<number[][]>;
-}
 
 /** Lexical vectors for `texts`: each L2-normalized, `dims` long (an all-zero vector for a text with no words). */
 export function embedLexical(texts: string[], dims: number = DEFAULT_LEXICAL_DIMS): number[][] {
@@ -35,8 +26,8 @@ export function embedLexicalOne(text: string, dims: number = DEFAULT_LEXICAL_DIM
 
 export function createLexicalEmbedder(dims: number = DEFAULT_LEXICAL_DIMS): Embedder {
   return {
-    name: `lexical-hash-${dims}`,
-    dims,
+    kind: 'lexical',
+    dimensions: dims,
     describe: () =>
       `lexical-hash-${dims}: feature-hashed word unigrams, word bigrams and character trigrams (${dims} dims). ` +
       'Lexical, not semantic: it finds texts that share wording, not texts that mean the same in other words. ' +

@@ -1,6 +1,10 @@
-// LanceDB table names derived from dataset ids. Dataset ids are user input (slashes, spaces, Unicode);
-// LanceDB accepts only letters, digits, '_', '-' and '.'. A readable slug plus a hash of the exact id
-// keeps names valid, recognisable in a directory listing, and distinct for ids that slug alike.
+// Every LanceDB table name derived from a dataset id, and the rule for which tables belong to a dataset.
+// Two forms exist on disk:
+// - `chunks__<id>` / `records__<id>`: what ingest and build write. Dataset ids are already limited to a
+//   table-safe alphabet, so the id is kept as it is; renaming them would orphan every existing store's tables.
+// - `ds_<slug>_<hash8>__<purpose>`: for any other id (slashes, spaces, Unicode; LanceDB accepts only letters,
+//   digits, '_', '-' and '.'). A readable slug plus a hash of the exact id keeps names valid, recognisable in a
+//   directory listing, and distinct for ids that slug alike.
 import { createHash } from 'node:crypto';
 
 const VALID_TABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
@@ -38,4 +42,20 @@ export function assertValidTableName(name: string): void {
       `"${name}" is not a valid vector table name (letters, digits, '_', '-', '.', at most 200 characters); build names with vectorTableName(datasetId, purpose)`,
     );
   }
+}
+
+/** The table of a dataset's chunk vectors, written by ingest and searched by `datacreek search`. */
+export const chunkTableName = (datasetId: string) => `chunks${PURPOSE_SEPARATOR}${datasetId}`;
+/** The table of a dataset's accepted-record vectors, written by the build for semantic dedup. */
+export const recordTableName = (datasetId: string) => `records${PURPOSE_SEPARATOR}${datasetId}`;
+
+/**
+ * Whether `tableName` is one of `datasetId`'s tables, in either form (and any `<base>__<more>` table beside a
+ * chunk or record table). A longer id that merely starts the same (`<id>-2`) is spared.
+ */
+export function belongsToDataset(tableName: string, datasetId: string): boolean {
+  if (tableName.startsWith(datasetTablePrefix(datasetId))) return true;
+  return [chunkTableName(datasetId), recordTableName(datasetId)].some(
+    (base) => tableName === base || tableName.startsWith(`${base}${PURPOSE_SEPARATOR}`),
+  );
 }

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import type { ApiDeps } from '../../../src/api/context';
-import { loadConfig, mergeDeep } from '../../../src/infra/config/load';
+import { mergeDeep } from '../../../src/infra/common/deep-merge';
+import { loadConfig } from '../../../src/infra/config/load';
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import { connectDatabase, type Database } from '../../../src/infra/db/client';
 

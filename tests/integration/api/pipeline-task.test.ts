@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { startApiHarness, waitFor, workflowStartInput, type ApiHarness, type TestUser } from './harness';
 
 describe('POST /v1/tasks/pipeline', () => {

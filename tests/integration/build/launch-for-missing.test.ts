@@ -13,8 +13,8 @@ import type { BuildInput, BuildProgress } from '../../../src/workflows/build-inp
 import { PROJECT_ROOT } from '../../../src/infra/config/load';
 import { buildWorkflowId } from '../../../src/workflows/ids';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
-import { exportHistory } from '../../replay/history-file';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
+import { exportHistory } from '../../../testkit/replay/history-file';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 
 let llm: TestLlmServer;

@@ -9,7 +9,7 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import { buildWorkflowId } from '../../../src/workflows/ids';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testWorker, uniqueId } from '../../support/env';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;

@@ -1,6 +1,6 @@
 // The datacreek command as a person uses it: a real process, started with the environment variables that point
 // it at the test Temporal server, PostgreSQL and LLM server, while a worker runs in this test process.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -9,7 +9,7 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { Database } from '../../../src/infra/db/client';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 import { cliEnv, describeRun, parseJson, runCli, startCli } from './run-cli';
 
@@ -147,6 +147,21 @@ describe('datacreek CLI', () => {
     expect(found.results).toHaveLength(3);
     expect(found.results[0].text).toContain('glaciers');
     expect(found.results[0].score).toBeGreaterThanOrEqual(found.results[1].score);
+
+    // `text` (plain text for continued pretraining) goes from the command line through the workflow to the file.
+    const savedText = await runCli(['--json', 'save-as', '--dataset', ds, '--format', 'text'], env);
+    expect(savedText.code, describeRun(savedText)).toBe(0);
+    const textExport = parseJson<{ format: string; recordCount: number; files: { path: string }[] }>(savedText);
+    expect(textExport.format).toBe('text');
+    expect(textExport.recordCount).toBe(12);
+    const textRows = textExport.files.flatMap((file) =>
+      readFileSync(file.path, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line)),
+    );
+    expect(textRows).toHaveLength(12);
+    for (const row of textRows) expect(Object.keys(row)).toEqual(['text']);
   });
 
   it('create makes one unscored round of at most --num records; curate judges them and keeps the good ones', async () => {

@@ -11,7 +11,7 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import { findTemporalCli } from '../../../src/infra/services/temporal-dev-server';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testWorker, uniqueId } from '../../support/env';
 
 let llm: TestLlmServer;

@@ -11,7 +11,7 @@ import type { Database } from '../../../src/infra/db/client';
 import { validateExport } from '../../../src/domain/formats';
 import type { CurateResult, ExportResult } from '../../../src/workflows/curate-input';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 
 let llm: TestLlmServer;

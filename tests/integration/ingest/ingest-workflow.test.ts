@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { Database } from '../../../src/infra/db/client';
 import { openVectorStore } from '../../../src/infra/vectors';
-import { chunkTableName } from '../../../src/activities/tables';
+import { chunkTableName } from '../../../src/infra/vectors/table-names';
 import type { IngestResult } from '../../../src/workflows/ingest-input';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';

@@ -10,7 +10,7 @@ import type { Database } from '../../../src/infra/db/client';
 import type { BuildProgress } from '../../../src/workflows/build-input';
 import { buildWorkflowId } from '../../../src/workflows/ids';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 
 let llm: TestLlmServer;

@@ -12,7 +12,7 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { Database } from '../../../src/infra/db/client';
 import type { PipelineProgress, PipelineRunInput } from '../../../src/workflows/pipeline-input';
 import type { RunningWorker } from '../../../src/worker/worker';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 import { testClient, testConfig, testDatabase, testWorker, uniqueId } from '../../support/env';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/instructlab');

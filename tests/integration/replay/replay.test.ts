@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../../../src/worker/worker';
-import { HISTORIES_DIR, loadHistories, workflowTypeOf, type LoadedHistory } from '../../replay/history-file';
+import { HISTORIES_DIR, loadHistories, workflowTypeOf, type LoadedHistory } from '../../../testkit/replay/history-file';
 
 const histories: LoadedHistory[] = loadHistories();
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inputsFromConfigFile, readConfigFile } from '../../../src/cli/config-file-inputs';
-import { loadConfig, mergeDeep } from '../../../src/infra/config/load';
+import { mergeDeep } from '../../../src/infra/common/deep-merge';
+import { loadConfig } from '../../../src/infra/config/load';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dc-cfile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

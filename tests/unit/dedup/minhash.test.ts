@@ -9,7 +9,7 @@ import {
   signatureToBuffer,
 } from '../../../src/domain/dedup/minhash';
 import { MinHashIndex } from '../../../src/domain/dedup/minhash-index';
-import { seededRandom } from '../../../src/domain/dedup/hashing';
+import { seededRandom } from '../../../src/infra/common/seeded-random';
 
 const random = seededRandom(42);
 const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}${'xyz'[i % 3]}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SemanticIndex } from '../../../src/domain/dedup/semantic-index';
-import { seededGaussian } from '../../../src/domain/dedup/hashing';
+import { seededGaussian } from '../../../src/infra/common/seeded-random';
 
 const dims = 128;
 const gaussian = seededGaussian(3);

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededShuffle } from '../../../src/infra/common/seeded-random';
 import { apportion, largestRemainder, splitRecords } from '../../../src/domain/formats/index';
 
 const records = (n: number, source = (i: number) => `src-${i % 3}`) =>
   Array.from({ length: n }, (_, i) => ({ id: `rec-${i}`, source: source(i) }));
 const ids = (split: { id: string }[]) => split.map((r) => r.id).sort();
-
-/** Deterministic shuffle (seeded LCG) so the test itself does not depend on chance. */
-function shuffled<T>(items: T[], seed: number): T[] {
-  const out = [...items];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 describe('splitRecords', () => {
   it('gives exact 80/10/10 sizes by default', () => {
@@ -33,7 +22,7 @@ describe('splitRecords', () => {
   it('is deterministic and independent of input order', () => {
     const input = records(500);
     const a = splitRecords(input, { seed: 42 });
-    const b = splitRecords(shuffled(input, 7), { seed: 42 });
+    const b = splitRecords(seededShuffle(input, 7), { seed: 42 });
     expect(ids(b.train)).toEqual(ids(a.train));
     expect(ids(b.validation)).toEqual(ids(a.validation));
     expect(ids(b.test)).toEqual(ids(a.test));
@@ -47,7 +36,7 @@ describe('splitRecords', () => {
   it('stratified by source keeps each source in its proportion, with exact totals', () => {
     // Three sources of very different sizes: 600, 300, 100 records.
     const input = records(1000, (i) => (i < 600 ? 'big' : i < 900 ? 'mid' : 'small'));
-    const split = splitRecords(shuffled(input, 3), { stratifyBy: 'source', seed: 9 });
+    const split = splitRecords(seededShuffle(input, 3), { stratifyBy: 'source', seed: 9 });
     const count = (list: { source: string }[], source: string) => list.filter((r) => r.source === source).length;
     expect([split.train.length, split.validation.length, split.test.length]).toEqual([800, 100, 100]);
     expect([count(split.train, 'big'), count(split.validation, 'big'), count(split.test, 'big')]).toEqual([480, 60, 60]);

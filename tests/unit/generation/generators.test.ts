@@ -13,9 +13,9 @@ import { loadPromptTemplates } from '../../../src/domain/generation/prompts';
 import { LlmClient } from '../../../src/infra/llm/client';
 import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
 import { DATASET_TYPES, recordContentSchema, recordText, type RecordContent } from '../../../src/domain/records/types';
-import { noFaults } from '../../llm-server/options';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
-import { SAMPLE_TEXT, testEndpointConfig } from '../../llm-server/test-endpoint';
+import { noFaults } from '../../../testkit/llm-server/options';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server/server';
+import { SAMPLE_TEXT, testEndpointConfig } from '../../../testkit/llm-server/test-endpoint';
 
 let server: TestLlmServer;
 let llm: LlmClient;

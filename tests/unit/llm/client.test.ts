@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LlmClient, LlmRequestError } from '../../../src/infra/llm/client';
 import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
-import { defaultOptions, noFaults } from '../../llm-server/options';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
-import { testEndpointConfig } from '../../llm-server/test-endpoint';
+import { defaultOptions, noFaults } from '../../../testkit/llm-server/options';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server/server';
+import { testEndpointConfig } from '../../../testkit/llm-server/test-endpoint';
 
 let server: TestLlmServer;
 const ask = (content = 'Say something about rivers and the sea.') => ({ messages: [{ role: 'user' as const, content }] });

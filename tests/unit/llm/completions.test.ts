@@ -2,7 +2,7 @@
 // InstructLab's LLMBlock needs from an endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmClient, LlmRequestError } from '../../../src/infra/llm';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
 
 let server: TestLlmServer;
 let client: LlmClient;

@@ -6,9 +6,9 @@ import { decodeBase64Embedding, encodeBase64Embedding } from '../../../src/infra
 import { rewardResponseFormat } from '../../../src/domain/generation/reward-scoring';
 import { combineRewardScore, NEMOTRON_REWARD_WEIGHTS, parseRewardAttributes } from '../../../src/infra/llm/reward';
 import { toGrammarSchema } from '../../../src/infra/local-llm/json-schema-grammar';
-import { noFaults } from '../../llm-server/options';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
-import { testEndpointConfig } from '../../llm-server/test-endpoint';
+import { noFaults } from '../../../testkit/llm-server/options';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server/server';
+import { testEndpointConfig } from '../../../testkit/llm-server/test-endpoint';
 
 let server: TestLlmServer;
 

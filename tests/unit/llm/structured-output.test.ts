@@ -6,9 +6,9 @@ import { LlmClient, forgetResponseFormatFallbacks } from '../../../src/infra/llm
 import { clearEndpointLimiters } from '../../../src/infra/llm/endpoint-limiter';
 import { parseLlmJson, toEndpointJsonSchema } from '../../../src/infra/llm/structured-output';
 import type { StructuredOutputMode } from '../../../src/infra/llm/types';
-import { noFaults } from '../../llm-server/options';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
-import { SAMPLE_TEXT, testEndpointConfig } from '../../llm-server/test-endpoint';
+import { noFaults } from '../../../testkit/llm-server/options';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server/server';
+import { SAMPLE_TEXT, testEndpointConfig } from '../../../testkit/llm-server/test-endpoint';
 
 let server: TestLlmServer;
 

@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { nearVariant, semanticVariant } from '../../llm-server/duplicates';
-import { embedText } from '../../llm-server/embeddings';
-import { noFaults } from '../../llm-server/options';
-import { startTestLlmServer, type TestLlmServer } from '../../llm-server/server';
-import { SAMPLE_TEXT } from '../../llm-server/test-endpoint';
+import { nearVariant, semanticVariant } from '../../../testkit/llm-server/duplicates';
+import { embedText } from '../../../testkit/llm-server/embeddings';
+import { noFaults } from '../../../testkit/llm-server/options';
+import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server/server';
+import { SAMPLE_TEXT } from '../../../testkit/llm-server/test-endpoint';
 
 let server: TestLlmServer;
 
@@ -126,7 +126,7 @@ describe('test LLM server', () => {
   });
 
   it('runs as its own process, prints its URL and obeys /_control', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/llm-server/main.ts', '--port', '0', '--latency-ms', '5', '--fault-server-error', '1'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'testkit/llm-server/main.ts', '--port', '0', '--latency-ms', '5', '--fault-server-error', '1'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {

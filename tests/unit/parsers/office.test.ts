@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentError, parseDocument, type ParsedDocument } from '../../../src/domain/parsers';
-import { buildZip, fixture } from './fixtures';
+import { buildZip } from '../../../testkit/zip';
+import { fixture } from './fixtures';
 
 async function documentError(promise: Promise<unknown>): Promise<DocumentError> {
   const error = await promise.then(

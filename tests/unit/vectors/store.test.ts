@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropDatasetTables, embedLexical, openVectorStore, vectorTableName, type VectorStore } from '../../../src/infra/vectors';
+import { chunkTableName, dropDatasetTables, embedLexical, openVectorStore, recordTableName, vectorTableName, type VectorStore } from '../../../src/infra/vectors';
 
 const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'quantum physics lecture notes', 'a cat sat on the mat'];
 const vectors = embedLexical(texts);
@@ -86,6 +86,15 @@ describe('vector store on LanceDB', () => {
     await store.dropTable(other);
     await store.dropTable(other);
     expect(await store.listTables()).toEqual([]);
+  });
+
+  it('drops the chunk and record tables ingest and build write, sparing a dataset whose id starts the same', async () => {
+    await store.upsert(chunkTableName('news'), rows.slice(0, 1));
+    await store.upsert(recordTableName('news'), rows.slice(0, 1));
+    await store.upsert(recordTableName('news-2'), rows.slice(0, 1));
+    expect((await dropDatasetTables(store, 'news')).sort()).toEqual([chunkTableName('news'), recordTableName('news')]);
+    expect(await store.listTables()).toEqual([recordTableName('news-2')]);
+    await store.dropTable(recordTableName('news-2'));
   });
 });
 

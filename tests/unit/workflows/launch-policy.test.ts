@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../src/domain/dedup/hashing';
+import { seededRandom } from '../../../src/infra/common/seeded-random';
 import {
   decideLaunch,
   defaultPrior,

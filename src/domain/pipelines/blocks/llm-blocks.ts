@@ -96,6 +96,22 @@ async function sample(ctx: LlmBlockContext, settings: GenerationSettings, prompt
   return { texts, usage };
 }
 
+/**
+ * One row's LLM call. A permanent failure (the endpoint refused this request for good) rejects just that row;
+ * anything else is thrown so the activity retries. Either way the row counts as done for progress.
+ */
+async function callForRow<T>(ctx: LlmBlockContext, call: () => Promise<T>): Promise<{ value: T } | { rejected: string }> {
+  try {
+    return { value: await call() };
+  } catch (error) {
+    const reason = permanentFailure(error);
+    if (reason) return { rejected: reason };
+    throw error;
+  } finally {
+    ctx.onRowDone?.();
+  }
+}
+
 export async function runPromptBlock(block: ResolvedBlock, rows: PipelineRow[], ctx: LlmBlockContext): Promise<BlockOutput & { usage: TokenCount }> {
   const settings = generationSettings(block, ctx);
   const family = resolveModelFamily(ctx.modelFamily ?? block.config.model_family, settings.model);
@@ -118,18 +134,10 @@ export async function runPromptBlock(block: ResolvedBlock, rows: PipelineRow[], 
       if (!rendered.ok) return reject(rendered.reason);
       const text = rendered.text.trim();
       const prompt = ctx.api === 'completions' ? wrapForCompletion(text, family, block.config.model_prompt) : text;
-      let texts: string[];
-      try {
-        const sampled = await sample(ctx, settings, prompt, `pipeline.${block.name}`);
-        usage = addTokenCounts(usage, sampled.usage);
-        texts = sampled.texts;
-      } catch (error) {
-        const reason = permanentFailure(error);
-        if (reason) return reject(reason);
-        throw error;
-      } finally {
-        ctx.onRowDone?.();
-      }
+      const sampled = await callForRow(ctx, () => sample(ctx, settings, prompt, `pipeline.${block.name}`));
+      if ('rejected' in sampled) return reject(sampled.rejected);
+      usage = addTokenCounts(usage, sampled.value.usage);
+      const texts = sampled.value.texts;
       const out: { rows: PipelineRow[]; rejects: RowReject[] } = { rows: [], rejects: [] };
       const parser = parserOf(block, chosen.prompt);
       let k = 0;
@@ -155,8 +163,8 @@ export async function runMessagesBlock(block: ResolvedBlock, rows: PipelineRow[]
       if (!Array.isArray(messages) || !messages.every((m) => m && typeof m.role === 'string' && typeof m.content === 'string')) {
         return reject(`bad_messages: "${inputCol}" must be a list of {role, content} messages`);
       }
-      try {
-        const result = await ctx.llm.chat({
+      const called = await callForRow(ctx, () =>
+        ctx.llm.chat({
           messages: messages as LlmMessage[],
           model: settings.model,
           temperature: settings.temperature,
@@ -166,16 +174,12 @@ export async function runMessagesBlock(block: ResolvedBlock, rows: PipelineRow[]
           extraBody: settings.extraBody,
           signal: ctx.signal,
           callSite: `pipeline.${block.name}`,
-        });
-        usage = addTokenCounts(usage, result.usage);
-        return { rows: [{ id: row.id, data: { ...row.data, [outputCol]: settings.n > 1 ? result.choices : result.content } }], rejects: [] };
-      } catch (error) {
-        const reason = permanentFailure(error);
-        if (reason) return reject(reason);
-        throw error;
-      } finally {
-        ctx.onRowDone?.();
-      }
+        }),
+      );
+      if ('rejected' in called) return reject(called.rejected);
+      const result = called.value;
+      usage = addTokenCounts(usage, result.usage);
+      return { rows: [{ id: row.id, data: { ...row.data, [outputCol]: settings.n > 1 ? result.choices : result.content } }], rejects: [] };
     }),
   );
   return { rows: results.flatMap((r) => r.rows), rejects: results.flatMap((r) => r.rejects), usage };

@@ -1,12 +1,12 @@
 // Runs the test LLM server as its own process, for chaos tests and benchmarks:
-//   npx tsx tests/llm-server/main.ts --port 0 --latency-ms 50 --concurrency 32 --fault-rate-limit 0.05
+//   npx tsx testkit/llm-server/main.ts --port 0 --latency-ms 50 --concurrency 32 --fault-rate-limit 0.05
 // Prints one JSON line `{"url": "http://127.0.0.1:PORT/v1", "port": PORT}` on stdout once listening;
 // control it with GET /_control/stats, GET|POST /_control/options and POST /_control/reset.
 import { parseArgs } from 'node:util';
 import { FAULT_KINDS, type FaultKind, type TestLlmServerOptionsPatch } from './options';
 import { startTestLlmServer } from './server';
 
-const USAGE = `Usage: tsx tests/llm-server/main.ts [options]
+const USAGE = `Usage: tsx testkit/llm-server/main.ts [options]
   --host H                  listen address (default 127.0.0.1)
   --port N                  0 picks a free port (default 0)
   --latency-ms N            fixed latency per request

@@ -20,7 +20,8 @@ import {
 import { StatsCollector, type ServerStats } from './stats';
 import { answerTagged } from './tagged-answers';
 import { answerChat, messageText, type ChatMessageIn, type ChatRequestBody, type TaskAnswer } from './tasks';
-import { estimateTokens, seededRandom } from './text-tools';
+import { seededRandom } from '../../src/infra/common/seeded-random';
+import { estimateTokens } from './text-tools';
 
 export type { FaultKind, ServerStats, TestLlmServerOptions, TestLlmServerOptionsPatch };
 

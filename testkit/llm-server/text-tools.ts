@@ -19,18 +19,6 @@ export function unitHash(text: string, seed = 0): number {
   return hash32(text, seed) / 2 ** 32;
 }
 
-/** mulberry32: a seeded PRNG for fault injection, reproducible from the server's seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Sentences of a text, whitespace-normalized; very short fragments (headings, list markers) are dropped. */
 export function splitSentences(text: string, minWords = 4): string[] {
   const normalized = text.replace(/\s+/g, ' ').trim();

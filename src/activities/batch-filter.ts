@@ -1,0 +1,48 @@
+// The filter stage of a batch: basic quality (empty, length, language) and then the build's own filter steps,
+// over every candidate left after scoring. Returns what is kept and the rejections to write.
+import { buildFilterPipeline, runFilterPipeline } from '../domain/quality';
+import type { DatasetRecord, RecordContent } from '../domain/records/types';
+import type { BuildSettings } from '../workflows/build-settings';
+import type { BatchRun } from './batch-run';
+import type { RejectionWrite } from './build-writes';
+import type { ActivityDeps } from './deps';
+
+interface CandidateRow {
+  id: string;
+  content: RecordContent;
+  score: number | null;
+  source: string | null;
+  chunk_id: string | null;
+}
+
+export async function filterCandidates(run: BatchRun, sourceText: Map<string, string>): Promise<{ kept: DatasetRecord[]; rejections: RejectionWrite[] }> {
+  const { sql, batchId } = run;
+  const candidates = await sql<CandidateRow[]>`
+    select id, content, score, source, chunk_id from records
+    where batch_id = ${batchId} and status = 'candidate' order by position`;
+  const rejections: RejectionWrite[] = [];
+  const survivors: DatasetRecord[] = candidates.map((c) => ({ id: c.id, content: c.content, score: c.score, source: c.source }));
+  const chunkOf = new Map(candidates.map((c) => [c.id, c.chunk_id]));
+  const steps = buildFilterPipeline(basicFilters(run.deps, run.settings), {
+    sourceText: (record) => {
+      const chunkId = chunkOf.get(record.id);
+      return chunkId ? sourceText.get(chunkId) : undefined;
+    },
+  });
+  const filtered = await runFilterPipeline(survivors, steps);
+  for (const r of filtered.rejected) rejections.push({ id: r.id, reason: r.step, detail: r.reason });
+  return { kept: filtered.kept, rejections };
+}
+
+/** Basic quality (empty, length, language) always runs; the build's own filter steps follow. */
+function basicFilters(deps: ActivityDeps, settings: BuildSettings): Record<string, unknown>[] {
+  const c = deps.config.curate;
+  const steps: Record<string, unknown>[] = [
+    { step: 'empty' },
+    { step: 'length', minChars: c.min_chars, maxChars: c.max_chars },
+  ];
+  if (c.languages.length) steps.push({ step: 'language', keep: c.languages });
+  // Grounded generation comes with its own cheap check: answers in the chunk, questions about it.
+  if (settings.generationMode === 'grounded') steps.push({ step: 'source_match' });
+  return [...steps, ...settings.filters];
+}
