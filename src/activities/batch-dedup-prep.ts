@@ -1,8 +1,8 @@
 // The dedupe stage's share of a batch: what acceptance needs to deduplicate the kept candidates quickly, computed
 // here in parallel with other batches rather than in the serialized acceptance: content hash, MinHash signature
 // and, with semantic dedup on, the embedding.
-import { contentHash } from '../domain/dedup/normalize';
-import { signature, signatureToBuffer } from '../domain/dedup/minhash';
+import { contentHash } from '../domain/dedup';
+import { signature, signatureToBuffer } from '../domain/dedup';
 import { recordText, type DatasetRecord } from '../domain/records/types';
 import type { BatchRun } from './batch-run';
 import type { DedupPrepWrite } from './build-writes';

@@ -9,7 +9,7 @@ import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAcc
 import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
-import { recordTableName } from '../infra/vectors/table-names';
+import { recordTableName } from '../infra/vectors';
 
 interface CachedDedup {
   dedup: Deduplicator;

@@ -18,7 +18,7 @@ import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
 import { resolveBuildPipeline } from './pipeline-generation';
 import { PipelineValidationError } from '../domain/pipelines';
-import { recordTableName } from '../infra/vectors/table-names';
+import { recordTableName } from '../infra/vectors';
 
 /**
  * A fresh build sets the dataset's accepted records aside as `superseded` (kept, never exported or counted, no

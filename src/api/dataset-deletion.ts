@@ -6,7 +6,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { and, eq } from 'drizzle-orm';
 import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
-import { exportsTable, tasks } from '../infra/db/schema';
+import { exportsTable, tasks } from '../infra/db';
 import { dropDatasetTables } from '../infra/vectors/dataset-tables';
 import { buildWorkflowId } from '../workflows/ids';
 import type { ResolvedDeps } from './context';

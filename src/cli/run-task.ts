@@ -1,8 +1,8 @@
 // Starting a one-shot dataset workflow (curate, export) by name and waiting for its result, with the activity's
 // own message and hint when it fails. Workflows are addressed by name, so the CLI never imports workflow code.
 import type { Command } from 'commander';
-import { uniqueSuffix } from '../client/unique-suffix';
-import type { DatacreekConfig } from '../infra/config/schema';
+import { uniqueSuffix } from '../client';
+import type { DatacreekConfig } from '../infra/config';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 
@@ -18,7 +18,7 @@ export type TaskOutcome<R> = { detached: true; workflowId: string; url: string }
 export const taskWorkflowId = (prefix: string, datasetId: string) => `${prefix}-${datasetId}-${uniqueSuffix()}`;
 
 export async function runTask<R>(cmd: Command, config: DatacreekConfig, task: TaskStart, opts: { detach: boolean }): Promise<TaskOutcome<R>> {
-  const { workflowUiUrl } = await import('../client/temporal');
+  const { workflowUiUrl } = await import('../client');
   const { describeWorkflowFailure } = await import('./workflows');
   const url = workflowUiUrl(config, task.workflowId);
   const client = await openTemporal(config);

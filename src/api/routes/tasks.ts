@@ -3,12 +3,12 @@
 // (always the caller) plus an optional per-request `config` / `configName`.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
-import { workflowUiUrl } from '../../client/temporal';
+import { workflowUiUrl } from '../../client';
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
-import { uniqueSuffix } from '../../client/unique-suffix';
-import { mergeDeep } from '../../infra/common/deep-merge';
-import { tasks } from '../../infra/db/schema';
+import { uniqueSuffix } from '../../client';
+import { mergeDeep } from '../../infra/common';
+import { tasks } from '../../infra/db';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
@@ -321,7 +321,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   app.openapi(pipelineRoute, async (c) => {
     const user = c.get('user');
     const body = c.req.valid('json');
-    const { resolvePipelineSource } = await import('../../activities/pipeline');
+    const { resolvePipelineSource } = await import('../../activities');
     const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
     let datasetId: string | null = null;
     let input: Record<string, unknown> | undefined;
@@ -360,7 +360,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   }
 
   async function loadPipelineModules() {
-    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities/pipeline')]);
+    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities')]);
     return { PipelineValidationError, pipelinesDir };
   }
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import { DATASET_TYPES } from '../../domain/records/types';
 import type { BuildInput } from '../../workflows/build-input';
 import { buildWorkflowId } from '../../workflows/ids';
@@ -109,7 +109,7 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
   const client = await openTemporal(config);
   try {
     const { WorkflowExecutionAlreadyStartedError } = await import('@temporalio/client');
-    const { workflowUiUrl } = await import('../../client/temporal');
+    const { workflowUiUrl } = await import('../../client');
     const url = workflowUiUrl(config, workflowId);
     const { refuseWhileDatasetBusy } = await import('../dataset-busy');
     await withDatabase(config, (database) => refuseWhileDatasetBusy(database, client, input.datasetId, workflowId));

@@ -1,7 +1,7 @@
 // `datacreek curate`: score an existing dataset's records (built or imported) with the judge and keep those at or
 // above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import type { CurateResult } from '../../workflows/curate-input';
 import { curateWorkflowId } from '../../workflows/ids';
 import { requireDataset, withDatabase, withTemporal } from '../connect';
@@ -22,7 +22,7 @@ export function registerCurateCommand(program: Command): void {
       const config = configFor(cmd);
       const { curateInputSchema } = await import('../../workflows/curate-input');
       const { runTask } = await import('../run-task');
-      const { uniqueSuffix } = await import('../../client/unique-suffix');
+      const { uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');

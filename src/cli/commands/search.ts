@@ -21,7 +21,7 @@ export function registerSearchCommand(program: Command): void {
       await withDatabase(config, (database) => requireDataset(database, opts.dataset));
 
       const { createEmbedder, llmEndpointConfig } = await import('../../activities/deps');
-      const { chunkTableName } = await import('../../infra/vectors/table-names');
+      const { chunkTableName } = await import('../../infra/vectors');
       const { LlmClient } = await import('../../infra/llm');
       const { openVectorStore } = await import('../../infra/vectors');
       let llm: InstanceType<typeof LlmClient> | undefined;

@@ -12,7 +12,7 @@ import type { RecordContent } from '../records';
 import { itemsEnvelope, lastItemIsComplete, cutOffNote } from './answer-schemas';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import { answerSentences, contentWords, keyTerms, squeezeText } from './source-text';
-import { seededShuffle } from '../../infra/common/seeded-random';
+import { seededShuffle } from '../../infra/common';
 import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
 export const GROUNDED_QA_PROMPT = 'qa_grounded_generation';
