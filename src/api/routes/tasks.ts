@@ -14,7 +14,7 @@ import { curateInputSchema, exportInputSchema } from '../../workflows/curate-inp
 import { buildWorkflowId, curateWorkflowId } from '../../workflows/ids';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
 import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../config-override';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import { ownedOrNewDataset, requireOwnedDataset } from '../dataset-queries';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
