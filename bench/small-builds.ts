@@ -167,7 +167,7 @@ function table(results: SmallBuildFigures[]): string {
 }
 
 function verdicts(results: SmallBuildFigures[]): string {
-  const worst = <T>(pick: (f: SmallBuildFigures) => number) => Math.max(...results.map(pick));
+  const worst = (pick: (f: SmallBuildFigures) => number) => Math.max(...results.map(pick));
   const surplus = worst((f) => f.surplusShare);
   const tokens = worst((f) => f.tokensPerAccepted / f.idealTokensPerAccepted);
   const firstRequest = worst((f) => f.firstRequestSeconds);

@@ -2,10 +2,10 @@
 // LLM calls take, its token count, and the rule that a batch is written to only while it is open.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { Sql } from '../infra/db/client';
-import type { LlmClient } from '../infra/llm/client';
+import type { Sql } from '../infra/db';
+import type { LlmClient } from '../infra/llm';
 import type { TokenCount } from '../infra/llm/types';
-import type { PromptTemplates } from '../domain/generation/prompts';
+import type { PromptTemplates } from '../domain/generation';
 import type { BuildSettings } from '../workflows/build-settings';
 import type { ActivityDeps } from './deps';
 

@@ -2,11 +2,11 @@
 // batch size as soon as enough of them have been generated, not after the whole batch is generated. So the
 // judge calls of a batch overlap its own generation calls and no slot waits for the batch's slowest chunk.
 // Each group's outcome is written as soon as it is known, so a retried activity only scores what is left.
-import type { LlmClient } from '../infra/llm/client';
-import type { TokenCount } from '../infra/llm/types';
+import type { LlmClient } from '../infra/llm';
+import type { TokenCount } from '../infra/llm';
 import { judgeRecords, rewardScoreRecords } from '../domain/generation';
-import type { PromptTemplates } from '../domain/generation/prompts';
-import type { RecordContent } from '../domain/records/types';
+import type { PromptTemplates } from '../domain/generation';
+import type { RecordContent } from '../domain/records';
 import type { BuildSettings } from '../workflows/build-settings';
 import { writeWhileOpen, type BatchRun } from './batch-run';
 import { writeRejections, writeScores, type RejectionWrite, type ScoreWrite } from './build-writes';

@@ -2,7 +2,7 @@
 // parallel arrays through unnest(), which keeps every column typed (jsonb, real[] and bytea go as text and are
 // cast in SQL) and the statement the same whatever the number of rows.
 import type { TransactionSql } from 'postgres';
-import type { Sql } from '../infra/db/client';
+import type { Sql } from '../infra/db';
 
 /** A connection or an open transaction: the writes that belong together run inside one. */
 type Tx = Sql | TransactionSql;

@@ -1,6 +1,6 @@
 // Dataset rows as activities see them: created on first use (so `temporal workflow start` works without a
 // prior HTTP call), and owned by exactly one user.
-import type { Database } from '../infra/db/client';
+import type { Database } from '../infra/db';
 import { badInput } from './errors';
 
 /** The owner of everything started locally (CLI, `temporal` CLI) without an API user. */

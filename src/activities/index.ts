@@ -19,3 +19,10 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+// What the entry points use beside the activities themselves: the worker's dependencies, the single-writer lease
+// on a dataset, ingest planning and pipeline files.
+export { createActivityDeps, type ActivityDeps } from './deps';
+export { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from './dataset-writer';
+export { planIngest } from './ingest-plan';
+export { namedPipelinePath, pipelinesDir, resolvePipelineSource } from './pipeline';

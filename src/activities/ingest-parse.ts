@@ -2,9 +2,9 @@
 // the worker's event loop (see src/infra/parse-pool), while the activity heartbeats. Parse errors are the input's
 // fault and are not retried.
 import { Context, heartbeat } from '@temporalio/activity';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { ParsePool } from '../infra/parse-pool/pool';
-import type { PackedImport, ParsedJobDocument, ParseJob, ParseJobResult, ThreadChunkOptions } from '../infra/parse-pool/jobs';
+import type { DatacreekConfig } from '../infra/config';
+import type { ParsePool } from '../infra/parse-pool';
+import type { PackedImport, ParsedJobDocument, ParseJob, ParseJobResult, ThreadChunkOptions } from '../infra/parse-pool';
 import { asNonRetryable } from './errors';
 
 /** While a file parses in its thread, the activity heartbeats this often, so Temporal knows it is alive. */

@@ -5,10 +5,10 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { heartbeat } from '@temporalio/activity';
 import type { ParsedDocument } from '../domain/parsers';
-import { RECORDS_PER_BATCH, type PackedImport } from '../infra/parse-pool/jobs';
+import { RECORDS_PER_BATCH, type PackedImport } from '../infra/parse-pool';
 import type { ChunkRow } from './ingest-chunk';
 import type { ActivityDeps } from './deps';
-import { chunkTableName } from '../infra/vectors/table-names';
+import { chunkTableName } from '../infra/vectors';
 
 /** Chunks embedded per call; the event loop gets a turn between calls. */
 const EMBED_BATCH_SIZE = 64;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { chunkDocument } from '../domain/chunking';
-import { ParsePool } from '../infra/parse-pool/pool';
+import { ParsePool } from '../infra/parse-pool';
 import { isYouTubeUrl } from '../domain/parsers';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';

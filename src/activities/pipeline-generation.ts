@@ -4,12 +4,12 @@
 // Dedup against the dataset, scoring and acceptance stay the build's own.
 import type { ActivityDeps } from './deps';
 import { resolvePipelineSource } from './pipeline';
-import { LlmClient } from '../infra/llm';
-import { emptyTokenCount, type TokenCount } from '../infra/llm/types';
+import type { LlmClient } from '../infra/llm';
+import { emptyTokenCount, type TokenCount } from '../infra/llm';
 import { resolveRecordMapping, rowToRecord, runPipelineInMemory, type PipelineRow, type RecordMapping, type ResolvedPipeline } from '../domain/pipelines';
-import { variationSeed } from '../domain/generation/types';
-import type { DatasetType, RecordContent } from '../domain/records/types';
-import type { DatacreekConfig } from '../infra/config/schema';
+import { variationSeed } from '../domain/generation';
+import type { DatasetType, RecordContent } from '../domain/records';
+import type { DatacreekConfig } from '../infra/config';
 
 /** What `--pipeline` names: YAML text, a file path, or a pipeline in pipelines.dir. */
 export function buildPipelineSource(pipeline: string) {

@@ -6,8 +6,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { Sql } from '../infra/db/client';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { Sql } from '../infra/db';
+import type { DatacreekConfig } from '../infra/config';
 import {
   CHUNK_COLUMNS,
   loadPipeline,

@@ -4,9 +4,9 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from './errors';
 import type { AppEnv } from './context';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { Database } from '../infra/db/client';
-import { findUserByApiKey } from '../infra/auth/api-keys';
+import type { DatacreekConfig } from '../infra/config';
+import type { Database } from '../infra/db';
+import { findUserByApiKey } from '../infra/auth';
 
 const KEY_HINT = 'Send your key as `X-API-Key: dck_…` or `Authorization: Bearer dck_…`; an admin creates users and keys with POST /v1/users.';
 

@@ -3,7 +3,7 @@
 // request is refused before it is read into memory.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import type { AppEnv } from './context';
 import { ApiError } from './errors';
 

@@ -2,7 +2,7 @@
 // carries request headers, a future debug statement): pino's redact removes them wherever they appear.
 import pino, { type Logger } from 'pino';
 import type { MiddlewareHandler } from 'hono';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import type { AppEnv } from './context';
 
 export const REDACTED_PATHS = [

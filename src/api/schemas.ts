@@ -1,7 +1,7 @@
 // Request and response shapes shared by the routers. Workflow inputs are NOT redefined here: the task routes reuse
 // the workflows' own zod schemas, so HTTP, the CLI and `temporal workflow start` accept exactly the same JSON.
 import { z } from '@hono/zod-openapi';
-import { datasetTypeSchema } from '../domain/records/types';
+import { datasetTypeSchema } from '../domain/records';
 import { DATASET_ID_PATTERN } from '../workflows/ids';
 
 export const errorResponseSchema = z

@@ -2,9 +2,9 @@
 // are opened here and closed again by close().
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { connectTemporalClient } from '../client/temporal';
-import type { DatacreekConfig } from '../infra/config/schema';
-import { connectDatabase } from '../infra/db/client';
+import { connectTemporalClient } from '../client';
+import type { DatacreekConfig } from '../infra/config';
+import { connectDatabase } from '../infra/db';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
 import { createApiLogger } from './logger';

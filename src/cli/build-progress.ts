@@ -1,7 +1,7 @@
 // How a build's progress reads on a terminal: rates over a sliding window, an ETA, one-line and final summaries,
 // and the exit code a finished build deserves. Pure functions, so they are unit-tested without a server.
 import path from 'node:path';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import type { BuildProgress, StopReason } from '../workflows/build-input';
 import { EXIT } from './output';
 

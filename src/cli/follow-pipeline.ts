@@ -31,7 +31,12 @@ export async function followPipeline(client: Client, workflowId: string, display
   );
   let detached = false;
   let detach = () => {};
-  const interrupted = new Promise<void>((resolve) => (detach = () => ((detached = true), resolve())));
+  const interrupted = new Promise<void>((resolve) => {
+    detach = () => {
+      detached = true;
+      resolve();
+    };
+  });
   process.once('SIGINT', detach);
   const bar = display === 'bar' ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} block runs | {line}', hideCursor: true }, Presets.shades_classic) : undefined;
   let last: PipelineProgress | undefined;

@@ -2,7 +2,7 @@
 // Command modules load heavy libraries (worker, LanceDB, the formats library …) inside their actions, so
 // `datacreek --help` and the file commands start without them.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../infra/config/load';
+import { ConfigError } from '../infra/config';
 import { registerBuildCommands } from './commands/build';
 import { registerCurateCommand } from './commands/curate';
 import { registerDatasetCommands } from './commands/datasets';

@@ -1,7 +1,7 @@
 // How the CLI talks to people and scripts: tables for people, --json for scripts, exit codes that mean something.
 import type { Command } from 'commander';
-import { loadConfig } from '../infra/config/load';
-import type { DatacreekConfig } from '../infra/config/schema';
+import { loadConfig } from '../infra/config';
+import type { DatacreekConfig } from '../infra/config';
 
 export const EXIT = {
   ok: 0,

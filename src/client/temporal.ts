@@ -1,6 +1,6 @@
 // A Temporal client for the API, the CLI and tests.
 import { Client, Connection } from '@temporalio/client';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 
 export async function connectTemporalClient(config: DatacreekConfig): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5000 });

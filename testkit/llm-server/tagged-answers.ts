@@ -33,7 +33,7 @@ function askedCount(prompt: string): number {
   return Math.min(Math.max(match ? Number(match[1]) : 1, 1), 50);
 }
 
-function scoreFor(tag: string, prompt: string, variant: number): string {
+function scoreFor(prompt: string, variant: number): string {
   // One in seven judged items fails, chosen by the prompt's hash: stable across runs and retries.
   const fails = hash32(prompt, variant) % 7 === 0;
   if (/0\/1|binary/i.test(prompt)) return fails ? '0' : '1';
@@ -44,7 +44,7 @@ function scoreFor(tag: string, prompt: string, variant: number): string {
 function tagValue(tag: string, prompt: string, variant: number, item: number): string {
   const subject = subjectText(prompt);
   const lower = tag.toLowerCase();
-  if (lower === 'score' || lower === 'rating') return scoreFor(tag, prompt, variant);
+  if (lower === 'score' || lower === 'rating') return scoreFor(prompt, variant);
   if (lower === 'answer' && /Answer YES/.test(prompt)) return hash32(prompt, variant) % 7 === 0 ? 'NO' : 'YES';
   if (lower === 'question') {
     const sentence = sentenceAt(subject, variant * 7 + item);

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, PROJECT_ROOT } from '../../src/infra/config/load';
+import { type ConfigError, loadConfig, PROJECT_ROOT } from '../../src/infra/config/load';
 import type { IngestResult } from '../../src/workflows/ingest-input';
 import { postForm, settledTask, startChaosApi, type ChaosApi } from './api-server';
 import { writeBadFiles, writePartlyBrokenJsonl } from './bad-files';

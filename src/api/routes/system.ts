@@ -1,7 +1,7 @@
 // Unauthenticated routes: health, the OpenAPI document and its HTML listing.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 
 const healthRoute = createRoute({
   method: 'get',

@@ -2,10 +2,10 @@
 // account, so no route here can reach another user's keys.
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
-import { listApiKeys, createApiKey, revokeApiKey } from '../../infra/auth/api-keys';
+import { listApiKeys, createApiKey, revokeApiKey } from '../../infra/auth';
 import { requireAdminToken } from '../auth-middleware';
-import { createUserWithKey } from '../../infra/auth/users';
-import type { AppEnv, ResolvedDeps } from '../context';
+import { createUserWithKey } from '../../infra/auth';
+import type { ResolvedDeps } from '../context';
 import { notFound } from '../errors';
 import { apiKeySchema, errorResponses, iso, newApiKeySchema, userSchema } from '../schemas';
 

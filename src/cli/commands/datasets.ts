@@ -2,8 +2,8 @@
 // view; the HTTP API scopes each user to their own).
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { DatacreekConfig } from '../../infra/config/schema';
-import type { Database } from '../../infra/db/client';
+import type { DatacreekConfig } from '../../infra/config';
+import type { Database } from '../../infra/db';
 import { requireDataset, withDatabase, withTemporal } from '../connect';
 import { datasetId } from '../options';
 import { CliError, configFor, EXIT, print, table } from '../output';

@@ -1,7 +1,7 @@
 // `datacreek save-as` (alias `export`): write a dataset's accepted records in a training format, split
 // deterministically into train / validation / test, and list the files (the save-as step of ingest → create → curate → save-as).
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';

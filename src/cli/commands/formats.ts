@@ -4,9 +4,10 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
+import type { ConvertResult } from '../../domain/formats';
 import { TRAINING_GOAL_NAMES, TRAINING_GOALS, type TrainingGoal } from '../../domain/formats/training-goals';
 import { DATASET_SHAPES, type ExportFormat } from '../../domain/formats/types';
-import { DATASET_TYPES, type DatasetType } from '../../domain/records/types';
+import { DATASET_TYPES, type DatasetType } from '../../domain/records';
 import { CliError, EXIT, globalOptions, print, table } from '../output';
 
 /** The trainer dialect `validate` knows besides the export formats. */
@@ -36,7 +37,7 @@ export function registerFormatCommands(program: Command): void {
         keepMetadata: Boolean(opts.keepMetadata),
         ...(to === 'hf' && output ? { outDir: path.dirname(output), baseName: path.basename(output) } : {}),
       };
-      let result;
+      let result: ConvertResult;
       try {
         result = await convertFile({ fileName: path.basename(input), bytes }, to, convertOptions);
       } catch (err) {

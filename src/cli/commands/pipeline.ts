@@ -48,7 +48,7 @@ export function registerPipelineCommands(program: Command): void {
     exclusiveInput(flags);
     const config = configFor(cmd);
     const { PipelineValidationError, taxonomyRows } = await import('../../domain/pipelines');
-    const { resolvePipelineSource, namedPipelinePath } = await import('../../activities/pipeline');
+    const { resolvePipelineSource, namedPipelinePath } = await import('../../activities');
     let inputColumns: string[] | undefined = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean);
     if (flags.taxonomy) inputColumns = [...new Set((await taxonomyRows(flags.taxonomy, { docsDir: flags.docs })).flatMap((r) => Object.keys(r.data)))];
     if (flags.input) {
@@ -125,7 +125,7 @@ export function registerPipelineCommands(program: Command): void {
     );
     if (!parsed.success) throw new CliError(`invalid options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage, 'see datacreek pipeline run --help');
     // Validate here first, so a bad file is reported before anything starts.
-    const { resolvePipelineSource } = await import('../../activities/pipeline');
+    const { resolvePipelineSource } = await import('../../activities');
     const { PipelineValidationError } = await import('../../domain/pipelines');
     try {
       resolvePipelineSource(config, parsed.data.pipeline, { numInstructions: flags.numInstructions ?? 0 });

@@ -1,6 +1,7 @@
 // `datacreek search`: the chunks of a dataset nearest to a query. The query is embedded with the configured
 // embedder (the same one ingest used) and searched in the dataset's LanceDB chunk table, `chunks__<id>`.
 import type { Command } from 'commander';
+import type { VectorSearchResult } from '../../infra/vectors';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, positiveInt } from '../options';
 import { CliError, configFor, EXIT, print, table } from '../output';
@@ -21,7 +22,7 @@ export function registerSearchCommand(program: Command): void {
       await withDatabase(config, (database) => requireDataset(database, opts.dataset));
 
       const { createEmbedder, llmEndpointConfig } = await import('../../activities/deps');
-      const { chunkTableName } = await import('../../infra/vectors/table-names');
+      const { chunkTableName } = await import('../../infra/vectors');
       const { LlmClient } = await import('../../infra/llm');
       const { openConfiguredVectorStore } = await import('../../infra/vectors');
       let llm: InstanceType<typeof LlmClient> | undefined;
@@ -47,7 +48,7 @@ export function registerSearchCommand(program: Command): void {
             `Ingest documents first (datacreek ingest <path> --dataset ${opts.dataset}), and search with the same storage.url and paths.data_dir the worker uses.`,
           );
         }
-        let hits;
+        let hits: VectorSearchResult[];
         try {
           hits = await store.search(chunkTable, vector, opts.k);
         } catch (err) {

@@ -15,7 +15,7 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, opts: { admin?: boolean }, cmd: Command) => {
       if (!name.trim()) throw new CliError('the user name is empty', EXIT.usage, 'Give a name, e.g. datacreek users create alice');
       const config = configFor(cmd);
-      const { createUserWithKey } = await import('../../infra/auth/users');
+      const { createUserWithKey } = await import('../../infra/auth');
       const created = await withDatabase(config, (database) => createUserWithKey(database, name, { isAdmin: Boolean(opts.admin) }));
       const apiUrl = `http://${config.api.host}:${config.api.port}`;
       print(

@@ -2,7 +2,7 @@
 // cut by one of four strategies (see ChunkOptions). Every chunk is an exact slice of the document
 // text, so its offsets, pages/slides and hash always describe precisely what the chunk holds.
 import { countTokens } from 'gpt-tokenizer';
-import type { ParsedDocument } from '../parsers/types';
+import type { ParsedDocument } from '../parsers';
 import { characterMeasure, createTokenMeasure } from './measure';
 import { toChunk } from './provenance';
 import { semanticSpans } from './semantic';

@@ -1,7 +1,7 @@
 // Turns a span of a document into a Chunk: its text, the pages / slides / caption times it came
 // from (from the document's segments), and its content hash.
 import { createHash } from 'node:crypto';
-import type { DocumentSegment, ParsedDocument } from '../parsers/types';
+import type { DocumentSegment, ParsedDocument } from '../parsers';
 import type { Chunk, Span } from './types';
 
 export function toChunk(doc: ParsedDocument, span: Span, index: number): Chunk {

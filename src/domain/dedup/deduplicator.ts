@@ -12,7 +12,7 @@
 // accept() keeps exactly the ids given (rolling the rest back), so the accepted set never holds a record
 // the loop did not accept.
 import { textHash } from './normalize';
-import { MinHasher, minHasherFor } from './minhash';
+import { type MinHasher, minHasherFor } from './minhash';
 import { MinHashIndex } from './minhash-index';
 import { SemanticIndex, type PreparedVector } from './semantic-index';
 import { resolveDedupSettings, type DedupSettings, type DedupSettingsInput } from './settings';

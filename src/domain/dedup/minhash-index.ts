@@ -3,7 +3,7 @@
 // verified by their estimated Jaccard similarity. With 32 bands × 4 rows a pair at Jaccard 0.8 becomes a
 // candidate with probability 1 − (1 − 0.8⁴)³² ≈ 0.99999, a pair at 0.3 with probability ≈ 0.23.
 import { BucketTables } from './bucket-tables';
-import { fmix32 } from '../../infra/common/hashing';
+import { fmix32 } from '../../infra/common';
 
 export interface NearDuplicateMatch {
   id: string;

@@ -3,8 +3,8 @@
 // are first hashed to well-mixed 32-bit values, then permutation i is ((x ^ b_i) · a_i) with an
 // xor-shift, three integer operations. On random sets its error matches the theoretical
 // sqrt(J(1−J)/numPerm) (measured rmse 0.037 at 128 permutations, no bias).
-import { fmix32 } from '../../infra/common/hashing';
-import { seededRandom } from '../../infra/common/seeded-random';
+import { fmix32 } from '../../infra/common';
+import { seededRandom } from '../../infra/common';
 import { normalizeForHash } from './normalize';
 
 export type ShingleKind = 'char' | 'word';

@@ -1,7 +1,7 @@
 // Exact-duplicate identity: two records are "the same" when their text matches after case, Unicode
 // compatibility forms, punctuation and whitespace are normalized away.
 import { createHash } from 'node:crypto';
-import { recordText, type RecordContent } from '../records/types';
+import { recordText, type RecordContent } from '../records';
 
 // An apostrophe or hyphen inside a word joins it ("don't" = "dont", "e-mail" = "email"); any other
 // punctuation separates words ("end.Start" = "end start").

@@ -14,7 +14,7 @@
 //     an exact cosine, so the answer's similarity is always exact.
 // Below `bruteForceBelow` items queries compare exactly against everything (faster there, and exact).
 import { BucketTables } from './bucket-tables';
-import { seededRandom } from '../../infra/common/seeded-random';
+import { seededRandom } from '../../infra/common';
 
 export interface SemanticIndexOptions {
   dims: number;

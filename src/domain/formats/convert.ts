@@ -2,7 +2,7 @@
 // export). With keepMetadata the round trips are exact: Alpaca → ShareGPT → Alpaca gives back the same
 // instruction/input split, and ids survive; chat → Alpaca → chat keeps every message.
 import { basename, extname } from 'node:path';
-import type { DatasetRecord } from '../records/types';
+import type { DatasetRecord } from '../records';
 import { exportText } from './export/lines';
 import { writeExport, type WriteExportResult } from './export/write-export';
 import { importDataset } from './import/index';

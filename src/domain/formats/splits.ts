@@ -3,7 +3,7 @@
 // than rounding requires. Sizes are exact to rounding (largest remainder), and the stratified variant
 // keeps each source's proportion in every split while the totals stay exact (controlled rounding).
 import { createHash } from 'node:crypto';
-import type { DatasetRecord } from '../records/types';
+import type { DatasetRecord } from '../records';
 
 export const SPLIT_NAMES = ['train', 'validation', 'test'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];

@@ -1,6 +1,6 @@
 // Which record types and export formats serve which training method (the generation-type table of the original Datacreek API, narrowed to the
 // types datacreek builds). Lets the CLI and API suggest a format for a goal, and warn on a mismatch.
-import type { DatasetType } from '../records/types';
+import type { DatasetType } from '../records';
 import type { ExportFormat } from './types';
 
 export const TRAINING_GOAL_NAMES = ['sft', 'dpo', 'orpo', 'kto', 'ppo', 'grpo', 'pretraining'] as const;

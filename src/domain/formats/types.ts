@@ -1,6 +1,6 @@
 // The vocabulary of the formats library: which dataset shapes it reads, which training formats it
 // writes, and what an import reports back. Record shapes themselves live in src/domain/records/types.ts.
-import type { DatasetType, RecordContent } from '../records/types';
+import type { DatasetType, RecordContent } from '../records';
 
 /** How rows of an existing dataset are laid out; `auto` detects it per file. */
 export const DATASET_SHAPES = [

@@ -2,8 +2,8 @@
 // The envelope (`{ items: [...] }`) is validated leniently and each item strictly on its own, so one
 // bad item out of five is one failure, not five.
 import { z } from 'zod';
-import { toEndpointJsonSchema } from '../../infra/llm/structured-output';
-import { recordContentSchema, type DatasetType, type RecordContent } from '../records/types';
+import { toEndpointJsonSchema } from '../../infra/llm';
+import { recordContentSchema, type DatasetType, type RecordContent } from '../records';
 
 const text = z.string().trim().min(1);
 

@@ -2,9 +2,9 @@
 // `numItems` records of a dataset type. Items the LLM gets wrong become failures with their raw
 // JSON and the reason; the rest are records.
 import { z } from 'zod';
-import type { LlmClient } from '../../infra/llm/client';
-import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm/types';
-import type { DatasetType, RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm';
+import type { DatasetType, RecordContent } from '../records';
 import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, lastItemIsComplete, toRecordContent } from './answer-schemas';
 import { generateGroundedQa } from './grounded-qa';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';

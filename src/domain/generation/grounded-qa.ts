@@ -6,13 +6,13 @@
 // grammar-constrained endpoint (the local provider) cannot write anything else; an endpoint that ignores
 // schemas is held to the same rules here, item by item.
 import { z } from 'zod';
-import type { LlmClient } from '../../infra/llm/client';
-import { emptyTokenCount } from '../../infra/llm/types';
-import type { RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import { emptyTokenCount } from '../../infra/llm';
+import type { RecordContent } from '../records';
 import { itemsEnvelope, lastItemIsComplete, cutOffNote } from './answer-schemas';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import { answerSentences, contentWords, keyTerms, squeezeText } from './source-text';
-import { seededShuffle } from '../../infra/common/seeded-random';
+import { seededShuffle } from '../../infra/common';
 import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
 
 export const GROUNDED_QA_PROMPT = 'qa_grounded_generation';

@@ -2,9 +2,9 @@
 // prompt. When the answer cannot be used the record is reported as not grounded with `checked:
 // false`, so a caller can tell "unsupported" from "could not tell".
 import { z } from 'zod';
-import type { LlmClient } from '../../infra/llm/client';
-import type { TokenCount } from '../../infra/llm/types';
-import type { RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import type { TokenCount } from '../../infra/llm';
+import type { RecordContent } from '../records';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import type { LlmCallOptions } from './types';
 

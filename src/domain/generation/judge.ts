@@ -3,9 +3,9 @@
 // mapped back to the real ids. A record the answer leaves out, or rates unusably, is a failure with
 // its reason; every record ends either rated or failed.
 import { z } from 'zod';
-import type { LlmClient } from '../../infra/llm/client';
-import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm/types';
-import type { RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm';
+import type { RecordContent } from '../records';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import type { LlmCallOptions, RecordFailure } from './types';
 

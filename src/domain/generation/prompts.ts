@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { DATASET_TYPES, type DatasetType } from '../records/types';
+import { DATASET_TYPES, type DatasetType } from '../records';
 
 export type PromptTemplates = Record<string, string>;
 

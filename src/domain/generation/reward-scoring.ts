@@ -1,8 +1,8 @@
 // Reward-model scoring: each record is sent to a reward model as the conversation it
 // teaches (user turns, then the assistant's answer); the model's attribute scores are parsed from
 // its content or logprobs and folded into one score with a configurable formula.
-import { isResponseFormatRejection, type LlmClient } from '../../infra/llm/client';
-import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../../infra/llm/types';
+import { isResponseFormatRejection, type LlmClient } from '../../infra/llm';
+import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../../infra/llm';
 import {
   DEFAULT_REWARD_FORMULA,
   combineRewardScore,
@@ -10,8 +10,8 @@ import {
   type RewardAttributes,
   type RewardFormula,
   type RewardParseMode,
-} from '../../infra/llm/reward';
-import type { RecordContent } from '../records/types';
+} from '../../infra/llm';
+import type { RecordContent } from '../records';
 import type { LlmCallOptions, RecordFailure } from './types';
 
 export interface RecordToScore {

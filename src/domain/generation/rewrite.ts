@@ -1,9 +1,9 @@
 // New records from existing ones: synthetic variants of seed records (rephrase, ask a new
 // question, make it harder or easier) and augmentation (paraphrase, easier, harder, format
 // variation). Both are one `record_rewrite` call per kind whose answer has the record's own fields.
-import type { LlmClient } from '../../infra/llm/client';
-import { addTokenCounts, emptyTokenCount } from '../../infra/llm/types';
-import { recordText, type RecordContent } from '../records/types';
+import type { LlmClient } from '../../infra/llm';
+import { addTokenCounts, emptyTokenCount } from '../../infra/llm';
+import { recordText, type RecordContent } from '../records';
 import { cutOffNote, lastItemIsComplete, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
 import { renderPrompt, requirePrompt, rewriteInstructionName, type PromptTemplates, type RewriteKind } from './prompts';
 import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';

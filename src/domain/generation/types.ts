@@ -1,6 +1,6 @@
 // What every generator and judge returns: what it made, what it could not use (with the LLM's raw
 // text and the reason, so a rejected candidate can be stored and counted), and the tokens it spent.
-import type { TokenCount } from '../../infra/llm/types';
+import type { TokenCount } from '../../infra/llm';
 
 export interface GenerationFailure {
   /** The LLM's text (a whole answer, or one item of it as JSON) that could not be used. */

@@ -2,7 +2,7 @@
 // without reading any file's content. Nothing is left out silently: hidden files, files excluded by a glob,
 // unreadable names, links and special files are listed too, each with the reason it is skipped. This is what
 // a `--preview` shows, and what ingestion iterates.
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -45,7 +45,7 @@ export interface ListedFile {
 export const LINK_OUTSIDE_ROOTS_REASON = 'link leads outside the allowed roots';
 
 export async function listDocuments(root: string, opts: ListOptions = {}): Promise<ListedFile[]> {
-  let rootStats;
+  let rootStats: Stats;
   try {
     rootStats = await stat(root);
   } catch (error) {

@@ -74,7 +74,7 @@ function slidePartsInOrder(archive: ZipArchive, fileName: string): string[] {
   const paths: string[] = [];
   for (const slideId of elementsNamed(presentation.documentElement, 'sldId')) {
     const relationship = relationships.get(slideId.getAttribute('r:id') ?? '');
-    if (!relationship || !relationship.type.endsWith(RELATIONSHIP_TYPE_SUFFIX.slide)) {
+    if (!relationship?.type.endsWith(RELATIONSHIP_TYPE_SUFFIX.slide)) {
       throw new DocumentError(
         'corrupt_file',
         fileName,

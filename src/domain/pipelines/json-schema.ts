@@ -2,8 +2,8 @@
 // entries, the same config shapes) extended with datacreek's blocks. The whole document is what
 // `datacreek pipeline schema` prints, for editors and other tools; validation uses the per-type config
 // schemas below, so an error names the one shape the block's type requires rather than every alternative.
-import { FILTER_STEP_TYPES } from '../quality/config';
-import { DATASET_TYPES } from '../records/types';
+import { FILTER_STEP_TYPES } from '../quality';
+import { DATASET_TYPES } from '../records';
 
 type JsonSchema = Record<string, unknown>;
 

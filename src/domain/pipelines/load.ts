@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { filterStepConfigSchema } from '../quality/config';
+import { filterStepConfigSchema } from '../quality';
 import { PipelineValidationError, type PipelineIssue } from './errors';
 import { BLOCK_CONFIG_SCHEMAS, BLOCK_TYPES, LLM_PROMPT_BLOCKS, PIPELINE_FILE_SCHEMA, type BlockType } from './json-schema';
 import { isModelFamily, MODEL_FAMILIES } from './model-prompts';

@@ -1,6 +1,6 @@
 // How a pipeline row becomes a datacreek record (for the judge, the reward model, quality filters and the
 // build's acceptance), following the block's `record` option or InstructLab's column names by default.
-import type { DatasetType, RecordContent } from '../records/types';
+import type { DatasetType, RecordContent } from '../records';
 
 export interface RecordMapping {
   type: DatasetType;

@@ -1,6 +1,6 @@
 // One block over one batch of rows, then its drop_columns and drop_duplicates: the unit the runPipeline
 // workflow checkpoints, and what a build calls in-process for a pipeline as its generation stage.
-import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm/types';
+import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm';
 import { dropColumns, dropDuplicates, runColumnBlock, type BlockOutput } from './blocks/column-blocks';
 import { runDedupBlock, runJudgeBlock, runQualityFilterBlock, runRewardBlock, type DatacreekBlockContext } from './blocks/datacreek-blocks';
 import { filterByValue } from './blocks/filter-by-value';

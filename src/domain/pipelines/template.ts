@@ -56,7 +56,10 @@ export function templateVariables(source: string | nunjucks.Template): string[] 
   const visit = (node: unknown, lookupTarget = false): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as AstNode;
-    if (Array.isArray(node)) return node.forEach((child) => visit(child));
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
     if (n.typename === 'Symbol' && typeof n.value === 'string') {
       if (!lookupTarget) used.add(n.value);
       return;

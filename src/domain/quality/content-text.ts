@@ -1,6 +1,6 @@
 // Every text field of a record, by name, so steps that inspect or rewrite text (empty, PII, HTML) treat
 // all record types alike.
-import type { RecordContent } from '../records/types';
+import type { RecordContent } from '../records';
 
 export interface TextField {
   /** e.g. `question`, `answer`, `messages[2].content`. */

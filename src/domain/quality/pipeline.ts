@@ -1,6 +1,6 @@
 // Builds filter steps from validated config and runs them in order, each on the survivors of the last,
 // counting per step what it removed, what it modified and why.
-import type { DatasetRecord } from '../records/types';
+import type { DatasetRecord } from '../records';
 import { filterStepConfigSchema, type FilterStepConfigInput } from './config';
 import { emptyStep } from './steps/empty';
 import { groundednessStep } from './steps/groundedness';

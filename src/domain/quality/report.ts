@@ -2,10 +2,10 @@
 // it, as JSON a program can check thresholds against, and as a page a person can read (report-html.ts).
 import { countTokens } from 'gpt-tokenizer';
 import { detect } from 'tinyld';
-import { minHasherFor } from '../dedup/minhash';
-import { MinHashIndex } from '../dedup/minhash-index';
-import { contentHash, normalizeForHash } from '../dedup/normalize';
-import { recordPromptText, recordResponseText, recordText, type DatasetRecord } from '../records/types';
+import { minHasherFor } from '../dedup';
+import { MinHashIndex } from '../dedup';
+import { contentHash, normalizeForHash } from '../dedup';
+import { recordPromptText, recordResponseText, recordText, type DatasetRecord } from '../records';
 import { textFields } from './content-text';
 import { detectPii, PII_KINDS, type PiiKind } from './pii';
 import { scoreToxicity } from './toxicity';

@@ -1,6 +1,6 @@
 // The contract every filter step keeps: records in, the kept ones out, and for every removal or
 // modification one entry saying which step did it and why. Counts add up: kept + rejected = input.
-import type { DatasetRecord } from '../records/types';
+import type { DatasetRecord } from '../records';
 
 export interface FilterRejection {
   id: string;

@@ -2,8 +2,8 @@
 // is made. A short prefix is kept in clear so a person can tell their keys apart without the secret.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { apiKeys, users } from '../db/schema';
+import type { Database } from '../db';
+import { apiKeys, users } from '../db';
 
 export const API_KEY_PREFIX = 'dck_';
 /** `dck_` plus 8 characters of the secret: enough to recognise a key, far too little to guess it. */

@@ -1,8 +1,8 @@
 // Users own everything (datasets, sources, tasks, exports). Creating one always makes its first API key, so the
 // person can call the API at once; the HTTP route and `datacreek users create` share this function.
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../db/client';
-import { users } from '../db/schema';
+import type { Database } from '../db';
+import { users } from '../db';
 import { insertApiKey, type NewApiKey } from './api-keys';
 
 export interface CreatedUser {

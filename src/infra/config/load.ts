@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { isPlainObject, mergeDeep } from '../common/deep-merge';
+import { isPlainObject, mergeDeep } from '../common';
 import { configSchema, type ConfigOverride, type DatacreekConfig } from './schema';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

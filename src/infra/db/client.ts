@@ -4,7 +4,7 @@ import path from 'node:path';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { PROJECT_ROOT } from '../config/load';
+import { PROJECT_ROOT } from '../config';
 import * as schema from './schema';
 
 export type Sql = postgres.Sql;

@@ -1,5 +1,5 @@
 // The LLM layer's public surface: what activities and generators import.
-export { LlmClient, LlmRequestError, forgetResponseFormatFallbacks } from './client';
+export { LlmClient, LlmRequestError, forgetResponseFormatFallbacks, isResponseFormatRejection } from './client';
 export {
   EndpointLimiter,
   clearEndpointLimiters,

@@ -12,3 +12,4 @@ export {
 } from './model-file';
 export { toGrammarSchema, type GrammarSchemaResult } from './json-schema-grammar';
 export { loadNodeLlamaCpp, type LocalGpuSetting } from './runtime';
+export { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } from './local-embedder';

@@ -3,8 +3,8 @@
 // chunk search and semantic chunking all embed through it. The model is loaded on the first call, once per
 // process and path, so commands that never embed never pay for it. Without the model file, embedding falls
 // back to the lexical embedder, and `describeLocalEmbedding` says so wherever the choice is reported.
-import { PROJECT_ROOT } from '../config/load';
-import type { DatacreekConfig } from '../config/schema';
+import { PROJECT_ROOT } from '../config';
+import type { DatacreekConfig } from '../config';
 import { EmbeddingEngine } from './embedding-engine';
 import { findExisting, modelIdFromPath, resolveLocalModelFile } from './model-file';
 import { sharedLlama } from './runtime';

@@ -3,9 +3,9 @@
 // it, so everything downstream (LlmClient, the embedder, the reward client that defaults to the llm endpoint)
 // runs unchanged. `embedding.provider: local` stays local (createEmbedder loads embedding.local_model_path
 // in-process); without that file it becomes the lexical fallback, and the notes say so plainly.
-import type { DatacreekConfig } from '../config/schema';
-import { PROJECT_ROOT } from '../config/load';
-import { createLexicalEmbedder } from '../vectors/lexical-embedder';
+import type { DatacreekConfig } from '../config';
+import { PROJECT_ROOT } from '../config';
+import { createLexicalEmbedder } from '../vectors';
 import { describeLocalEmbedding } from './local-embedder';
 import { resolveLocalModelFile } from './model-file';
 import type { LocalGpuSetting } from './runtime';

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LlamaModel } from 'node-llama-cpp';
 import { z } from 'zod';
-import { encodeBase64Embedding } from '../llm/embedding-encoding';
+import { encodeBase64Embedding } from '../llm';
 import { ChatEngine } from './chat-engine';
 import { chatRequestSchema } from './chat-request';
 import { EmbeddingEngine } from './embedding-engine';

@@ -4,8 +4,8 @@
 // What it starts is recorded in <data_dir>/dev-stack.json (see stack-record.ts): servers a crashed run left
 // behind are adopted and stopped with this one, and `datacreek dev --stop` stops a stack from outside.
 import path from 'node:path';
-import type { DatacreekConfig } from '../config/schema';
-import { migrateDatabase } from '../db/client';
+import type { DatacreekConfig } from '../config';
+import { migrateDatabase } from '../db';
 import { ensureLocalPostgres } from './local-postgres';
 import { isDatacreekDev, isTemporalDevServer, readStackRecord, removeStackRecord, stopProcess, writeStackRecord, type StackRecord } from './stack-record';
 import { ensureTemporalDevServer, type DevServerHandle } from './temporal-dev-server';

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config/load';
+import { PROJECT_ROOT } from '../config';
 
 /** Typed search attributes that make a dataset's runs findable in the Web UI and with `temporal workflow list`. */
 export const SEARCH_ATTRIBUTES = { DatasetId: 'Keyword', Owner: 'Keyword', Stage: 'Keyword', Accepted: 'Int' } as const;

@@ -2,7 +2,7 @@
 // tests: feature hashing of word unigrams, word bigrams and character trigrams into a fixed number of
 // dimensions, L2-normalized. It measures shared wording, not meaning; semantic dedup run with it is
 // really a fuzzy lexical dedup, and `describe()` says so wherever the choice is reported.
-import { fmix32, hashString32 } from '../common/hashing';
+import { fmix32, hashString32 } from '../common';
 import type { Embedder } from './embedder';
 
 export const DEFAULT_LEXICAL_DIMS = 384;

@@ -82,7 +82,7 @@ const SHIPPED: { pipeline: string; taxonomy: string; columns: string[] }[] = [
 describe("InstructLab's shipped pipelines, unchanged", () => {
   for (const shipped of SHIPPED) {
     it(`${shipped.pipeline} runs end to end`, async () => {
-      const { workflowId, handle, progress } = await run(
+      const { workflowId, progress } = await run(
         { pipeline: { path: path.join(FIXTURES, 'pipelines', `${shipped.pipeline}.yaml`) }, input: { taxonomyPath: shipped.taxonomy }, numInstructions: 2 },
         shipped.pipeline.replace('/', '-'),
       );

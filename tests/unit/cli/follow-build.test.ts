@@ -44,7 +44,10 @@ afterEach(() => vi.restoreAllMocks());
 describe('followBuild', () => {
   it('polls progress, prints lines on stderr, and returns the final progress', async () => {
     const writes: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (writes.push(String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
     const build = standInBuild([progress(2), progress(5)]);
     const following = followBuild(build.client, 'build-docs', OPTIONS);
     await vi.waitFor(() => expect(build.queries()).toBeGreaterThanOrEqual(2));

@@ -8,7 +8,10 @@ describe('EndpointLimiter', () => {
     const limiter = new EndpointLimiter('test', 2);
     const order: number[] = [];
     const permits = await Promise.all([limiter.acquire(), limiter.acquire()]);
-    const waiting = [3, 4].map((n) => limiter.acquire().then((permit) => (order.push(n), permit)));
+    const waiting = [3, 4].map((n) => limiter.acquire().then((permit) => {
+        order.push(n);
+        return permit;
+      }));
     await tick();
     expect(limiter.stats()).toMatchObject({ inFlight: 2, queued: 2, peakInFlight: 2 });
     permits[0].release('success');
@@ -58,7 +61,10 @@ describe('EndpointLimiter', () => {
     const limiter = new EndpointLimiter('test', 2);
     const held = await Promise.all([limiter.acquire(), limiter.acquire()]);
     let third = false;
-    const waiting = limiter.acquire().then((permit) => ((third = true), permit));
+    const waiting = limiter.acquire().then((permit) => {
+      third = true;
+      return permit;
+    });
     await tick();
     expect(third).toBe(false);
     limiter.setMaxConcurrency(3);

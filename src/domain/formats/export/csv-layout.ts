@@ -1,6 +1,6 @@
 // datacreek's CSV export: one row per record, one column per content field of the record types present,
 // lists and metadata as JSON text. Imports back through the `datacreek` shape.
-import type { DatasetRecord } from '../../records/types';
+import type { DatasetRecord } from '../../records';
 import { rawRowOf } from './record-mapping';
 
 /** Content columns in a fixed order, so files from different runs line up. */

@@ -5,7 +5,7 @@
 import { fileWriter, parquetWrite } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { stringify as toYaml } from 'yaml';
-import type { DatasetRecord } from '../../records/types';
+import type { DatasetRecord } from '../../records';
 import { ExportFormatError } from '../errors';
 import type { ExportMappingOptions } from '../types';
 import { dpoRowOf, openaiChatRowOf } from './record-mapping';

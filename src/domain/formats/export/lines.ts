@@ -1,6 +1,6 @@
 // The text of the line-based exports (JSON Lines formats and CSV), produced one line at a time so a
 // writer can stream it; exportText joins it for in-memory use (conversion, previews, tests).
-import type { DatasetRecord } from '../../records/types';
+import type { DatasetRecord } from '../../records';
 import { formatCsvRow } from '../csv';
 import { ExportFormatError } from '../errors';
 import type { ExportFormat, ExportMappingOptions } from '../types';

@@ -1,7 +1,7 @@
 // How each record type becomes the rows of each export format. One place decides this, so the line
 // formats, CSV, the HF layout and the round trips all agree.
 import { composeAlpacaPrompt } from '../import/row-values';
-import type { ChatMessage, DatasetRecord, DatasetType, RecordContent } from '../../records/types';
+import type { ChatMessage, DatasetRecord, DatasetType, RecordContent } from '../../records';
 import { ExportFormatError } from '../errors';
 import { DEFAULT_COT_TEMPLATE, type ExportFormat, type ExportMappingOptions } from '../types';
 

@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { DatasetRecord } from '../../records/types';
+import type { DatasetRecord } from '../../records';
 import { ExportFormatError } from '../errors';
 import { splitRecords, SPLIT_NAMES, type SplitName, type SplitOptions } from '../splits';
 import type { ExportFormat, ExportMappingOptions } from '../types';

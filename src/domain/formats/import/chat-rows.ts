@@ -1,5 +1,5 @@
 // Rows of the three instruction-tuning layouts people already have: Alpaca, ShareGPT, OpenAI messages.
-import type { ChatMessage } from '../../records/types';
+import type { ChatMessage } from '../../records';
 import {
   asList,
   asText,

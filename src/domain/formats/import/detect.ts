@@ -1,6 +1,6 @@
 // Which layout a file's rows follow. Each row votes for the first layout whose signature it carries;
 // the layout most rows vote for wins, so a few odd rows do not change the answer.
-import { DATASET_TYPES, type DatasetType } from '../../records/types';
+import { DATASET_TYPES, type DatasetType } from '../../records';
 import type { DatasetShape } from '../types';
 import { isObject } from './row-values';
 

@@ -1,6 +1,6 @@
 // importDataset: an existing dataset file (JSON, JSONL, CSV, Parquet) in any known layout → records that
 // seed the build loop, plus an account of every row left out and why.
-import type { DatasetType } from '../../records/types';
+import type { DatasetType } from '../../records';
 import { DatasetFormatError } from '../errors';
 import { readRows, type SourceRow } from '../read-rows';
 import type { DatasetShape, ImportOptions, ImportProblem, ImportResult, ImportedRecord } from '../types';

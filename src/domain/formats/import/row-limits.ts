@@ -1,6 +1,6 @@
 // Hard limits on one imported row, so a hostile dataset cannot turn a single row into a 30 MB seed record or a
 // conversation of a million turns, nor hold a NUL character (PostgreSQL refuses it and would fail the whole file). A row over a limit becomes a problem reported by its line; the others import.
-import { describeBytes } from '../../parsers/errors';
+import { describeBytes } from '../../parsers';
 import { isObject } from './row-values';
 
 export interface RowLimits {

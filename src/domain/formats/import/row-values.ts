@@ -1,6 +1,6 @@
 // Small, forgiving readers for values inside dataset rows. Real files hold numbers where text is
 // expected, JSON strings where lists are expected (CSV cells), and nested paths (`meta.answer`).
-import type { RecordContent } from '../../records/types';
+import type { RecordContent } from '../../records';
 
 /** What a row becomes: a record, a deliberate skip (with reason), or a problem (with reason). */
 export type RowOutcome =

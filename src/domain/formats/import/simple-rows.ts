@@ -6,7 +6,7 @@ import {
   type ChatMessage,
   type DatasetType,
   type RecordContent,
-} from '../../records/types';
+} from '../../records';
 import {
   asList,
   asObject,

@@ -2,7 +2,7 @@
 // means the row loads. The rules follow the loaders themselves: OpenAI's chat fine-tuning checks (as in
 // its data-preparation cookbook), LLaMA-Factory's alpaca and sharegpt converters, axolotl's chat_template,
 // TRL's DPO/KTO columns.
-import { recordContentSchema } from '../../records/types';
+import { recordContentSchema } from '../../records';
 
 export type RowRule = (row: unknown) => string[];
 

@@ -1,13 +1,13 @@
 // datacreek's own blocks, usable in the same files: the LLM judge (1–10 with a threshold), the reward model,
 // one step of the quality filter pipeline, and dedup. Each reads a row as a datacreek record (see
 // record-mapping.ts) and reuses the code the build uses, so a pipeline judges and filters exactly as a build.
-import { dedupeRecords, type EmbedFunction } from '../../dedup/dedupe-records';
+import { dedupeRecords, type EmbedFunction } from '../../dedup';
 import { judgeRecords, rewardScoreRecords } from '../../generation';
-import type { PromptTemplates } from '../../generation/prompts';
+import type { PromptTemplates } from '../../generation';
 import type { LlmClient } from '../../../infra/llm';
-import { emptyTokenCount, type TokenCount } from '../../../infra/llm/types';
+import { emptyTokenCount, type TokenCount } from '../../../infra/llm';
 import { buildFilterPipeline, runFilterPipeline } from '../../quality';
-import type { DatasetRecord, RecordContent } from '../../records/types';
+import type { DatasetRecord, RecordContent } from '../../records';
 import { mappingColumns, resolveRecordMapping, rowToRecord, type RecordMapping } from '../record-mapping';
 import type { PipelineRow, ResolvedBlock, RowReject } from '../types';
 import type { BlockOutput } from './column-blocks';

@@ -5,7 +5,7 @@
 // that fails for good (a 400 such as an over-long prompt) rejects its row; a failure that may pass later
 // (endpoint down, out of retries on 5xx) is thrown so the activity is retried.
 import { LlmRequestError, type LlmClient } from '../../../infra/llm';
-import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../../../infra/llm/types';
+import { addTokenCounts, emptyTokenCount, type LlmMessage, type TokenCount } from '../../../infra/llm';
 import { resolveModelFamily, wrapForCompletion } from '../model-prompts';
 import { parseRows, type OutputParser } from '../parse-output';
 import { compileTemplate, renderTemplate } from '../template';

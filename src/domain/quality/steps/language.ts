@@ -4,7 +4,7 @@
 // when the detector rates it at least half as likely as its top guess. On 400 English records from the
 // Alpaca and ShareGPT fixtures this rejected 1, against 15 when judging prompt and response separately.
 import { detectAll } from 'tinyld';
-import { recordText } from '../../records/types';
+import { recordText } from '../../records';
 import type { FilterStep } from '../types';
 import { partition } from './partition';
 import type { LanguageStepConfig } from './step-types';

@@ -1,7 +1,7 @@
 // Length bounds in characters and tokens (gpt-tokenizer's o200k encoding), on the prompt side and the
 // response side separately: a one-word answer and a 30-page question are different problems.
 import { countTokens } from 'gpt-tokenizer';
-import { recordPromptText, recordResponseText } from '../../records/types';
+import { recordPromptText, recordResponseText } from '../../records';
 import type { LengthBounds } from '../config';
 import type { FilterStep } from '../types';
 import { partition } from './partition';

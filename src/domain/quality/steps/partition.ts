@@ -1,5 +1,5 @@
 // The shape most steps share: decide per record, synchronously, whether and why to reject it.
-import type { DatasetRecord } from '../../records/types';
+import type { DatasetRecord } from '../../records';
 import type { FilterOutcome } from '../types';
 
 export function partition(step: string, records: DatasetRecord[], rejectReason: (record: DatasetRecord) => string | null): FilterOutcome {

@@ -2,8 +2,8 @@
 // text, and its question must name at least one term of that source. It catches what a small model gets
 // wrong most often (an answer made up or garbled, a question about nothing), at the cost of string matching.
 // Records without a known source (variants of seed records) are kept: there is nothing to hold them to.
-import { appearsVerbatim, sharedTerms } from '../../generation/source-text';
-import { recordPromptText, recordResponseText } from '../../records/types';
+import { appearsVerbatim, sharedTerms } from '../../generation';
+import { recordPromptText, recordResponseText } from '../../records';
 import type { SourceMatchStepConfig } from './step-types';
 import { partition } from './partition';
 import type { FilterStep, SourceTextLookup } from '../types';

@@ -1,6 +1,6 @@
 // Toxicity of the whole record text: the built-in lexicon score, a classifier's score (injected
 // `classify`, e.g. a model endpoint), or the higher of both.
-import { recordText } from '../../records/types';
+import { recordText } from '../../records';
 import { scoreToxicity } from '../toxicity';
 import type { ClassifyFunction, FilterOutcome, FilterStep } from '../types';
 import type { ToxicityStepConfig } from './step-types';
