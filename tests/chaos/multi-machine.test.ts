@@ -1,0 +1,177 @@
+// Several machines: three workers, each in a working directory of its own with its own data folder (no disk in
+// common), and two API nodes, sharing only Temporal and PostgreSQL. A document is uploaded through one API node,
+// a 300-record build is started through the other, and two of the three workers are SIGKILLed at random moments
+// of the build and NOT restarted: the machines are lost, and the last worker has to finish the build alone.
+// The audit then checks exactly 300 accepted, the build's bookkeeping, and, recomputed offline over the whole
+// accepted set, that no pair of accepted records is at or above the configured exact, MinHash or semantic
+// thresholds. The kill moments come from a seeded generator and are logged; replay a run with CHAOS_SEED=<seed>.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildProgress } from '../../src/workflows/build-input';
+import { buildWorkflowId } from '../../src/workflows/ids';
+import { postForm, settledTask, startChaosApi, type ChaosApi } from './api-server';
+import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult } from './build-run';
+import { auditAcceptedDuplicates } from './dedup-audit';
+import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
+import { recordChaosFigures } from './report';
+import { WorkerProcess } from './worker-process';
+
+const TARGET = 300;
+const KILLS = 2;
+const BATCH_SIZE = 4;
+const DATASET_ID = 'multi-machine';
+
+/** One simulated machine: a folder standing for its disk, and the worker process running there. */
+interface Machine {
+  name: string;
+  dataDir: string;
+  worker: WorkerProcess;
+}
+
+let stack: ChaosStack;
+let machines: Machine[];
+let uploadApi: ChaosApi;
+let buildApi: ChaosApi;
+
+function machine(name: string): Machine {
+  const root = path.join(stack.dir, 'machines', name);
+  const cwd = path.join(root, 'cwd');
+  const dataDir = path.join(root, 'data');
+  mkdirSync(cwd, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  const env = { ...stack.workerEnv, DATACREEK_PATHS_DATA_DIR: dataDir };
+  const worker = new WorkerProcess({ env, cwd, logFile: path.join(root, 'worker.log') });
+  return { name, dataDir, worker };
+}
+
+/** A document of many distinct facts (about 30 chunks at a 600-character chunk size), enough for 300 records. */
+function manyFactsDocument(): string {
+  const subjects = ['glacier', 'volcano', 'coral reef', 'desert', 'rainforest', 'tundra', 'estuary', 'savanna', 'fjord', 'mangrove', 'steppe', 'atoll'];
+  const instruments = ['seismometer', 'spectrometer', 'anemometer', 'hydrophone', 'magnetometer', 'lidar scanner', 'rain gauge', 'drone camera'];
+  return subjects
+    .map(
+      (subject, i) =>
+        `## The ${subject} survey\n\n` +
+        Array.from(
+          { length: 10 },
+          (_, j) =>
+            `Observation ${i * 10 + j + 1}: at the ${subject} site number ${i + 1}.${j + 1}, the team used a ${instruments[(i + j) % instruments.length]} ` +
+            `and recorded ${(i * 37 + j * 11) % 89 + 10} events in year ${1990 + ((i * 7 + j * 3) % 30)}, mostly during ${['spring', 'summer', 'autumn', 'winter'][(i + j) % 4]}.`,
+        ).join(' '),
+    )
+    .join('\n\n');
+}
+
+beforeAll(async () => {
+  // 30 ms per LLM call keeps batches in flight long enough for a kill to land inside them.
+  stack = await startChaosStack({ name: 'multi-machine', llm: { latencyMs: 30 }, startWorker: false });
+  machines = ['a', 'b', 'c'].map(machine);
+  // The API nodes live on machines a and b, each with that machine's data folder.
+  [uploadApi, buildApi] = await Promise.all([
+    startChaosApi(stack, { paths: { data_dir: machines[0].dataDir } }),
+    startChaosApi(stack, { paths: { data_dir: machines[1].dataDir } }),
+  ]);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all((machines ?? []).map((m) => m.worker.stop(5_000)));
+  await uploadApi?.close();
+  await buildApi?.close();
+  await stack?.close();
+});
+
+describe('several machines sharing only Temporal and PostgreSQL', () => {
+  it(`build exactly ${TARGET} records, free of duplicates, while ${KILLS} of 3 workers are SIGKILLed for good`, async () => {
+    const started = Date.now();
+    const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
+    const random = seededRandom(seed);
+    const events: string[] = [];
+    const log = (event: string) => {
+      events.push(event);
+      console.log(`[chaos multi-machine] ${event}`);
+    };
+    log(`seed ${seed}`);
+    const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+    // ---- ingest by upload through API node a ----------------------------------------------------------------
+    // The upload lands on machine a's disk, which only machine a's worker can read: the ingest runs there alone.
+    await machines[0].worker.start();
+    const user = await uploadApi.createUser('multi-machine');
+    const form = new FormData();
+    form.set('datasetId', DATASET_ID);
+    form.set('config', JSON.stringify({ chunking: { chunk_size: 600, overlap: 50, whole_document_below: 500 } }));
+    form.set('file', new Blob([manyFactsDocument()], { type: 'text/markdown' }), 'survey.md');
+    const upload = await postForm(`${uploadApi.url}/v1/tasks/ingest`, form, { key: user.key });
+    expect(upload.status, upload.text).toBe(202);
+    const ingest = await settledTask(uploadApi, user.key, upload.body.taskId);
+    expect(ingest.status, JSON.stringify(ingest)).toBe('completed');
+    const [{ chunks }] = await stack.db.sql<{ chunks: number }[]>`select count(*)::int as chunks from chunks where dataset_id = ${DATASET_ID}`;
+    log(`${at()}: uploaded through API node a, ingested into ${chunks} chunks on machine a`);
+    expect(chunks).toBeGreaterThanOrEqual(24);
+
+    // ---- build through API node b, on all three machines ------------------------------------------------------
+    await Promise.all(machines.slice(1).map((m) => m.worker.start()));
+    const build = await buildApi.call('POST', '/v1/tasks/build', {
+      key: user.key,
+      json: { datasetId: DATASET_ID, target: TARGET, batchSize: BATCH_SIZE, itemsPerChunk: 4, concurrency: 6, scoring: { mode: 'judge', threshold: 7 } },
+    });
+    expect(build.status, build.text).toBe(202);
+    const handle = stack.client.workflow.getHandle(buildWorkflowId(DATASET_ID));
+    log(`${at()}: build of ${TARGET} started through API node b; workers on machines ${machines.map((m) => m.name).join(', ')}`);
+
+    // ---- two SIGKILLs at random moments, the victims drawn at random; nobody is restarted --------------------
+    const killPoints = Array.from({ length: KILLS }, () => Math.floor((0.1 + random() * 0.65) * TARGET)).sort((a, b) => a - b);
+    const acceptedAtKills: number[] = [];
+    for (const [i, point] of killPoints.entries()) {
+      await waitFor(`${point} accepted records`, async () => ((await acceptedSoFar(stack.db, DATASET_ID)) >= point ? true : undefined), 300_000);
+      const delayMs = Math.floor(random() * 500);
+      await sleep(delayMs);
+      const alive = machines.filter((m) => m.worker.running);
+      const victim = alive[Math.floor(random() * alive.length)];
+      const acceptedAtKill = await acceptedSoFar(stack.db, DATASET_ID);
+      acceptedAtKills.push(acceptedAtKill);
+      const pid = victim.worker.pid;
+      await victim.worker.kill();
+      log(`${at()}: kill ${i + 1}: SIGKILL machine ${victim.name}'s worker (pid ${pid}) at ${acceptedAtKill}/${TARGET} accepted (point ${point} + ${delayMs} ms)`);
+    }
+    const survivor = machines.find((m) => m.worker.running)!;
+    log(`machine ${survivor.name}'s worker carries on alone`);
+
+    const progress: BuildProgress = await buildResult(handle);
+    log(`${at()}: build finished: ${progress.stopReason}, ${progress.accepted} accepted, ${progress.generated} generated`);
+    const audit = await auditFinishedBuild(stack.db, DATASET_ID, progress, BATCH_SIZE);
+
+    // ---- offline duplicate audit over the whole accepted set ---------------------------------------------------
+    const duplicates = await auditAcceptedDuplicates(stack.db, DATASET_ID, stack.workerConfig);
+    log(
+      `offline audit: ${duplicates.records} accepted, ${duplicates.pairsCompared} pairs, most similar pair: ` +
+        `Jaccard ${duplicates.maxJaccard.toFixed(3)} (threshold ${stack.workerConfig.dedup.minhash.threshold}), ` +
+        `cosine ${duplicates.maxCosine.toFixed(3)} (threshold ${stack.workerConfig.dedup.semantic.threshold}, ${stack.workerConfig.embedding.provider} embedder)`,
+    );
+
+    recordChaosFigures({
+      test: 'multi-machine',
+      scenario: `3 workers on separate disks, 2 API nodes; SIGKILL ${KILLS} workers for good during a ${TARGET}-record build`,
+      durationMs: Date.now() - started,
+      seed,
+      kills: machines.reduce((n, m) => n + m.worker.kills, 0),
+      activityRetries: await activityRetries(stack.client, handle.workflowId),
+      workerRestarts: 0,
+      target: TARGET,
+      accepted: audit.accepted,
+      parseFailures: audit.parseFailures,
+      recordsLost: audit.recordsLost,
+      duplicates: audit.duplicates + duplicates.pairs.length,
+      events,
+    });
+
+    for (const accepted of acceptedAtKills) expect(accepted).toBeLessThan(TARGET);
+    expect(machines.filter((m) => m.worker.running)).toHaveLength(1);
+    expect(audit.violations).toEqual([]);
+    expect(audit.accepted).toBe(TARGET);
+    expect(duplicates.records).toBe(TARGET);
+    expect(duplicates.pairsCompared).toBe((TARGET * (TARGET - 1)) / 2);
+    expect(duplicates.pairs).toEqual([]);
+  });
+});
