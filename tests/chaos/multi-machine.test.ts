@@ -146,8 +146,8 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
     const duplicates = await auditAcceptedDuplicates(stack.db, DATASET_ID, stack.workerConfig);
     log(
       `offline audit: ${duplicates.records} accepted, ${duplicates.pairsCompared} pairs, most similar pair: ` +
-        `Jaccard ${duplicates.maxJaccard.toFixed(3)} (threshold ${stack.workerConfig.dedup.minhash.threshold}), ` +
-        `cosine ${duplicates.maxCosine.toFixed(3)} (threshold ${stack.workerConfig.dedup.semantic.threshold}, ${stack.workerConfig.embedding.provider} embedder)`,
+        `Jaccard ${duplicates.maxJaccard.toFixed(4)} (threshold ${stack.workerConfig.dedup.minhash.threshold}), ` +
+        `cosine ${duplicates.maxCosine.toFixed(4)} (threshold ${stack.workerConfig.dedup.semantic.threshold}, ${stack.workerConfig.embedding.provider} embedder)`,
     );
 
     recordChaosFigures({
