@@ -1,68 +1,111 @@
 // Accepting processed batches: dedupe their candidates against everything the dataset accepted before and
 // against each other (exact hash, MinHash LSH, embeddings), then accept at most the remaining target in a
 // fixed order. The workflow runs one acceptance at a time per dataset, which is what makes "exactly N" hold.
+// Semantic dedup searches the dataset's accepted vectors in LanceDB (accepted-vectors.ts), so every worker sees
+// the same accepted set; exact hashes and MinHash signatures come from PostgreSQL through a bounded cache.
 import type { Context } from '@temporalio/activity';
 import { Deduplicator } from '../domain/dedup';
+import { ByteLimitedCache } from '../domain/dedup/byte-limited-cache';
 import { signatureFromBuffer } from '../domain/dedup/minhash';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
+import {
+  findAcceptedMatches,
+  maintainAcceptedVectors,
+  readCandidateVectors,
+  VECTOR_MAINTENANCE_EVERY,
+  writeAcceptedVectors,
+  type AcceptedMatch,
+} from './accepted-vectors';
 import { reportProgress } from './keep-alive';
-import { recordTableName } from './tables';
 
 interface CachedDedup {
+  /** Exact hashes and MinHash signatures of the accepted set; semantic matches come from LanceDB. */
   dedup: Deduplicator;
-  /** The dataset's accepted_version the index reflects; any other version means rebuild. */
+  /** The dataset's accepted_version the cache reflects. */
   version: number;
+  /** How many accepted records it holds, and the last of them by accept_seq: where catching up starts. */
+  count: number;
+  lastSeq: number;
+  lastId: string | null;
 }
 
 /**
- * One dedup index per dataset per worker process, a cache of what PostgreSQL holds: valid only while the dataset's
- * accepted_version is the one it was built at (another worker's acceptance, a curation or a restart all change it).
+ * The dedup state of the datasets this worker accepts for, a cache of what PostgreSQL holds, bounded in bytes
+ * (dedup.cache_mb) with the least recently used dataset evicted first. Created with the first acceptance's config.
  */
-const cache = new Map<string, CachedDedup>();
+let cache: ByteLimitedCache<CachedDedup> | null = null;
 
-async function dedupFor(deps: ActivityDeps, settings: BuildSettings, version: number, ctx: Context): Promise<{ dedup: Deduplicator; key: string }> {
+function dedupCache(deps: ActivityDeps): ByteLimitedCache<CachedDedup> {
+  cache ??= new ByteLimitedCache<CachedDedup>(deps.config.dedup.cache_mb * 1024 * 1024, (entry) => entry.dedup.estimatedBytes);
+  return cache;
+}
+
+/**
+ * The dataset's dedup state at `state`: the cached one when it is current, the cached one caught up with the
+ * records accepted since (when nothing left the set meanwhile), or one loaded from PostgreSQL.
+ */
+async function dedupFor(
+  deps: ActivityDeps,
+  settings: BuildSettings,
+  state: { version: number; accepted: number },
+  ctx: Context,
+): Promise<{ entry: CachedDedup; key: string }> {
   const key = `${settings.datasetId}:${JSON.stringify(settings.dedup)}`;
-  const hit = cache.get(key);
-  if (hit && hit.version === version) return { dedup: hit.dedup, key };
-  cache.delete(key);
+  // Taken out of the cache while in use: check() indexes the candidates tentatively, so an acceptance that does
+  // not commit leaves it unusable. It goes back only after a commit.
+  const hit = dedupCache(deps).take(key);
+  if (hit && hit.version === state.version) return { entry: hit, key };
+  if (hit && (await onlyGrewSince(deps, settings.datasetId, hit))) {
+    const caughtUp = await loadAccepted(deps, settings.datasetId, hit, ctx);
+    if (caughtUp.count === state.accepted) return { entry: { ...caughtUp, version: state.version }, key };
+  }
   const dedup = await Deduplicator.open({
     settings: {
       exact: settings.dedup.exact,
       minhash: { enabled: settings.dedup.minhash.enabled, threshold: settings.dedup.minhash.threshold, numPerm: deps.config.dedup.minhash.num_perm, bands: deps.config.dedup.minhash.bands },
       semantic: settings.dedup.semantic,
     },
+    acceptedVectors: 'caller',
   });
-  const { sql } = deps.database;
-  let loaded = 0;
-  // Stream the accepted set in pages so a 100k-record dataset does not need one giant result in memory.
-  let lastSeq = 0;
-  for (;;) {
-    const rows = await sql<{ id: string; content_hash: string; minhash: Buffer | null; embedding: number[] | null; accept_seq: number }[]>`
-      select id, content_hash, minhash, embedding, accept_seq from records
-      where dataset_id = ${settings.datasetId} and status = 'accepted' and accept_seq > ${lastSeq}
-      order by accept_seq limit 5000`;
-    if (rows.length === 0) break;
-    dedup.addAccepted(
-      rows.map((r) => ({
-        id: r.id,
-        contentHash: r.content_hash,
-        minhash: r.minhash ? signatureFromBuffer(r.minhash) : undefined,
-        vector: r.embedding ?? undefined,
-      })),
-    );
-    loaded += rows.length;
-    lastSeq = rows[rows.length - 1].accept_seq;
-    reportProgress(ctx, { stage: 'load-dedup', loaded });
-  }
-  cache.set(key, { dedup, version });
-  return { dedup, key };
+  const loaded = await loadAccepted(deps, settings.datasetId, { dedup, version: state.version, count: 0, lastSeq: 0, lastId: null }, ctx);
+  return { entry: { ...loaded, version: state.version }, key };
 }
 
-/** Accepted vectors reach LanceDB in bulk, each time this many more records are accepted, and at the end. */
-export const VECTOR_SYNC_EVERY = 2000;
+/**
+ * Whether the records the cache holds are all still accepted under the same numbers: removals renumber the set
+ * (compactAcceptSeq), which moves another record onto the cache's last number.
+ */
+async function onlyGrewSince(deps: ActivityDeps, datasetId: string, entry: CachedDedup): Promise<boolean> {
+  if (entry.lastId === null) return true;
+  const { sql } = deps.database;
+  const [row] = await sql<{ id: string }[]>`
+    select id from records where dataset_id = ${datasetId} and status = 'accepted' and accept_seq = ${entry.lastSeq}`;
+  return row?.id === entry.lastId;
+}
+
+/** Adds the accepted records numbered after `from.lastSeq`, streamed in pages so memory holds one page of rows. */
+async function loadAccepted(deps: ActivityDeps, datasetId: string, from: CachedDedup, ctx: Context): Promise<CachedDedup> {
+  const { sql } = deps.database;
+  let { count, lastSeq, lastId } = from;
+  for (;;) {
+    const rows = await sql<{ id: string; content_hash: string; minhash: Buffer | null; accept_seq: number }[]>`
+      select id, content_hash, minhash, accept_seq from records
+      where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${lastSeq}
+      order by accept_seq limit 5000`;
+    if (rows.length === 0) break;
+    from.dedup.addAccepted(
+      rows.map((r) => ({ id: r.id, contentHash: r.content_hash, minhash: r.minhash ? signatureFromBuffer(r.minhash) : undefined })),
+    );
+    count += rows.length;
+    lastSeq = rows[rows.length - 1].accept_seq;
+    lastId = rows[rows.length - 1].id;
+    reportProgress(ctx, { stage: 'load-dedup', loaded: count });
+  }
+  return { ...from, count, lastSeq, lastId };
+}
 
 export interface AcceptArgs {
   /** The processed batches to accept, in order (`batchId`: one batch, from workflows started before groups). */
@@ -102,25 +145,43 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
   const notReady = batchIds.filter((id) => batches.find((b) => b.id === id)?.status !== 'processed');
   if (notReady.length) throw invariantViolated(`acceptance ${acceptanceId}: batch ${notReady.join(', ')} is not a processed batch waiting for acceptance`);
 
-  const [{ accepted_version: version }] = await sql<{ accepted_version: number }[]>`select accepted_version from datasets where id = ${datasetId}`;
-  const { dedup, key } = await dedupFor(deps, settings, version, ctx);
-  // Checked out of the cache while in use: check() indexes the candidates tentatively, so an acceptance that does
-  // not commit leaves the index unusable. It goes back only after a commit.
-  cache.delete(key);
+  const [dataset] = await sql<{ accepted_version: number; accepted_count: number }[]>`
+    select accepted_version, accepted_count from datasets where id = ${datasetId}`;
+  const version = dataset.accepted_version;
+  const { entry, key } = await dedupFor(deps, settings, { version, accepted: dataset.accepted_count }, ctx);
+  const { dedup } = entry;
   const order = new Map(batchIds.map((id, i) => [id, i]));
   const candidates = (
-    await sql<{ id: string; batch_id: string; position: number; content_hash: string; minhash: Buffer; embedding: number[] | null }[]>`
-      select id, batch_id, position, content_hash, minhash, embedding from records
+    await sql<{ id: string; batch_id: string; position: number; content_hash: string; minhash: Buffer; content: unknown }[]>`
+      select id, batch_id, position, content_hash, minhash, content from records
       where batch_id in ${sql(batchIds)} and status = 'candidate'`
   ).sort((x, y) => order.get(x.batch_id)! - order.get(y.batch_id)! || x.position - y.position);
 
+  // Semantic: each candidate's nearest accepted record comes from LanceDB; the Deduplicator compares the
+  // candidates with each other, so two near-identical candidates of one acceptance are not both accepted.
+  const semantic = settings.dedup.semantic.enabled && candidates.length > 0;
+  const store = semantic ? await deps.vectors() : null;
+  let vectors = new Map<string, Float32Array>();
+  let acceptedMatches = new Map<string, AcceptedMatch>();
+  if (store) {
+    reportProgress(ctx, { stage: 'semantic-search', candidates: candidates.length });
+    vectors = await readCandidateVectors(store, datasetId, candidates.map((c) => c.id));
+    acceptedMatches = await findAcceptedMatches(
+      store,
+      sql,
+      datasetId,
+      candidates.map((c) => ({ id: c.id, vector: vectors.get(c.id)! })),
+      settings.dedup.semantic.threshold,
+    );
+  }
   const verdicts = dedup.check(
     candidates.map((c) => ({
       id: c.id,
       text: '',
       contentHash: c.content_hash,
       minhash: signatureFromBuffer(c.minhash),
-      vector: c.embedding ?? undefined,
+      vector: vectors.get(c.id),
+      acceptedMatch: acceptedMatches.get(c.id),
     })),
   );
   const duplicates = verdicts.filter((v) => v.duplicateOf);
@@ -158,6 +219,12 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
     // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
     await tx`update datasets set target = ${target} where id = ${datasetId}`;
     if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
+    // The vectors land before the commit: once another worker sees these records accepted, it finds their vectors.
+    // Should the commit fail after this, the rows stay behind unmatched (findAcceptedMatches ignores them).
+    if (store && acceptIds.length) {
+      const contentById = new Map(candidates.map((c) => [c.id, c.content]));
+      await writeAcceptedVectors(store, datasetId, acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })));
+    }
     const summary: AcceptSummary = {
       acceptanceId,
       batchId: batchIds[0],
@@ -171,15 +238,23 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
       values (${acceptanceId}, ${datasetId}, ${settings.buildId ?? ''}, ${batchIds}, ${tx.json(summary as never)})`;
     // Kept on the batches too, for the records API and for workflows from before acceptances had ids.
     await tx`update batches set accept_summary = ${tx.json(summary as never)} where id in ${tx(batchIds)}`;
-    return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted };
+    const lastSeq = acceptIds.length ? state.nextSeq + acceptIds.length - 1 : undefined;
+    return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted, lastSeq };
   });
   if (!committed.fresh) return committed.summary;
   dedup.accept(committed.acceptIds!);
-  cache.set(key, { dedup, version: committed.newVersion! });
+  const accepted = committed.acceptIds!;
+  dedupCache(deps).set(key, {
+    dedup,
+    version: committed.newVersion!,
+    count: committed.summary.acceptedTotal ?? entry.count + accepted.length,
+    lastSeq: committed.lastSeq ?? entry.lastSeq,
+    lastId: accepted.length ? accepted[accepted.length - 1] : entry.lastId,
+  });
 
   const before = committed.acceptedBefore!;
-  if (Math.floor(before / VECTOR_SYNC_EVERY) !== Math.floor((before + committed.summary.accepted) / VECTOR_SYNC_EVERY)) {
-    await syncAcceptedVectors(deps, datasetId, ctx);
+  if (store && Math.floor(before / VECTOR_MAINTENANCE_EVERY) !== Math.floor((before + accepted.length) / VECTOR_MAINTENANCE_EVERY)) {
+    await maintainAcceptedVectors(deps, datasetId, ctx);
   }
   return committed.summary;
 }
@@ -192,29 +267,4 @@ async function storedAcceptance(deps: ActivityDeps, acceptanceId: string, batchI
   const [legacy] = await sql<{ id: string; accept_summary: AcceptSummary }[]>`
     select id, accept_summary from batches where id in ${sql(batchIds)} and status = 'accepted' and accept_summary is not null limit 1`;
   return legacy ? { ...legacy.accept_summary, batchIds: legacy.accept_summary.batchIds ?? [legacy.id] } : undefined;
-}
-
-/**
- * Brings the dataset's LanceDB table up to date with the accepted records in PostgreSQL (the source of truth),
- * in accept order from where the table stops. An upsert merges on id over the whole table, so it is done in
- * bulk every VECTOR_SYNC_EVERY acceptances and once at the end, not per batch; idempotent, and it repairs a
- * sync a crash cut short.
- */
-export async function syncAcceptedVectors(deps: ActivityDeps, datasetId: string, ctx?: Context): Promise<number> {
-  const { sql } = deps.database;
-  const store = await deps.vectors();
-  const table = recordTableName(datasetId);
-  let after = await store.count(table);
-  let synced = 0;
-  for (;;) {
-    const rows = await sql<{ id: string; embedding: number[]; content: unknown; accept_seq: number }[]>`
-      select id, embedding, content, accept_seq from records
-      where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${after} and embedding is not null
-      order by accept_seq limit 5000`;
-    if (rows.length === 0) return synced;
-    await store.upsert(table, rows.map((r) => ({ id: r.id, vector: r.embedding, text: JSON.stringify(r.content) })));
-    synced += rows.length;
-    after = rows[rows.length - 1].accept_seq;
-    if (ctx) reportProgress(ctx, { stage: 'sync-vectors', synced });
-  }
 }

@@ -19,6 +19,7 @@ import { StreamingScorer, type CandidateToScore } from './build-scoring';
 import { writeDedupPrep, writeRejections, writeScores, type RejectionWrite } from './build-writes';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
+import { candidateVectorTableName } from './tables';
 
 interface SourceItem {
   ordinal: number;
@@ -230,9 +231,16 @@ export async function processBatchWork(
     id: r.id,
     contentHash: contentHash(r.content),
     minhash: signatureToBuffer(signature(texts[i])),
-    embedding: vectors[i] ?? null,
     content: contentById.get(r.id),
   }));
+  // The vectors go to LanceDB, where acceptance (on any worker) reads them: before the batch is marked processed,
+  // so a processed batch always has them. A retry rewrites the same rows (merge on id).
+  if (vectors.length) {
+    await (await deps.vectors()).upsert(
+      candidateVectorTableName(settings.datasetId),
+      filtered.kept.map((r, i) => ({ id: r.id, vector: vectors[i], text: JSON.stringify(contentById.get(r.id)) })),
+    );
+  }
 
   // ---- write it all at once, with the batch row that marks it done ------------------------------------
   await writeWhileOpen(sql, batchId, async (tx) => {

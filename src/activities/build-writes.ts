@@ -24,7 +24,6 @@ export interface DedupPrepWrite {
   id: string;
   contentHash: string;
   minhash: Buffer;
-  embedding: number[] | null;
   /** The content after the filter steps (PII redaction, HTML cleaning may change it). */
   content: unknown;
 }
@@ -54,12 +53,10 @@ export async function writeRejections(sql: Tx, rows: RejectionWrite[]): Promise<
 export async function writeDedupPrep(sql: Tx, rows: DedupPrepWrite[]): Promise<void> {
   if (rows.length === 0) return;
   await sql`
-    update records set content_hash = v.hash, minhash = decode(v.minhash, 'hex'), embedding = v.embedding::real[],
-      content = v.content::jsonb
+    update records set content_hash = v.hash, minhash = decode(v.minhash, 'hex'), content = v.content::jsonb
     from unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.contentHash)}::text[],
                 ${rows.map((r) => r.minhash.toString('hex'))}::text[],
-                ${rows.map((r) => (r.embedding ? `{${r.embedding.join(',')}}` : null))}::text[],
-                ${rows.map((r) => JSON.stringify(r.content))}::text[]) as v(id, hash, minhash, embedding, content)
+                ${rows.map((r) => JSON.stringify(r.content))}::text[]) as v(id, hash, minhash, content)
     where records.id = v.id and records.status = 'candidate'`;
 }
 

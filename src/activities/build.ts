@@ -10,7 +10,8 @@ import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/bu
 import { buildId } from '../workflows/ids';
 import { defaultPrior, type YieldPrior } from '../workflows/launch-policy';
 import { lockAcceptedSet, recountAccepted } from './accepted-set';
-import { acceptCandidates, syncAcceptedVectors, type AcceptArgs } from './build-accept';
+import { acceptCandidates, type AcceptArgs } from './build-accept';
+import { maintainAcceptedVectors } from './accepted-vectors';
 import { processBatchWork, type BatchArgs } from './build-batch';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
@@ -18,7 +19,7 @@ import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
 import { resolveBuildPipeline } from './pipeline-generation';
 import { PipelineValidationError } from '../domain/pipelines';
-import { recordTableName } from './tables';
+import { candidateVectorTableName, recordTableName } from './tables';
 
 /**
  * A fresh build sets the dataset's accepted records aside as `superseded` (kept, never exported or counted, no
@@ -205,7 +206,11 @@ export function createBuildActivities(deps: ActivityDeps) {
       throw err;
     }
     // A fresh build starts semantic dedup and search from nothing: the superseded records' vectors go.
-    if (settings.fresh) await (await deps.vectors()).dropTable(recordTableName(input.datasetId));
+    if (settings.fresh) {
+      const store = await deps.vectors();
+      await store.dropTable(recordTableName(input.datasetId));
+      await store.dropTable(candidateVectorTableName(input.datasetId));
+    }
     return settings;
   }
 
@@ -284,8 +289,10 @@ export function createBuildActivities(deps: ActivityDeps) {
         from records where dataset_id = ${args.datasetId} and batch_id like ${owner + '/%'}`;
       return final;
     });
-    // The last accepted vectors since the previous bulk sync (acceptance syncs every VECTOR_SYNC_EVERY records).
-    await syncAcceptedVectors(deps, args.datasetId);
+    // Accepted vectors are already in LanceDB (acceptance writes them); the candidates' handoff table is done with.
+    const store = await deps.vectors();
+    await store.dropTable(candidateVectorTableName(args.datasetId));
+    await maintainAcceptedVectors(deps, args.datasetId);
     await saveProgress(args.workflowId, args.datasetId, { ...args.progress, ...counts }, { final: true });
     await activityWriterLease(sql).release(args.datasetId);
     return counts;

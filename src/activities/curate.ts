@@ -5,6 +5,8 @@
 // Curation is a writer of the dataset: it holds the writer lease from prepareCurate to finishCurate, and every
 // change to the accepted set goes through accepted-set.ts. Removed records leave the set at once (accept_seq
 // null), and finishCurate renumbers what is left 1..n, so batch ranges planned at the start stay valid meanwhile.
+// Their vectors leave the dataset's LanceDB table right after the removal commits (semantic dedup ignores a
+// vector whose record is no longer accepted, so the moment in between is harmless).
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { augmentRecord, judgeRecords, rewardScoreRecords } from '../domain/gener
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../domain/quality';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import { compactAcceptSeq, insertAccepted, lockAcceptedSet, recountAccepted } from './accepted-set';
+import { removeAcceptedVectors } from './accepted-vectors';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
@@ -141,6 +144,7 @@ export function createCurateActivities(deps: ActivityDeps) {
       }
       await removeFromAcceptedSet(tx, args.datasetId, reject);
     });
+    await removeAcceptedVectors(deps, args.datasetId, reject.map((r) => r.id));
     for (const r of reject) removed[r.reason] = (removed[r.reason] ?? 0) + 1;
     const scored = [...scores.values()];
     return { total: rows.length, kept: rows.length - reject.length, removed, scoreSum: scored.reduce((a, b) => a + b, 0), scored: scored.length };
@@ -162,6 +166,7 @@ export function createCurateActivities(deps: ActivityDeps) {
     await sql.begin((tx) =>
       removeFromAcceptedSet(tx, args.datasetId, result.duplicates.map((d) => ({ id: d.id, reason: d.reason, detail: `duplicate of ${d.duplicateOf}` }))),
     );
+    await removeAcceptedVectors(deps, args.datasetId, result.duplicates.map((d) => d.id));
     return removed;
   }
 

@@ -30,6 +30,11 @@ export interface DedupCandidate {
   minhash?: Uint32Array;
   /** The record's embedding; required when semantic dedup is enabled. */
   vector?: Float32Array | number[];
+  /**
+   * With `acceptedVectors: 'caller'`: the most similar accepted record at or above the semantic threshold, found
+   * by the caller in its vector store (absent: none).
+   */
+  acceptedMatch?: { id: string; similarity: number };
 }
 
 export interface DedupVerdict {
@@ -82,6 +87,8 @@ export class Deduplicator {
   private readonly semanticIdSet = new Set<string>();
   private pending: { items: PendingItem[]; batchHashes: Map<string, string>; minhashSize: number; semanticSize: number } | null = null;
   private unpersisted: { id: string; vector: Float32Array; text: string }[] = [];
+  /** Where the accepted set's vectors are searched: this object's index, or the caller's store (acceptedMatch). */
+  private readonly acceptedVectors: 'memory' | 'caller';
   private readonly statsValue: DedupStats = {
     checked: 0,
     duplicates: { exact_duplicate: 0, near_duplicate: 0, semantic_duplicate: 0 },
@@ -89,8 +96,9 @@ export class Deduplicator {
     accepted: 0,
   };
 
-  private constructor(settings: DedupSettings, store?: VectorStore, table?: string) {
+  private constructor(settings: DedupSettings, store?: VectorStore, table?: string, acceptedVectors: 'memory' | 'caller' = 'memory') {
     this.settings = settings;
+    this.acceptedVectors = acceptedVectors;
     this.store = store;
     this.table = table;
     this.hasher = minHasherFor({ numPerm: settings.minhash.numPerm });
@@ -101,12 +109,24 @@ export class Deduplicator {
    * A deduplicator for one dataset. With `store` and `table`, the accepted set's vectors are loaded from
    * that LanceDB table (written by `persistAccepted`); hashes and MinHash signatures come from
    * `addAccepted` (they live with the records in PostgreSQL).
+   *
+   * `acceptedVectors: 'caller'` keeps no accepted vectors at all (memory stays flat however large the dataset):
+   * the caller searches its vector store and passes each candidate's `acceptedMatch`; the semantic index then
+   * holds only the candidates of the current check(), so they are still compared with each other.
    */
-  static async open(opts: { store?: VectorStore; table?: string; settings?: DedupSettingsInput | DedupSettings }): Promise<Deduplicator> {
+  static async open(opts: {
+    store?: VectorStore;
+    table?: string;
+    settings?: DedupSettingsInput | DedupSettings;
+    acceptedVectors?: 'memory' | 'caller';
+  }): Promise<Deduplicator> {
     if ((opts.store === undefined) !== (opts.table === undefined)) {
       throw new Error('Deduplicator.open needs both store and table (to load and persist vectors) or neither');
     }
-    const dedup = new Deduplicator(resolveDedupSettings(opts.settings ?? {}), opts.store, opts.table);
+    if (opts.store && opts.acceptedVectors === 'caller') {
+      throw new Error("Deduplicator.open: acceptedVectors 'caller' means the caller owns the vector store; pass no store/table with it");
+    }
+    const dedup = new Deduplicator(resolveDedupSettings(opts.settings ?? {}), opts.store, opts.table, opts.acceptedVectors);
     if (opts.store && opts.table && dedup.settings.semantic.enabled) {
       const stored = await opts.store.readVectors(opts.table);
       dedup.loadVectors(stored.ids, stored.vectors, stored.dims);
@@ -117,6 +137,18 @@ export class Deduplicator {
   /** Number of accepted records known by content hash. */
   get acceptedCount(): number {
     return this.acceptedHashes.size;
+  }
+
+  /**
+   * A rough size of what this object holds (hashes, MinHash signatures and bands, vectors), for callers that
+   * keep several in a byte-limited cache.
+   */
+  get estimatedBytes(): number {
+    const { numPerm, bands } = this.settings.minhash;
+    const perHash = 250; // map entry, 64-char hex hash and a record id as JS strings
+    const perSignature = numPerm * 4 + bands * 40 + 120; // signature, one bucket entry per band, id
+    const perVector = (this.semanticIndex?.dims ?? 0) * 4 + 80; // unit vector, sketch, id
+    return this.acceptedHashes.size * perHash + this.minhashIndex.size * perSignature + (this.semanticIndex?.size ?? 0) * perVector;
   }
 
   get stats(): DedupStats {
@@ -181,8 +213,10 @@ export class Deduplicator {
         started = performance.now();
         const index = this.semanticIndexFor(candidate.vector!.length);
         item.prepared = index.prepare(candidate.vector!);
-        const best = index.nearest(item.prepared, semantic.threshold);
-        if (best) Object.assign(verdict, { duplicateOf: this.semanticIds[best.item], reason: 'semantic_duplicate', similarity: best.similarity });
+        const accepted = this.acceptedVectors === 'caller' ? candidate.acceptedMatch : undefined;
+        const best = accepted ? null : index.nearest(item.prepared, semantic.threshold);
+        if (accepted) Object.assign(verdict, { duplicateOf: accepted.id, reason: 'semantic_duplicate', similarity: accepted.similarity });
+        else if (best) Object.assign(verdict, { duplicateOf: this.semanticIds[best.item], reason: 'semantic_duplicate', similarity: best.similarity });
         this.statsValue.millis.semantic += performance.now() - started;
       }
 
@@ -249,6 +283,11 @@ export class Deduplicator {
       this.statsValue.accepted++;
     }
     this.pending = null;
+    // The caller's store holds the accepted vectors: the next check starts from an empty semantic index.
+    if (this.acceptedVectors === 'caller') {
+      this.truncateIndexes(this.minhashIndex.size, 0);
+      this.semanticIdSet.clear();
+    }
   }
 
   /**

@@ -153,7 +153,16 @@ export const dedupSchema = z
   .object({
     exact: z.boolean(),
     minhash: z.object({ enabled: z.boolean(), threshold: ratio, num_perm: positiveInt, bands: positiveInt }).strict(),
-    semantic: z.object({ enabled: z.boolean(), threshold: ratio }).strict(),
+    semantic: z
+      .object({
+        enabled: z.boolean(),
+        threshold: ratio,
+        /** The dataset's accepted-vector table gets an ANN (HNSW) index once it holds this many rows. */
+        index_at_rows: positiveInt,
+      })
+      .strict(),
+    /** Byte limit of each worker's in-memory dedup cache (exact hashes, MinHash signatures), least recently used dataset evicted first. */
+    cache_mb: positiveInt,
   })
   .strict();
 

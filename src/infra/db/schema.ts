@@ -169,8 +169,7 @@ export const records = pgTable(
     rawOutput: text('raw_output'),
     contentHash: text('content_hash'),
     minhash: bytea('minhash'),
-    /** The record's embedding, kept so dedup can be rebuilt by any worker without re-embedding. */
-    embedding: real('embedding').array(),
+    // Embeddings live in LanceDB (the dataset's records table, and its candidates table until acceptance).
     score: real('score'),
     judgeReasoning: text('judge_reasoning'),
     reward: jsonb('reward'),

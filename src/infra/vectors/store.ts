@@ -55,6 +55,14 @@ export interface VectorStore {
   searchMany(table: string, vectors: ArrayLike<number>[], k: number, filter?: string): Promise<VectorSearchResult[][]>;
   /** Every id and vector of a table (e.g. to rebuild an in-memory dedup index). Empty if no table. */
   readVectors(table: string): Promise<StoredVectors>;
+  /** The vectors of these ids (ids the table lacks are absent from the map). Empty if no table. */
+  readVectorsByIds(table: string, ids: string[]): Promise<Map<string, Float32Array>>;
+  /**
+   * Keeps a table fast as it grows: compacts the small fragments many writes leave, folds new rows into the
+   * vector index, and creates the ANN index once the table holds `indexAtRows` rows. Searches read the
+   * unindexed tail themselves, so this only ever changes speed, never answers (beyond ANN recall).
+   */
+  maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }>;
   /** Rows in the table; 0 if it does not exist. */
   count(table: string): Promise<number>;
   /** Deletes rows by id (no error for unknown ids). */
@@ -175,6 +183,45 @@ class LanceVectorStore implements VectorStore {
     return { ids, vectors, dims };
   }
 
+  async readVectorsByIds(table: string, ids: string[]): Promise<Map<string, Float32Array>> {
+    assertValidTableName(table);
+    const found = new Map<string, Float32Array>();
+    const target = ids.length ? await this.openTable(table) : null;
+    if (target === null) return found;
+    for (let start = 0; start < ids.length; start += 500) {
+      const arrow = await this.queryLimit(() => target.query().where(idInList(ids.slice(start, start + 500))).select(['id', 'vector']).toArrow());
+      const idColumn = arrow.getChild('id')!;
+      const vectorColumn = arrow.getChild('vector')!;
+      for (let i = 0; i < arrow.numRows; i++) {
+        found.set(String(idColumn.get(i)), Float32Array.from(vectorColumn.get(i) as Iterable<number>));
+      }
+    }
+    return found;
+  }
+
+  async maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }> {
+    assertValidTableName(table);
+    let result = { rows: 0, indexed: false };
+    await this.serializedWrite(table, async () => {
+      const target = await this.openTable(table);
+      if (target === null) return;
+      const rows = await target.countRows();
+      let indexed = (await target.listIndices()).some((index) => index.columns.includes('vector'));
+      if (!indexed && rows >= options.indexAtRows) {
+        // HNSW over scalar-quantized vectors: high recall at the close range dedup asks about, and no refine step.
+        await target.createIndex('vector', {
+          config: lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows) / 16)) }),
+          replace: true,
+        });
+        indexed = true;
+      }
+      // Compaction and index catch-up; old versions go at once (readers hold their own snapshot meanwhile).
+      await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      result = { rows, indexed };
+    });
+    return result;
+  }
+
   async count(table: string): Promise<number> {
     assertValidTableName(table);
     const target = await this.openTable(table);
@@ -187,10 +234,7 @@ class LanceVectorStore implements VectorStore {
     await this.serializedWrite(table, async () => {
       const target = await this.openTable(table);
       if (target === null) return;
-      for (let start = 0; start < ids.length; start += 500) {
-        const list = ids.slice(start, start + 500).map((id) => `'${id.replace(/'/g, "''")}'`).join(', ');
-        await target.delete(`id IN (${list})`);
-      }
+      for (let start = 0; start < ids.length; start += 500) await target.delete(idInList(ids.slice(start, start + 500)));
     });
   }
 
@@ -259,6 +303,11 @@ class LanceVectorStore implements VectorStore {
       if (this.writeQueues.get(table) === next) this.writeQueues.delete(table);
     });
   }
+}
+
+/** An SQL predicate matching these ids (quoted for LanceDB's filter language). */
+function idInList(ids: string[]): string {
+  return `id IN (${ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ')})`;
 }
 
 function lastRowPerId(table: string, rows: VectorRow[]): VectorRow[] {
