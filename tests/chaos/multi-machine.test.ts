@@ -7,6 +7,7 @@
 // thresholds. The kill moments come from a seeded generator and are logged; replay a run with CHAOS_SEED=<seed>.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
@@ -61,6 +62,12 @@ function manyFactsDocument(): string {
         ).join(' '),
     )
     .join('\n\n');
+}
+
+/** What a stalled build's activities are stuck on, as the server last saw them. */
+async function pendingActivityFailures(handle: WorkflowHandle): Promise<string> {
+  const pending = (await handle.describe()).raw.pendingActivities ?? [];
+  return JSON.stringify(pending.map((a) => ({ activity: a.activityType?.name, attempt: a.attempt, lastFailure: a.lastFailure?.message })));
 }
 
 beforeAll(async () => {
@@ -124,7 +131,11 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
     const killPoints = Array.from({ length: KILLS }, () => Math.floor((0.1 + random() * 0.65) * TARGET)).sort((a, b) => a - b);
     const acceptedAtKills: number[] = [];
     for (const [i, point] of killPoints.entries()) {
-      await waitFor(`${point} accepted records`, async () => ((await acceptedSoFar(stack.db, DATASET_ID)) >= point ? true : undefined), 300_000);
+      await waitFor(`${point} accepted records`, async () => ((await acceptedSoFar(stack.db, DATASET_ID)) >= point ? true : undefined), 120_000).catch(
+        async (err) => {
+          throw new Error(`${(err as Error).message}; the build's activities: ${await pendingActivityFailures(handle)}`);
+        },
+      );
       const delayMs = Math.floor(random() * 500);
       await sleep(delayMs);
       const alive = machines.filter((m) => m.worker.running);
