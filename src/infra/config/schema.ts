@@ -157,7 +157,7 @@ export const dedupSchema = z
       .object({
         enabled: z.boolean(),
         threshold: ratio,
-        /** The dataset's accepted-vector table gets an ANN (HNSW) index once it holds this many rows. */
+        /** The dataset's accepted-vector table gets an ANN (IVF) index once it holds this many rows. */
         index_at_rows: positiveInt,
       })
       .strict(),
