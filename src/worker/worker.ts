@@ -1,9 +1,11 @@
-// The worker: one process that runs datacreek's workflows and activities on one task queue.
+// The worker: one process that serves some or all kinds of work (workflows, LLM batches, acceptance, file work),
+// one Temporal Worker per kind on that kind's task queue, all sharing one connection and one set of dependencies.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DatacreekConfig } from '../infra/config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
+import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../workflows/task-queues';
 import { reportEventLoopDelay } from './event-loop-report';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -11,12 +13,19 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 export interface RunningWorker {
   /** The configuration the worker runs with (a local model provider resolved to its in-process endpoint). */
   config: DatacreekConfig;
-  worker: Worker;
+  /** One Temporal Worker per kind of work served, each polling its own task queue. */
+  workers: ServedQueue[];
   deps: ActivityDeps;
   connection: NativeConnection;
   /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
   shutdown(): Promise<void>;
+}
+
+export interface ServedQueue {
+  kind: WorkKind;
+  taskQueue: string;
+  worker: Worker;
 }
 
 let runtimeInstalled = false;
@@ -50,8 +59,17 @@ export function shutdownOnSignals(running: RunningWorker, log: (m: string) => vo
 
 export async function startWorker(
   config: DatacreekConfig,
-  opts: { databaseUrl?: string; workerOptions?: Partial<WorkerOptions>; deps?: ActivityDeps } = {},
+  opts: {
+    databaseUrl?: string;
+    /** Per-queue Worker options; `taskQueue` is not one of them (it comes from the kind of work). */
+    workerOptions?: Partial<Omit<WorkerOptions, 'taskQueue'>>;
+    deps?: ActivityDeps;
+    /** The kinds of work to serve (`--serve`); default config worker.serve. */
+    serve?: string | readonly string[];
+  } = {},
 ): Promise<RunningWorker> {
+  // A bad serve list fails before anything starts, naming the kinds that exist.
+  const kinds = parseWorkKinds(opts.serve ?? config.worker.serve);
   installRuntime();
   // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
   const { resolveLocalProvider } = await import('../infra/local-llm');
@@ -60,32 +78,57 @@ export async function startWorker(
   config = local.config;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const deps = opts.deps ?? createActivityDeps(config, { databaseUrl: opts.databaseUrl });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.task_queue,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities(deps),
-    maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
-    shutdownGraceTime: config.worker.shutdown_grace_ms,
-    ...opts.workerOptions,
-  });
+  const activities = createActivities(deps);
+  const workers: ServedQueue[] = [];
+  for (const kind of kinds) {
+    const taskQueue = taskQueueFor(config.temporal.task_queue, kind);
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      // Only the base queue runs workflows: the other queues carry activities alone, so they bundle no workflow code.
+      ...(kind === 'workflows' ? { workflowsPath: WORKFLOWS_PATH } : {}),
+      activities: activitiesOfKind(activities, kind),
+      maxConcurrentActivityTaskExecutions: config.worker.max_concurrent_activities,
+      shutdownGraceTime: config.worker.shutdown_grace_ms,
+      ...opts.workerOptions,
+    });
+    workers.push({ kind, taskQueue, worker });
+  }
   const stopReport = reportEventLoopDelay(config.worker.event_loop_report_ms, (line) => console.log(line));
-  const done = worker.run().finally(async () => {
-    stopReport();
-    await deps.close().catch(() => {});
-    await connection.close().catch(() => {});
-    await local.close().catch(() => {});
-  });
+  // One queue's worker failing stops the others too: a half-serving worker would look alive while work waits.
+  const runs = workers.map(({ worker }) => worker.run());
+  const done = Promise.all(runs)
+    .catch(async (error) => {
+      stopAll(workers);
+      await Promise.allSettled(runs);
+      throw error;
+    })
+    .then(() => undefined)
+    .finally(async () => {
+      stopReport();
+      await deps.close().catch(() => {});
+      await connection.close().catch(() => {});
+      await local.close().catch(() => {});
+    });
   return {
     config,
-    worker,
+    workers,
     deps,
     connection,
     done,
     shutdown: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopAll(workers);
       await done;
     },
   };
+}
+
+function stopAll(workers: ServedQueue[]): void {
+  for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+}
+
+/** The activities that run on one kind's queue (ACTIVITY_KINDS says which). */
+function activitiesOfKind<T extends Record<string, unknown>>(activities: T, kind: WorkKind): Partial<T> {
+  return Object.fromEntries(Object.entries(activities).filter(([name]) => (ACTIVITY_KINDS as Record<string, WorkKind>)[name] === kind)) as Partial<T>;
 }

@@ -10,13 +10,13 @@ import {
   continueAsNew,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
 import type { BuildActivities } from '../activities/build';
+import { routedActivities } from './routed-activities';
 import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
 import { acceptanceId, batchId } from './ids';
@@ -51,7 +51,7 @@ const MIN_BATCHES_FOR_YIELD = 3;
 /** Launching stops when the batches under way would yield this many times what is still missing. */
 const YIELD_MARGIN = 1.3;
 
-const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
+const { prepareBuild, finalizeBuild } = routedActivities<BuildActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -63,7 +63,7 @@ const { prepareBuild, finalizeBuild } = proxyActivities<BuildActivities>({
 // the build (finalized as failed), and an acceptance that fails ten times does too.
 function batchActivities(heartbeatTimeoutMs: number | undefined) {
   const heartbeatTimeout = heartbeatTimeoutMs ?? '2 minutes';
-  const { processBatch } = proxyActivities<BuildActivities>({
+  const { processBatch } = routedActivities<BuildActivities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout,
     // A cancelled batch (the target was met) settles only once the activity has really stopped: with the default
@@ -72,7 +72,7 @@ function batchActivities(heartbeatTimeoutMs: number | undefined) {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   });
-  const { acceptBatch } = proxyActivities<BuildActivities>({
+  const { acceptBatch } = routedActivities<BuildActivities>({
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout,
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },

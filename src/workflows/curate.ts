@@ -1,13 +1,14 @@
 // curateDataset: rate a dataset's records in batches with an LLM judge (and/or a reward model), keep those at or
 // above the threshold, run the filter pipeline, dedupe, optionally augment, and write the quality report.
 // Works on built and imported datasets alike; returns its metrics: total, kept, retention, average score.
-import { CancellationScope, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { CurateActivities, CurateBatchResult } from '../activities/curate';
+import { routedActivities } from './routed-activities';
 import { curateInputSchema, type CurateInput, type CurateResult } from './curate-input';
 import { DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { failWithCause, parseWorkflowInput } from './validate';
 
-const activities = proxyActivities<CurateActivities>({
+const activities = routedActivities<CurateActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
   retry: {

@@ -1,11 +1,12 @@
 // exportDataset: one activity that writes the accepted records in a training format with deterministic splits.
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities/export';
+import { routedActivities } from './routed-activities';
 import { exportInputSchema, type ExportInput, type ExportResult } from './curate-input';
 import { DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { failWithCause, parseWorkflowInput } from './validate';
 
-const { exportRecords } = proxyActivities<ExportActivities>({
+const { exportRecords } = routedActivities<ExportActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'ExportFormatError', 'DatasetBusy'] },

@@ -1,18 +1,19 @@
 // ingestWorkflow: every file or URL becomes chunks (documents) or seed records (datasets) in PostgreSQL and
 // vectors in the dataset's LanceDB table. Each document is its own activity, so one unreadable file fails
 // alone, with its reason, while the others finish.
-import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest';
+import { routedActivities } from './routed-activities';
 import { ingestInputSchema, type IngestFileResult, type IngestInput, type IngestResult } from './ingest-input';
 import { DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { describeFailure, parseWorkflowInput } from './validate';
 
-const { prepareIngest, finishIngest } = proxyActivities<IngestActivities>({
+const { prepareIngest, finishIngest } = routedActivities<IngestActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'NotFound', 'Forbidden', 'DatasetBusy'] },
 });
 
-const { ingestDocument } = proxyActivities<IngestActivities>({
+const { ingestDocument } = routedActivities<IngestActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2 seconds', maximumAttempts: 6 },

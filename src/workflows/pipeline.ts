@@ -9,13 +9,13 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  proxyActivities,
   setHandler,
   workflowInfo,
   allHandlersFinished,
   defineQuery,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/pipeline';
+import { routedActivities } from './routed-activities';
 import { pauseSignal, resumeSignal, setConcurrencyUpdate } from './messages';
 import {
   pipelineRunInputSchema,
@@ -31,13 +31,13 @@ export const pipelineProgressQuery = defineQuery<PipelineProgress>('progress');
 
 const NON_RETRYABLE = ['InvalidInput', 'InvalidPipeline', 'InvalidTaxonomy', 'NotFound', 'Forbidden'];
 
-const { preparePipelineRun, rejectPipelineBatch, finalizePipelineRun } = proxyActivities<PipelineActivities>({
+const { preparePipelineRun, rejectPipelineBatch, finalizePipelineRun } = routedActivities<PipelineActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 function blockActivity(heartbeatTimeoutMs: number) {
-  return proxyActivities<PipelineActivities>({
+  return routedActivities<PipelineActivities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: heartbeatTimeoutMs,
     // Bounded: an endpoint that stays down for five attempts rejects this batch's rows (with the reason)

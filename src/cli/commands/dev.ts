@@ -59,14 +59,19 @@ export function registerDevCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker against the configured Temporal server and database (production)')
-    .action(async (_opts, cmd: Command) => {
+    .option(
+      '--serve <kinds>',
+      'kinds of work to serve, comma-separated: workflows, llm, accept, files, or all (default: config worker.serve, all)',
+    )
+    .action(async (opts: { serve?: string }, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
       const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
-      const worker = await startWorker(config);
+      const worker = await startWorker(config, { serve: opts.serve });
       // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
       shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
-      console.log(`[worker] polling task queue "${config.temporal.task_queue}" at ${config.temporal.address}`);
+      const queues = worker.workers.map(({ kind, taskQueue }) => `"${taskQueue}" (${kind})`).join(', ');
+      console.log(`[worker] polling task queue${worker.workers.length > 1 ? 's' : ''} ${queues} at ${config.temporal.address}`);
       await worker.done;
     });
 }

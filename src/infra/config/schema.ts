@@ -224,6 +224,15 @@ export const workerSchema = z
     shutdown_grace_ms: positiveInt,
     /** Every this many ms, log the event loop's delay (p99 and max) over the interval; 0 turns it off. */
     event_loop_report_ms: nonNegativeInt,
+    /**
+     * The kinds of work this worker serves, each on its own task queue derived from temporal.task_queue:
+     * `workflows` (the base queue: workflows and their bookkeeping activities), `llm` (`<base>-llm`), `accept`
+     * (`<base>-accept`), `files` (`<base>-files`). A comma-separated string is accepted (environment variables).
+     */
+    serve: z.preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((kind) => kind.trim()).filter(Boolean) : value),
+      z.array(z.enum(['workflows', 'llm', 'accept', 'files'])).min(1, 'worker.serve needs at least one of workflows, llm, accept, files'),
+    ),
   })
   .strict();
 
