@@ -185,6 +185,8 @@ function resolvePaths(cfg: DatacreekConfig, cwd: string): DatacreekConfig {
       tools_dir: abs(p.tools_dir),
     },
     ingest: { ...cfg.ingest, allowed_roots: cfg.ingest.allowed_roots.map(abs) },
+    // A local store's folder is made absolute here, so every process of one machine finds the same one.
+    storage: { ...cfg.storage, url: cfg.storage.url.startsWith('file:') ? `file:${path.resolve(dataDir, cfg.storage.url.slice('file:'.length))}` : cfg.storage.url },
   };
 }
 
@@ -198,6 +200,7 @@ export function redactConfig(cfg: DatacreekConfig): DatacreekConfig {
     reward: { ...cfg.reward, api_key: mask(cfg.reward.api_key) },
     api: { ...cfg.api, admin_token: mask(cfg.api.admin_token) },
     database: { ...cfg.database, url: redactUrl(cfg.database.url) },
+    storage: { ...cfg.storage, secret_access_key: mask(cfg.storage.secret_access_key) },
   };
 }
 

@@ -217,6 +217,29 @@ export const pathsSchema = z
   })
   .strict();
 
+/** Where everything that is a file lives: uploads, exports, quality reports and the LanceDB database. */
+export const storageSchema = z
+  .object({
+    /**
+     * `file:<dir>` (a relative dir is inside paths.data_dir; LanceDB stays at paths.lancedb_dir) or
+     * `s3://<bucket>/<prefix>` (LanceDB at `<prefix>/lancedb` in the bucket), which every machine can share.
+     */
+    url: z
+      .string()
+      .refine((v) => /^file:.+/.test(v) || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v), {
+        message: 'use file:<directory> (e.g. file:store) or s3://<bucket>/<prefix> (bucket: 3-63 lowercase letters, digits, "." or "-")',
+      }),
+    /** An S3-compatible server's URL (SeaweedFS, Ceph, R2, …); empty: AWS S3 for the region. */
+    endpoint: z.union([z.literal(''), z.string().url()]),
+    region: z.string().min(1),
+    /** Empty: the AWS SDK's own credential chain (AWS_* variables, profile, instance role). */
+    access_key_id: z.string(),
+    secret_access_key: z.string(),
+    /** Bucket in the path (`endpoint/bucket/key`) instead of the host name: what most self-hosted servers need. */
+    force_path_style: z.boolean(),
+  })
+  .strict();
+
 export const workerSchema = z
   .object({
     max_concurrent_activities: positiveInt.max(1000),
@@ -253,6 +276,7 @@ export const configSchema = z
     api: apiSchema,
     worker: workerSchema,
     paths: pathsSchema,
+    storage: storageSchema,
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     /** Prompt templates by name; defaults in configs/prompts.yaml. */
     prompts: z.record(z.string(), z.string()),
