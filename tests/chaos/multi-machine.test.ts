@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSeaweedFs, type SeaweedFsHandle } from '../../src/infra/services/seaweedfs';
 import type { BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import { postForm, settledTask, startChaosApi, type ChaosApi } from './api-server';
@@ -31,6 +32,9 @@ interface Machine {
 }
 
 let stack: ChaosStack;
+let objectStore: SeaweedFsHandle;
+/** The `storage` settings every machine gets: one bucket on the SeaweedFS server, the only storage they share. */
+let storage: ReturnType<SeaweedFsHandle['storageConfig']>;
 let machines: Machine[];
 let uploadApi: ChaosApi;
 let buildApi: ChaosApi;
@@ -41,7 +45,16 @@ function machine(name: string): Machine {
   const dataDir = path.join(root, 'data');
   mkdirSync(cwd, { recursive: true });
   mkdirSync(dataDir, { recursive: true });
-  const env = { ...stack.workerEnv, DATACREEK_PATHS_DATA_DIR: dataDir };
+  const env = {
+    ...stack.workerEnv,
+    DATACREEK_PATHS_DATA_DIR: dataDir,
+    DATACREEK_STORAGE_URL: storage.url,
+    DATACREEK_STORAGE_ENDPOINT: storage.endpoint,
+    DATACREEK_STORAGE_REGION: storage.region,
+    DATACREEK_STORAGE_ACCESS_KEY_ID: storage.access_key_id,
+    DATACREEK_STORAGE_SECRET_ACCESS_KEY: storage.secret_access_key,
+    DATACREEK_STORAGE_FORCE_PATH_STYLE: String(storage.force_path_style),
+  };
   const worker = new WorkerProcess({ env, cwd, logFile: path.join(root, 'worker.log') });
   return { name, dataDir, worker };
 }
@@ -72,12 +85,20 @@ async function pendingActivityFailures(handle: WorkflowHandle): Promise<string> 
 
 beforeAll(async () => {
   // 30 ms per LLM call keeps batches in flight long enough for a kill to land inside them.
-  stack = await startChaosStack({ name: 'multi-machine', llm: { latencyMs: 30 }, startWorker: false });
+  // Side by side; allSettled, so whichever started is stopped by afterAll even when the other failed.
+  const [startedStack, startedStore] = await Promise.allSettled([
+    startChaosStack({ name: 'multi-machine', llm: { latencyMs: 30 }, startWorker: false }),
+    startSeaweedFs({ buckets: ['datacreek'] }),
+  ]);
+  if (startedStack.status === 'fulfilled') stack = startedStack.value;
+  if (startedStore.status === 'fulfilled') objectStore = startedStore.value;
+  for (const outcome of [startedStack, startedStore]) if (outcome.status === 'rejected') throw outcome.reason;
+  storage = objectStore.storageConfig('datacreek', 'multi-machine');
   machines = ['a', 'b', 'c'].map(machine);
   // The API nodes live on machines a and b, each with that machine's data folder.
   [uploadApi, buildApi] = await Promise.all([
-    startChaosApi(stack, { paths: { data_dir: machines[0].dataDir } }),
-    startChaosApi(stack, { paths: { data_dir: machines[1].dataDir } }),
+    startChaosApi(stack, { paths: { data_dir: machines[0].dataDir }, storage }),
+    startChaosApi(stack, { paths: { data_dir: machines[1].dataDir }, storage }),
   ]);
 }, 300_000);
 
@@ -86,6 +107,7 @@ afterAll(async () => {
   await uploadApi?.close();
   await buildApi?.close();
   await stack?.close();
+  await objectStore?.stop();
 });
 
 describe('several machines sharing only Temporal and PostgreSQL', () => {
