@@ -11,6 +11,9 @@ npm install --no-audit --no-fund --loglevel=error
 echo "== Temporal CLI"
 bash scripts/install-temporal.sh
 
+echo "== SeaweedFS (the S3-compatible server the object-storage tests run against)"
+bash scripts/install-seaweedfs.sh
+
 echo "== Temporal time-skipping test server (workflow tests)"
 bash scripts/install-temporal-test-server.sh
 

@@ -8,8 +8,6 @@
 // Their vectors leave the dataset's LanceDB table right after the removal commits (semantic dedup ignores a
 // vector whose record is no longer accepted, so the moment in between is harmless).
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
 import { contentHash } from '../domain/dedup/normalize';
@@ -17,6 +15,7 @@ import { dedupeRecords } from '../domain/dedup';
 import { augmentRecord, judgeRecords, rewardScoreRecords } from '../domain/generation';
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../domain/quality';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
+import { qualityReportKeys } from '../infra/storage';
 import { compactAcceptSeq, insertAccepted, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { removeAcceptedVectors } from './accepted-vectors';
 import { activityWriterLease } from './dataset-writer';
@@ -210,19 +209,15 @@ export function createCurateActivities(deps: ActivityDeps) {
     return added.length;
   }
 
+  /** Writes the report's JSON and HTML to the object store, each object whole; returns where they are. */
   async function writeQualityReport(args: { datasetId: string }): Promise<{ json: string; html: string }> {
     const records = await loadAcceptedRecords(deps, args.datasetId);
     const report = buildQualityReport(records, { title: `Quality report: ${args.datasetId}` });
-    const dir = path.join(config.paths.exports_dir, args.datasetId);
-    await mkdir(dir, { recursive: true });
-    const json = path.join(dir, 'quality-report.json');
-    const html = path.join(dir, 'quality-report.html');
-    await writeFile(`${json}.tmp`, JSON.stringify(report, null, 2));
-    await writeFile(`${html}.tmp`, renderQualityReportHtml(report));
-    const { rename } = await import('node:fs/promises');
-    await rename(`${json}.tmp`, json);
-    await rename(`${html}.tmp`, html);
-    return { json, html };
+    const store = deps.objectStore();
+    const keys = qualityReportKeys(args.datasetId);
+    await store.put(keys.json, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+    await store.put(keys.html, renderQualityReportHtml(report), { contentType: 'text/html; charset=utf-8' });
+    return { json: store.locate(keys.json), html: store.locate(keys.html) };
   }
 
   /**

@@ -5,7 +5,8 @@ import { connectDatabase, type Database } from '../infra/db/client';
 import { LlmClient } from '../infra/llm';
 import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm/local-embedder';
 import { embedLexical } from '../infra/vectors/lexical-embedder';
-import { openVectorStore, type VectorStore } from '../infra/vectors';
+import { openObjectStore, type ObjectStore } from '../infra/storage';
+import { openConfiguredVectorStore, type VectorStore } from '../infra/vectors';
 
 export interface Embedder {
   /** `lexical` embeddings are feature-hashed n-grams: useful for near-duplicates, not for meaning. */
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   config: DatacreekConfig;
   database: Database;
   vectors(): Promise<VectorStore>;
+  /** Uploads are read from it; exports and quality reports are written to it (storage.url). */
+  objectStore(): ObjectStore;
   embedder: Embedder;
   /** The generation / judge endpoint client (one per endpoint per process, sharing its concurrency limit). */
   llm(): LlmClient;
@@ -80,13 +83,15 @@ export function createEmbedder(config: DatacreekConfig, llm: () => LlmClient): E
 export function createActivityDeps(config: DatacreekConfig, opts: { databaseUrl?: string } = {}): ActivityDeps {
   const database = connectDatabase(opts.databaseUrl ?? config.database.url, { poolSize: config.database.pool_size });
   let store: Promise<VectorStore> | undefined;
+  let objects: ObjectStore | undefined;
   let llmClient: LlmClient | undefined;
   let rewardClient: LlmClient | undefined;
   const llm = () => (llmClient ??= new LlmClient(llmEndpointConfig(config)));
   return {
     config,
     database,
-    vectors: () => (store ??= openVectorStore(config.paths.lancedb_dir)),
+    vectors: () => (store ??= openConfiguredVectorStore(config)),
+    objectStore: () => (objects ??= openObjectStore(config.storage)),
     embedder: createEmbedder(config, llm),
     llm,
     rewardLlm: () =>
@@ -96,6 +101,7 @@ export function createActivityDeps(config: DatacreekConfig, opts: { databaseUrl?
     close: async () => {
       await database.close();
       if (store) await (await store).close();
+      objects?.close();
     },
   };
 }

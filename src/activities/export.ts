@@ -1,9 +1,13 @@
-// Export: write a dataset's accepted records in a training format, split deterministically, and record the
-// files. Files are written under a name derived from the workflow id, to temp names renamed at the end by
-// writeExport, so a retry overwrites rather than duplicates and nothing half-written is left behind.
+// Export: write a dataset's accepted records in a training format, split deterministically, put the files in
+// the object store (storage.url) and record them. Files are named after the workflow id, so a retry overwrites
+// rather than duplicates; they are written to a private temp folder first and each object appears whole, so
+// nothing half-written is ever visible, and any API node can serve them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import { resolveExportFormat, writeExport } from '../domain/formats';
+import { datasetFilesPrefix, putDirectory } from '../infra/storage';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import type { ExportResult } from '../workflows/curate-input';
 import type { Sql, TransactionSql } from 'postgres';
@@ -59,21 +63,33 @@ export function createExportActivities(deps: ActivityDeps) {
       throw badInput('InvalidInput', `dataset "${input.datasetId}" has no accepted records to export`, 'Build it first (datacreek build).');
     }
     heartbeat({ records: records.length });
-    const outDir = path.join(config.paths.exports_dir, input.datasetId);
     const split = input.split ?? config.export.split;
-    let written;
+    const store = deps.objectStore();
+    const prefix = datasetFilesPrefix(input.datasetId);
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'datacreek-export-'));
+    let files: ExportResult['files'];
     try {
-      written = await writeExport(records, {
-        format,
-        outDir,
-        baseName: `${input.datasetId}-${format}-${input.exportId.split('-').pop()}`,
-        splits: { ratios: split, seed: input.seed ?? config.export.seed, stratifyBy: input.stratifyBySource ?? config.export.stratify_by_source ? 'source' : undefined },
-        systemPrompt: input.systemPrompt ?? (config.export.system_prompt || undefined),
+      let written;
+      try {
+        written = await writeExport(records, {
+          format,
+          outDir: workDir,
+          baseName: `${input.datasetId}-${format}-${input.exportId.split('-').pop()}`,
+          splits: { ratios: split, seed: input.seed ?? config.export.seed, stratifyBy: input.stratifyBySource ?? config.export.stratify_by_source ? 'source' : undefined },
+          systemPrompt: input.systemPrompt ?? (config.export.system_prompt || undefined),
+        });
+      } catch (err) {
+        asNonRetryable(err, 'ExportFormatError');
+      }
+      // Everything written goes up, the split files and what belongs with them (a Hugging Face dataset's card).
+      await putDirectory(store, workDir, prefix, (object) => heartbeat({ stage: 'upload', key: object.key }));
+      files = written.files.map((f) => {
+        const key = `${prefix}${path.relative(workDir, f.path).split(path.sep).join('/')}`;
+        return { split: f.split, key, path: store.locate(key), records: f.records, bytes: f.bytes };
       });
-    } catch (err) {
-      asNonRetryable(err, 'ExportFormatError');
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
     }
-    const files = written.files.map((f) => ({ split: f.split, path: f.path, records: f.records, bytes: f.bytes }));
     const bytes = files.reduce((n, f) => n + f.bytes, 0);
     await database.sql`insert into exports (id, dataset_id, format, files, record_count, bytes)
       values (${input.exportId}, ${input.datasetId}, ${format}, ${database.sql.json(files as never)}, ${records.length}, ${bytes})

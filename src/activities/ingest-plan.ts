@@ -14,6 +14,8 @@ export interface PlannedFile {
   label: string;
   path?: string;
   url?: string;
+  /** An uploaded file's object-store key. */
+  upload?: string;
   kind: 'document' | 'dataset';
   /** Real folders the file must still resolve into when it is read (an API request); unset for the CLI. */
   allowedRoots?: string[];
@@ -53,6 +55,14 @@ export async function planIngest(items: IngestItem[], opts: PlanOptions): Promis
     if ('url' in item) {
       files.push({ label: item.url, url: item.url, kind: 'document' });
       entries.push({ item: item.url, action: 'fetch', format: 'url' });
+      continue;
+    }
+    if ('upload' in item) {
+      // Read from the object store when ingested; it is reported under the name it was uploaded with.
+      const label = path.posix.basename(item.upload);
+      const kind = kindOf(label);
+      files.push({ label, upload: item.upload, kind });
+      entries.push({ item: label, action: kind === 'dataset' ? 'import dataset' : 'ingest document' });
       continue;
     }
     const abs = path.resolve(item.path);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context, heartbeat } from '@temporalio/activity';
 import { chunkDocument, type ChunkOptions } from '../domain/chunking';
+import { readObject } from '../infra/storage';
 import { ParsePool } from '../infra/parse-pool/pool';
 import { RECORDS_PER_BATCH, type PackedImport, type ParsedJobDocument, type ParseJob, type ParseJobResult, type ThreadChunkOptions } from '../infra/parse-pool/jobs';
 import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../domain/parsers';
@@ -93,7 +94,7 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
     }
     const kind = file.url ? (isYouTubeUrl(file.url) ? 'youtube' : 'url') : file.kind === 'dataset' ? 'dataset' : 'file';
-    const uri = file.url ?? file.path ?? fileName;
+    const uri = file.url ?? file.path ?? (file.upload ? deps.objectStore().locate(file.upload) : fileName);
 
     if (file.kind === 'dataset' && !parsed) {
       return importSeedRecords({ datasetId, sourceId, contentHash, fileName, bytes, uri });
@@ -222,6 +223,7 @@ export function createIngestActivities(deps: ActivityDeps) {
         throw err;
       }
     }
+    if (file.upload) return readUpload(file.upload, file.label);
     const filePath = await confinedPath(file);
     const fileName = path.basename(file.path!);
     const info = await stat(filePath).catch(() => null);
@@ -234,6 +236,17 @@ export function createIngestActivities(deps: ActivityDeps) {
       );
     }
     return { fileName, bytes: new Uint8Array(await readFile(filePath)) };
+  }
+
+  /** An uploaded file, from the object store: whichever machine received the upload, every worker reads it. */
+  async function readUpload(key: string, label: string): Promise<{ fileName: string; bytes: Uint8Array }> {
+    const store = deps.objectStore();
+    const info = await store.head(key);
+    if (!info) throw badInput('NotFound', `${label}: the upload "${key}" is not in the object store ${store.url}`, 'Upload the file again; every worker and API node must use the same storage.url.');
+    if (info.size > config.ingest.max_file_bytes) {
+      throw badInput('DocumentError:too_large', `${label}: ${info.size} bytes is over the limit of ${config.ingest.max_file_bytes}`, 'Split the file, or raise ingest.max_file_bytes.');
+    }
+    return { fileName: label, bytes: new Uint8Array(await readObject(store, key)) };
   }
 
   /**

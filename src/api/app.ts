@@ -5,6 +5,7 @@ import type { Context, Handler, Next } from 'hono';
 import { requestId } from 'hono/request-id';
 import { requireApiKey } from './auth-middleware';
 import { requestSizeLimit } from './body-limit';
+import { openObjectStore, type ObjectStore } from '../infra/storage';
 import type { ApiDeps, AppEnv, ResolvedDeps, VectorTables } from './context';
 import { ApiError, errorBody, toApiError, validationHook } from './errors';
 import { renderDocsPage } from './docs-page';
@@ -88,6 +89,7 @@ function registerSecuritySchemes(app: OpenAPIHono<AppEnv>): void {
 
 function resolveDeps(deps: ApiDeps): ResolvedDeps {
   let store: Promise<VectorTables> | undefined;
+  let objects: ObjectStore | undefined;
   return {
     ...deps,
     logger: deps.logger ?? createApiLogger(deps.config),
@@ -95,6 +97,7 @@ function resolveDeps(deps: ApiDeps): ResolvedDeps {
       deps.vectorTables ??
       (() =>
         // Opened on first use: the API needs LanceDB only to drop a deleted dataset's tables.
-        (store ??= import('../infra/vectors').then(({ openVectorStore }) => openVectorStore(deps.config.paths.lancedb_dir)))),
+        (store ??= import('../infra/vectors').then(({ openConfiguredVectorStore }) => openConfiguredVectorStore(deps.config)))),
+    objectStore: deps.objectStore ?? (() => (objects ??= openObjectStore(deps.config.storage))),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AuthenticatedUser } from '../infra/auth/api-keys';
 import type { DatacreekConfig } from '../infra/config/schema';
 import type { Database } from '../infra/db/client';
+import type { ObjectStore } from '../infra/storage';
 
 /** The part of the vector store the API uses: dropping a deleted dataset's tables. */
 export interface VectorTables {
@@ -18,8 +19,10 @@ export interface ApiDeps {
   temporal: Client;
   /** Defaults to a pino logger at config.log_level with secrets redacted. */
   logger?: Logger;
-  /** Defaults to the LanceDB store at config.paths.lancedb_dir, opened on first use. */
+  /** Defaults to the configured LanceDB (storage.url or paths.lancedb_dir), opened on first use. */
   vectorTables?: () => Promise<VectorTables>;
+  /** Defaults to the store at storage.url: uploads are saved there, exports and reports are served from it. */
+  objectStore?: () => ObjectStore;
 }
 
 /** The dependencies with every default filled in, as the routers receive them. */

@@ -1,5 +1,5 @@
 // Deleting a dataset removes everything it owns: rows (sources, chunks, seed records, records, exports cascade
-// from the dataset row), its LanceDB tables and its export files. It is refused while a task still works on it,
+// from the dataset row), its LanceDB tables and its files in the object store (exports, quality report). It is refused while a task still works on it,
 // and the steps run so that a failure half-way leaves a state the same DELETE can finish.
 import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { liveWriter, temporalWriterIsLive } from '../activities/dataset-writer';
 import { exportsTable, tasks } from '../infra/db/schema';
 import { chunkTableName, recordTableName } from '../activities/tables';
+import { datasetFilesPrefix, deletePrefix } from '../infra/storage';
 import { datasetTablePrefix } from '../infra/vectors/table-names';
 import { buildWorkflowId } from '../workflows/ids';
 import type { ResolvedDeps } from './context';
@@ -31,7 +32,7 @@ export async function deleteDataset(deps: ResolvedDeps, ownerId: string, dataset
     const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(deps.temporal)));
     if (holder) throw datasetBusyConflict(datasetId, holder);
     const vectorTablesDropped = await dropVectorTables(deps, datasetId);
-    const exportFilesRemoved = await removeExportFiles(deps, datasetId);
+    const exportFilesRemoved = (await deletePrefix(deps.objectStore(), datasetFilesPrefix(datasetId))) + (await removeLocalExportFiles(deps, datasetId));
     await tx`delete from build_progress where dataset_id = ${datasetId}`;
     await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
     return { datasetId, vectorTablesDropped, exportFilesRemoved };
@@ -74,15 +75,18 @@ async function dropVectorTables(deps: ResolvedDeps, datasetId: string): Promise<
   return names;
 }
 
-/** Removes the export files (only inside paths.exports_dir) and the folders they leave empty. */
-async function removeExportFiles(deps: ResolvedDeps, datasetId: string): Promise<number> {
+/**
+ * Removes the files of exports written before the object store (rows without a `key`: a path inside
+ * paths.exports_dir) and the folders they leave empty.
+ */
+async function removeLocalExportFiles(deps: ResolvedDeps, datasetId: string): Promise<number> {
   const exportsDir = path.resolve(deps.config.paths.exports_dir);
   const rows = await deps.database.db.select({ files: exportsTable.files }).from(exportsTable).where(eq(exportsTable.datasetId, datasetId));
   let removed = 0;
   const folders = new Set<string>();
   for (const row of rows) {
-    for (const file of (row.files as { path?: string }[]) ?? []) {
-      if (!file?.path) continue;
+    for (const file of (row.files as { path?: string; key?: string }[]) ?? []) {
+      if (!file?.path || file.key) continue;
       const abs = path.resolve(exportsDir, file.path);
       if (!isInside(abs, exportsDir)) continue;
       await rm(abs, { force: true });

@@ -61,6 +61,7 @@ export interface ExportResult {
   exportId: string;
   datasetId: string;
   format: string;
-  files: { split: string; path: string; records: number; bytes: number }[];
+  /** `key`: the file's object-store key; `path`: where a person finds it (a local path or an s3:// URL). */
+  files: { split: string; key: string; path: string; records: number; bytes: number }[];
   recordCount: number;
 }

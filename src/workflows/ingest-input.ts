@@ -6,6 +6,9 @@ import { DATASET_ID_PATTERN } from './ids';
 export const ingestItemSchema = z.union([
   z.object({ path: z.string().min(1).describe('A file or directory on the worker machine') }).strict(),
   z.object({ url: z.string().url().describe('A web page, a document URL or a YouTube video') }).strict(),
+  z
+    .object({ upload: z.string().min(1).describe('An uploaded file: its object-store key, uploads/<user>/<id>/<name> (the API sets it for multipart uploads)') })
+    .strict(),
 ]);
 export type IngestItem = z.infer<typeof ingestItemSchema>;
 

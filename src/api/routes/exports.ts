@@ -1,4 +1,5 @@
-// /v1/exports: metadata and streamed downloads of export files, for the owner of the exported dataset only.
+// /v1/exports: metadata and streamed downloads of export files, for the owner of the exported dataset only. Files
+// are streamed from the object store, so any API node serves an export whichever worker wrote it.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,11 +11,14 @@ import { datasets, exportsTable } from '../../infra/db/schema';
 import type { AppEnv, ResolvedDeps } from '../context';
 import { ApiError, badRequest, notFound } from '../errors';
 import { isInside } from '../ingest-paths';
+import { ObjectNotFoundError } from '../../infra/storage';
 import { errorResponses, exportSchema, iso } from '../schemas';
 
 type ExportRow = typeof exportsTable.$inferSelect;
 interface ExportFile {
   split: string;
+  /** The object-store key; missing on exports written before the object store, whose `path` is a local file. */
+  key?: string;
   path: string;
   records: number;
   bytes: number;
@@ -113,23 +117,38 @@ export function exportRoutes(deps: ResolvedDeps) {
     else throw badRequest('split_required', `Export "${row.id}" has several files`, `Choose one with ?split=${splits.join('|')}.`);
     if (!file) throw notFound('split', split ?? '', `Export "${row.id}" has the splits: ${splits.join(', ') || '(none)'}.`);
 
-    const exportsDir = path.resolve(deps.config.paths.exports_dir);
-    const abs = path.resolve(exportsDir, file.path);
-    // Only files under the exports folder are ever served, whatever a row says.
-    if (!isInside(abs, exportsDir)) {
-      throw new ApiError(404, 'export_file_missing', `The ${file.split} file of export "${row.id}" is not in the exports folder`, 'Export the dataset again (POST /v1/tasks/save).');
-    }
-    const info = await stat(abs).catch(() => null);
-    if (!info?.isFile()) {
+    const download = file.key ? await fromObjectStore(file.key) : await fromExportsFolder(file.path);
+    if (!download) {
       throw new ApiError(404, 'export_file_missing', `The ${file.split} file of export "${row.id}" no longer exists on the server`, 'Export the dataset again (POST /v1/tasks/save).');
     }
-    const body = Readable.toWeb(createReadStream(abs)) as ReadableStream<Uint8Array>;
-    return c.body(body, 200, {
-      'Content-Type': contentTypeOf(abs),
-      'Content-Length': String(info.size),
-      'Content-Disposition': attachmentDisposition(path.basename(abs)),
+    return c.body(Readable.toWeb(download.stream) as ReadableStream<Uint8Array>, 200, {
+      'Content-Type': contentTypeOf(download.name),
+      'Content-Length': String(download.size),
+      'Content-Disposition': attachmentDisposition(download.name),
     });
   });
+
+  async function fromObjectStore(key: string): Promise<{ stream: Readable; size: number; name: string } | null> {
+    const store = deps.objectStore();
+    const info = await store.head(key);
+    if (!info) return null;
+    const stream = await store.get(key).catch((err) => {
+      // Deleted between the two calls: the same answer as a file that was never there.
+      if (err instanceof ObjectNotFoundError) return null;
+      throw err;
+    });
+    return stream && { stream, size: info.size, name: path.posix.basename(key) };
+  }
+
+  /** An export written before the object store: only files under the exports folder are served, whatever a row says. */
+  async function fromExportsFolder(filePath: string): Promise<{ stream: Readable; size: number; name: string } | null> {
+    const exportsDir = path.resolve(deps.config.paths.exports_dir);
+    const abs = path.resolve(exportsDir, filePath);
+    if (!isInside(abs, exportsDir)) return null;
+    const info = await stat(abs).catch(() => null);
+    if (!info?.isFile()) return null;
+    return { stream: createReadStream(abs), size: info.size, name: path.basename(abs) };
+  }
 
   return app;
 }

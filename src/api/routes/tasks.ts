@@ -38,7 +38,7 @@ import {
   updateTask,
   type TaskRow,
 } from '../task-workflows';
-import { safeUploadName, saveUploads, type SavedUploads } from '../uploads';
+import { assertOwnUpload, safeUploadName, saveUploads, type SavedUploads } from '../uploads';
 
 const overrideFields = { config: configOverrideSchema.optional(), configName: configNameSchema.optional() };
 
@@ -261,16 +261,20 @@ export function taskRoutes(deps: ResolvedDeps) {
     const datasetId = String(body.datasetId);
     // Everything is validated (server paths, overrides, the whole input) before an upload touches the disk;
     // uploads stand in under their safe names until they are saved.
-    let items = files.length
+    let items: IngestItem[] = files.length
       ? files.map((f) => ({ path: safeUploadName(f.name) }))
-      : (body.items as IngestItem[]).map((item) => ('path' in item ? { path: resolveAllowedPath(item.path, config.ingest.allowed_roots) } : item));
+      : (body.items as IngestItem[]).map((item) => {
+          if ('path' in item) return { path: resolveAllowedPath(item.path, config.ingest.allowed_roots) };
+          if ('upload' in item) assertOwnUpload(item.upload, user.id);
+          return item;
+        });
     // Server paths are walked by the worker: every file it finds under them must also resolve inside the roots.
     if (!files.length && items.some((item) => 'path' in item)) body = { ...body, allowedRoots: realAllowedRoots(config.ingest.allowed_roots) };
     workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
     await ownedOrNewDataset(database, user.id, datasetId);
     if (files.length) {
-      uploads = await saveUploads(config.paths.data_dir, user.id, files);
-      items = uploads.paths.map((p) => ({ path: p }));
+      uploads = await saveUploads(deps.objectStore(), user.id, files);
+      items = uploads.keys.map((key) => ({ upload: key }));
     }
     const input = workflowInput('ingest', ingestInputSchema, { ...body, items }, user.id);
     try {

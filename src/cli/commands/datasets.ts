@@ -167,9 +167,11 @@ async function removeDataset(
 ) {
   const { deleteDataset } = await import('../../api/dataset-deletion');
   const { ApiError } = await import('../../api/errors');
-  const { openVectorStore } = await import('../../infra/vectors');
+  const { openConfiguredVectorStore } = await import('../../infra/vectors');
   const pino = (await import('pino')).default;
-  let store: Awaited<ReturnType<typeof openVectorStore>> | undefined;
+  const { openObjectStore } = await import('../../infra/storage');
+  let store: Awaited<ReturnType<typeof openConfiguredVectorStore>> | undefined;
+  let objects: ReturnType<typeof openObjectStore> | undefined;
   try {
     return await deleteDataset(
       {
@@ -177,7 +179,8 @@ async function removeDataset(
         database,
         temporal,
         logger: pino({ level: 'silent' }),
-        vectorTables: async () => (store ??= await openVectorStore(config.paths.lancedb_dir)),
+        vectorTables: async () => (store ??= await openConfiguredVectorStore(config)),
+        objectStore: () => (objects ??= openObjectStore(config.storage)),
       },
       ownerId,
       id,
@@ -189,5 +192,6 @@ async function removeDataset(
     throw err;
   } finally {
     await store?.close().catch(() => {});
+    objects?.close();
   }
 }

@@ -23,7 +23,7 @@ export function registerSearchCommand(program: Command): void {
       const { createEmbedder, llmEndpointConfig } = await import('../../activities/deps');
       const { chunkTableName } = await import('../../activities/tables');
       const { LlmClient } = await import('../../infra/llm');
-      const { openVectorStore } = await import('../../infra/vectors');
+      const { openConfiguredVectorStore } = await import('../../infra/vectors');
       let llm: InstanceType<typeof LlmClient> | undefined;
       const embedder = createEmbedder(config, () => (llm ??= new LlmClient(llmEndpointConfig(config))));
       let vector: number[];
@@ -37,14 +37,14 @@ export function registerSearchCommand(program: Command): void {
         );
       }
 
-      const store = await openVectorStore(config.paths.lancedb_dir);
+      const store = await openConfiguredVectorStore(config);
       try {
         const chunkTable = chunkTableName(opts.dataset);
         if ((await store.count(chunkTable)) === 0) {
           throw new CliError(
-            `dataset "${opts.dataset}" has no indexed chunks in ${config.paths.lancedb_dir}`,
+            `dataset "${opts.dataset}" has no indexed chunks in ${store.dir}`,
             EXIT.notFound,
-            `Ingest documents first (datacreek ingest <path> --dataset ${opts.dataset}), and search with the same paths.data_dir the worker uses.`,
+            `Ingest documents first (datacreek ingest <path> --dataset ${opts.dataset}), and search with the same storage.url and paths.data_dir the worker uses.`,
           );
         }
         let hits;

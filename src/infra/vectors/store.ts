@@ -20,6 +20,8 @@ import {
   type DataType,
 } from 'apache-arrow';
 import pLimit from 'p-limit';
+import { lanceLocation, type LanceLocation } from '../storage/location';
+import type { DatacreekConfig } from '../config/schema';
 import { assertValidTableName } from './table-names';
 
 export interface VectorRow {
@@ -46,6 +48,7 @@ export interface StoredVectors {
 }
 
 export interface VectorStore {
+  /** Where the database lives: a local folder or an `s3://` URI. */
   readonly dir: string;
   /** Inserts or replaces rows by `id`; creates the table from the first rows' shape. */
   upsert(table: string, rows: VectorRow[]): Promise<void>;
@@ -78,9 +81,19 @@ export interface VectorStoreOptions {
   maxConcurrentQueries?: number;
 }
 
-export async function openVectorStore(dir: string, options: VectorStoreOptions = {}): Promise<VectorStore> {
-  if (dir.length === 0) throw new Error('openVectorStore needs a data directory, e.g. "./data/vectors"');
-  return new LanceVectorStore(dir, options.maxConcurrentQueries ?? 4);
+/** Opens LanceDB at a local folder, or at an object-store URI with the storage options it needs. */
+export async function openVectorStore(location: string | LanceLocation, options: VectorStoreOptions = {}): Promise<VectorStore> {
+  const { uri, storageOptions } = typeof location === 'string' ? { uri: location, storageOptions: undefined } : location;
+  if (uri.length === 0) throw new Error('openVectorStore needs a data directory, e.g. "./data/vectors", or an s3:// URI');
+  return new LanceVectorStore(uri, storageOptions, options.maxConcurrentQueries ?? 4);
+}
+
+/**
+ * The vector store every datacreek process uses: the same LanceDB for workers, the API and the CLI, in the bucket
+ * when storage.url is one (so every machine searches and deletes the same tables), otherwise at paths.lancedb_dir.
+ */
+export function openConfiguredVectorStore(config: Pick<DatacreekConfig, 'storage' | 'paths'>, options: VectorStoreOptions = {}): Promise<VectorStore> {
+  return openVectorStore(lanceLocation(config), options);
 }
 
 class LanceVectorStore implements VectorStore {
@@ -92,7 +105,11 @@ class LanceVectorStore implements VectorStore {
   private readonly queryLimit: ReturnType<typeof pLimit>;
   private closed = false;
 
-  constructor(dir: string, maxConcurrentQueries: number) {
+  constructor(
+    dir: string,
+    private readonly storageOptions: Record<string, string> | undefined,
+    maxConcurrentQueries: number,
+  ) {
     this.dir = dir;
     this.queryLimit = pLimit(Math.max(1, maxConcurrentQueries));
   }
@@ -276,7 +293,7 @@ class LanceVectorStore implements VectorStore {
     if (this.closed) throw new Error(`The vector store at ${this.dir} is closed; open a new one with openVectorStore()`);
     // Strong read consistency: every read sees the other workers' latest commits (LanceDB's default never looks
     // again after a table is opened, and semantic dedup must see what another worker accepted a moment ago).
-    this.connection ??= lancedb.connect(this.dir, { readConsistencyInterval: 0 });
+    this.connection ??= lancedb.connect(this.dir, { readConsistencyInterval: 0, ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}) });
     return this.connection;
   }
 

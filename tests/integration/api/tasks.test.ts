@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openObjectStore, readObject } from '../../../src/infra/storage';
 import {
   startApiHarness,
   terminateQuietly,
@@ -61,7 +62,7 @@ describe('tasks started for real on a worker (ingest)', () => {
     expect(dataset.body.statistics.chunks).toBeGreaterThan(0);
   });
 
-  it('ingests an uploaded file saved under uploads/<user>/<uuid>/<name>', async () => {
+  it('ingests an uploaded file put in the object store at uploads/<user>/<uuid>/<name>', async () => {
     const datasetId = `upload-${uid()}`;
     const form = new FormData();
     form.set('datasetId', datasetId);
@@ -70,25 +71,39 @@ describe('tasks started for real on a worker (ingest)', () => {
     const res = await h.call('POST', '/v1/tasks/ingest', { key: alice.key, body: form });
     expect(res.status).toBe(202);
     const input = await workflowStartInput(h.temporal, res.body.taskId);
-    const saved = input.items[0].path as string;
-    expect(saved).toMatch(new RegExp(`^${h.config.paths.data_dir}/uploads/${alice.id}/[0-9a-f-]{36}/notes\\.md$`));
+    const saved = input.items[0].upload as string;
+    expect(saved).toMatch(new RegExp(`^uploads/${alice.id}/[0-9a-f-]{36}/notes\\.md$`));
     expect(input.chunking).toEqual({ chunk_size: 500 });
-    expect(existsSync(saved)).toBe(true);
+    expect((await readObject(openObjectStore(h.config.storage), saved)).toString()).toBe(MARKDOWN);
     const [row] = await h.database.sql`select owner_id from tasks where id = ${res.body.taskId}`;
     expect(row.owner_id).toBe(alice.id);
   });
 
   it('refuses an upload over api.max_upload_bytes with 413 and keeps nothing of it', async () => {
-    const uploads = path.join(h.config.paths.data_dir, 'uploads', alice.id);
-    const countUploads = () => (existsSync(uploads) ? readdirSync(uploads).length : 0);
-    const before = countUploads();
+    const store = openObjectStore(h.config.storage);
+    const countUploads = async () => (await store.list(`uploads/${alice.id}/`)).length;
+    const before = await countUploads();
     const form = new FormData();
     form.set('datasetId', `big-${uid()}`);
     form.append('file', new File(['x'.repeat(h.config.api.max_upload_bytes + 1)], 'big.txt'));
     const res = await h.call('POST', '/v1/tasks/ingest', { key: alice.key, body: form });
     expect(res.status).toBe(413);
     expect(res.body.error).toMatchObject({ code: 'payload_too_large', hint: expect.stringContaining('api.max_upload_bytes') });
-    expect(countUploads()).toBe(before);
+    expect(await countUploads()).toBe(before);
+  });
+
+  it('ingests an earlier upload named by key, but never another user\'s', async () => {
+    const mallory = await h.createUser(`mallory-${uid()}`);
+    const form = new FormData();
+    form.set('datasetId', `upload-${uid()}`);
+    form.append('file', new File([MARKDOWN], 'private.md'));
+    const uploaded = await h.call('POST', '/v1/tasks/ingest', { key: alice.key, body: form });
+    const key = (await workflowStartInput(h.temporal, uploaded.body.taskId)).items[0].upload as string;
+    const theirs = await h.call('POST', '/v1/tasks/ingest', { key: mallory.key, json: { datasetId: `steal-${uid()}`, items: [{ upload: key }] } });
+    expect(theirs.status).toBe(403);
+    expect(theirs.body.error).toMatchObject({ code: 'forbidden_upload', message: expect.stringContaining(key) });
+    const own = await h.call('POST', '/v1/tasks/ingest', { key: alice.key, json: { datasetId: `again-${uid()}`, items: [{ upload: key }] } });
+    expect(own.status).toBe(202);
   });
 });
 
