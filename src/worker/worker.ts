@@ -6,6 +6,8 @@ import type { DatacreekConfig } from '../infra/config/schema';
 import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities/deps';
 import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../workflows/task-queues';
+import { connectEndpointBudget } from '../infra/llm/postgres-endpoint-budget';
+import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm/shared-budget';
 import { reportEventLoopDelay } from './event-loop-report';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -95,6 +97,10 @@ export async function startWorker(
     });
     workers.push({ kind, taskQueue, worker });
   }
+  // Installed before any activity can run (they start with worker.run()): every LLM request of this process then
+  // holds a lease shared with the other workers.
+  const sharedBudget = config.llm.concurrency_scope === 'cluster' ? connectEndpointBudget(opts.databaseUrl ?? config.database.url) : null;
+  useSharedEndpointBudget(sharedBudget?.budget ?? null);
   const stopReport = reportEventLoopDelay(config.worker.event_loop_report_ms, (line) => console.log(line));
   // One queue's worker failing stops the others too: a half-serving worker would look alive while work waits.
   const runs = workers.map(({ worker }) => worker.run());
@@ -107,6 +113,10 @@ export async function startWorker(
     .then(() => undefined)
     .finally(async () => {
       stopReport();
+      if (sharedBudget) {
+        if (sharedEndpointBudget() === sharedBudget.budget) useSharedEndpointBudget(null);
+        await sharedBudget.close().catch(() => {});
+      }
       await deps.close().catch(() => {});
       await connection.close().catch(() => {});
       await local.close().catch(() => {});

@@ -20,8 +20,13 @@ export const llmSchema = z
     model: z.string().min(1),
     temperature: z.number().min(0).max(2),
     max_tokens: positiveInt,
-    /** Requests in flight to this endpoint from one worker process, shared by every activity. */
+    /** Requests in flight to this endpoint: from all workers together (concurrency_scope `cluster`) or per worker process. */
     concurrency: positiveInt.max(1024),
+    /**
+     * `cluster`: workers share the endpoint's concurrency through leases in PostgreSQL, so it holds however many
+     * workers run; `process`: each worker process bounds only itself (N workers send up to N × concurrency).
+     */
+    concurrency_scope: z.enum(['cluster', 'process']),
     timeout_ms: positiveInt,
     retries: nonNegativeInt.max(20),
     structured_output: z.enum(['json_schema', 'json_object', 'prompt']),

@@ -10,6 +10,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   real,
   text,
   timestamp,
@@ -385,4 +386,20 @@ export const pipelineRejects = pgTable(
     data: jsonb('data').notNull(),
   },
   (t) => [uniqueIndex('pipeline_rejects_pk').on(t.runId, t.batch, t.blockIndex, t.position)],
+);
+
+/**
+ * The concurrency budget of each LLM endpoint, shared by every worker: one row per slot (0 … concurrency-1). A
+ * worker holds a slot for one request; `expires_at` lets a dead worker's slots free themselves, and a live
+ * holder renews it while the request runs. `holder` is null when the slot is free.
+ */
+export const endpointLeaseSlots = pgTable(
+  'endpoint_lease_slots',
+  {
+    endpoint: text('endpoint').notNull(),
+    slot: integer('slot').notNull(),
+    holder: text('holder'),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.endpoint, t.slot] })],
 );

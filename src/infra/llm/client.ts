@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { decodeBase64Embedding } from './embedding-encoding';
 import { abortReason, endpointKey, getEndpointLimiter, type EndpointLimiter } from './endpoint-limiter';
 import { backoffDelayMs, classifyFailure, sleep, type FailureKind } from './retry';
+import { sharedEndpointBudget, type EndpointLease } from './shared-budget';
 import {
   jsonInstruction,
   parseLlmJson,
@@ -308,19 +309,32 @@ export class LlmClient {
   private async withRetries<T>(signal: AbortSignal | undefined, send: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; attempts: number }> {
     for (let attempt = 0; ; attempt++) {
       const permit = await this.limiter.acquire(signal);
+      // The local limiter is the fast bound in front; the shared budget (when the worker installed one) keeps the
+      // endpoint's concurrency across every worker, sized by this limiter's current maximum.
+      let lease: EndpointLease | undefined;
+      try {
+        lease = await sharedEndpointBudget()?.acquire(this.endpoint, this.limiter.stats().maxConcurrency, signal);
+      } catch (error) {
+        permit.release('cancelled');
+        throw error;
+      }
+      const release: typeof permit.release = (outcome, retryAfterMs) => {
+        lease?.release();
+        permit.release(outcome, retryAfterMs);
+      };
       const timeout = AbortSignal.timeout(this.config.timeoutMs);
       const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       try {
         const value = await send(attemptSignal);
-        permit.release('success');
+        release('success');
         return { value, attempts: attempt + 1 };
       } catch (error) {
         if (signal?.aborted) {
-          permit.release('cancelled');
+          release('cancelled');
           throw abortReason(signal);
         }
         const failure = classifyFailure(error, timeout.aborted);
-        permit.release(failure.kind === 'rate_limited' ? 'throttled' : 'failed', failure.retryAfterMs ?? undefined);
+        release(failure.kind === 'rate_limited' ? 'throttled' : 'failed', failure.retryAfterMs ?? undefined);
         if (!failure.retryable || attempt >= this.config.maxRetries) {
           throw new LlmRequestError(this.endpoint, failure.kind, failure.status, attempt + 1, withoutKey(failure.message, this.config.apiKey));
         }
