@@ -187,60 +187,67 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
   const duplicates = verdicts.filter((v) => v.duplicateOf);
   const unique = verdicts.filter((v) => !v.duplicateOf).map((v) => v.id);
 
-  const committed = await sql.begin(async (tx) => {
-    const state = await lockAcceptedSet(tx, datasetId);
-    // Another attempt of this acceptance may have committed while this one was deduplicating.
-    const [again] = await tx<{ summary: AcceptSummary }[]>`select summary from acceptances where id = ${acceptanceId}`;
-    if (again) return { summary: again.summary, fresh: false };
-    // The index was built for another state of the accepted set: let the retry rebuild it.
-    if (state.version !== version) throw new Error(`the accepted set of "${datasetId}" changed during acceptance ${acceptanceId}; retrying`);
-    const target = args.target ?? state.accepted + Math.max(0, args.remaining);
-    const acceptIds = unique.slice(0, Math.max(0, target - state.accepted));
-    const surplusIds = unique.slice(acceptIds.length);
-    const dupCounts: Record<string, number> = {};
-    for (const d of duplicates) dupCounts[d.reason!] = (dupCounts[d.reason!] ?? 0) + 1;
+  const committed = await sql
+    .begin(async (tx) => {
+      const state = await lockAcceptedSet(tx, datasetId);
+      // Another attempt of this acceptance may have committed while this one was deduplicating.
+      const [again] = await tx<{ summary: AcceptSummary }[]>`select summary from acceptances where id = ${acceptanceId}`;
+      if (again) return { summary: again.summary, fresh: false };
+      // The dedup state was read for another state of the accepted set: the retry catches it up.
+      if (state.version !== version) throw new Error(`the accepted set of "${datasetId}" changed during acceptance ${acceptanceId}; retrying`);
+      const target = args.target ?? state.accepted + Math.max(0, args.remaining);
+      const acceptIds = unique.slice(0, Math.max(0, target - state.accepted));
+      const surplusIds = unique.slice(acceptIds.length);
+      const dupCounts: Record<string, number> = {};
+      for (const d of duplicates) dupCounts[d.reason!] = (dupCounts[d.reason!] ?? 0) + 1;
 
-    await writeDuplicates(
-      tx,
-      duplicates.map((d) => ({
-        id: d.id,
-        reason: d.reason!,
-        detail: `duplicate of ${d.duplicateOf}${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(3)})` : ''}`,
-      })),
-    );
-    await acceptCandidatesInOrder(tx, datasetId, acceptIds, state.nextSeq);
-    if (surplusIds.length) {
-      await tx`update records set status = 'surplus', reject_reason = 'target_reached'
-        where id in ${tx(surplusIds)} and status = 'candidate'`;
-    }
-    const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
-    if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
-    const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
-    // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
-    await tx`update datasets set target = ${target} where id = ${datasetId}`;
-    if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
-    // The vectors land before the commit: once another worker sees these records accepted, it finds their vectors.
-    // Should the commit fail after this, the rows stay behind unmatched (findAcceptedMatches ignores them).
-    if (store && acceptIds.length) {
-      const contentById = new Map(candidates.map((c) => [c.id, c.content]));
-      await writeAcceptedVectors(store, datasetId, acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })));
-    }
-    const summary: AcceptSummary = {
-      acceptanceId,
-      batchId: batchIds[0],
-      batchIds,
-      accepted: acceptIds.length,
-      surplus: surplusIds.length,
-      duplicates: dupCounts,
-      acceptedTotal,
-    };
-    await tx`insert into acceptances (id, dataset_id, build_id, batch_ids, summary)
-      values (${acceptanceId}, ${datasetId}, ${settings.buildId ?? ''}, ${batchIds}, ${tx.json(summary as never)})`;
-    // Kept on the batches too, for the records API and for workflows from before acceptances had ids.
-    await tx`update batches set accept_summary = ${tx.json(summary as never)} where id in ${tx(batchIds)}`;
-    const lastSeq = acceptIds.length ? state.nextSeq + acceptIds.length - 1 : undefined;
-    return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted, lastSeq };
-  });
+      await writeDuplicates(
+        tx,
+        duplicates.map((d) => ({
+          id: d.id,
+          reason: d.reason!,
+          detail: `duplicate of ${d.duplicateOf}${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(3)})` : ''}`,
+        })),
+      );
+      await acceptCandidatesInOrder(tx, datasetId, acceptIds, state.nextSeq);
+      if (surplusIds.length) {
+        await tx`update records set status = 'surplus', reject_reason = 'target_reached'
+          where id in ${tx(surplusIds)} and status = 'candidate'`;
+      }
+      const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
+      if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
+      const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
+      // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
+      await tx`update datasets set target = ${target} where id = ${datasetId}`;
+      if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
+      // The vectors land before the commit: once another worker sees these records accepted, it finds their vectors.
+      // Should the commit fail after this, the rows stay behind unmatched (findAcceptedMatches ignores them).
+      if (store && acceptIds.length) {
+        const contentById = new Map(candidates.map((c) => [c.id, c.content]));
+        await writeAcceptedVectors(store, datasetId, acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })));
+      }
+      const summary: AcceptSummary = {
+        acceptanceId,
+        batchId: batchIds[0],
+        batchIds,
+        accepted: acceptIds.length,
+        surplus: surplusIds.length,
+        duplicates: dupCounts,
+        acceptedTotal,
+      };
+      await tx`insert into acceptances (id, dataset_id, build_id, batch_ids, summary)
+        values (${acceptanceId}, ${datasetId}, ${settings.buildId ?? ''}, ${batchIds}, ${tx.json(summary as never)})`;
+      // Kept on the batches too, for the records API and for workflows from before acceptances had ids.
+      await tx`update batches set accept_summary = ${tx.json(summary as never)} where id in ${tx(batchIds)}`;
+      const lastSeq = acceptIds.length ? state.nextSeq + acceptIds.length - 1 : undefined;
+      return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted, lastSeq };
+    })
+    .catch((err: unknown) => {
+      // The cache entry is still right for the version it was loaded at (check()'s tentative state is rolled back by
+      // its next use): the retry catches it up instead of reloading the whole accepted set.
+      dedupCache(deps).set(key, entry);
+      throw err;
+    });
   if (!committed.fresh) return committed.summary;
   dedup.accept(committed.acceptIds!);
   const accepted = committed.acceptIds!;

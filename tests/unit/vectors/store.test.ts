@@ -63,6 +63,31 @@ describe('vector store on LanceDB', () => {
     expect(Array.from(stored.vectors.subarray(at * 384, at * 384 + 4))).toEqual(vectors[1].slice(0, 4).map((x) => Math.fround(x)));
   });
 
+  it('reads the vectors of given ids, leaving out ids it does not hold', async () => {
+    await store.upsert(table, rows);
+    const found = await store.readVectorsByIds(table, ['r1', 'r3', 'nope']);
+    expect([...found.keys()].sort()).toEqual(['r1', 'r3']);
+    expect(Array.from(found.get('r3')!)).toEqual(Array.from(Float32Array.from(vectors[3])));
+    expect((await store.readVectorsByIds('never_written', ['r1'])).size).toBe(0);
+  });
+
+  it('builds the IVF index once the table is large enough, and still finds rows added after it', async () => {
+    const big = vectorTableName('indexed', 'records');
+    const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const next = random(7);
+    const many = Array.from({ length: 600 }, (_, i) => ({ id: `m${i}`, vector: Array.from({ length: 16 }, next), text: `row ${i}` }));
+    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 0, indexed: false });
+    await store.upsert(big, many);
+    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 600, indexed: false });
+    expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 600, indexed: true });
+    // Not yet in the index: the search reads the unindexed rows too.
+    const late = { id: 'late', vector: Array.from({ length: 16 }, next), text: 'added after the index' };
+    await store.upsert(big, [late]);
+    expect((await store.search(big, late.vector, 1))[0]).toMatchObject({ id: 'late' });
+    expect((await store.search(big, many[123].vector, 1))[0]).toMatchObject({ id: 'm123' });
+    await store.dropTable(big);
+  });
+
   it('treats a missing table as empty', async () => {
     const missing = vectorTableName('nobody', 'chunks');
     expect(await store.count(missing)).toBe(0);
