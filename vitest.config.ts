@@ -27,8 +27,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        // buildDataset's decisions with fake activities, on Temporal's time-skipping test server (and the dev
-        // server for continue-as-new), each file starting its own: tests/workflows/environment.ts.
+        // buildDataset's decisions with fake activities, on a Temporal dev server each file starts for itself:
+        // tests/workflows/environment.ts.
         test: { name: 'workflows', include: ['tests/workflows/**/*.test.ts'], globalSetup: ['tests/workflows/global-setup.ts'] },
       },
       {

@@ -14,9 +14,6 @@ bash scripts/install-temporal.sh
 echo "== SeaweedFS (the S3-compatible server the object-storage tests run against)"
 bash scripts/install-seaweedfs.sh
 
-echo "== Temporal time-skipping test server (workflow tests)"
-bash scripts/install-temporal-test-server.sh
-
 echo "== Local model (the default LLM when no endpoint is configured)"
 bash scripts/fetch-local-model.sh
 

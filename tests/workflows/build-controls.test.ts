@@ -1,23 +1,25 @@
-// buildDataset's decisions near the target and under live control, on Temporal's time-skipping test server with
+// buildDataset's decisions near the target and under live control, on a Temporal dev server with
 // fake activities whose batches and acceptances a test holds and releases (tests/workflows/fake-build.ts).
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure } from '../../src/cli/workflows';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
-import { timeSkippingEnvironment } from './environment';
+import { devServerEnvironment } from './environment';
 import { FakeBuild, Gate } from './fake-build';
 import { runBuild as run, waitUntil } from './run-build';
 
 let env: TestWorkflowEnvironment;
 
-// A server per test: a build that waited for ever makes the test server skip its clock to the run's timeout, and a
-// test after it on the same server must not inherit that clock.
-beforeEach(async () => {
-  env = await timeSkippingEnvironment();
+// The dev server, on a real clock: these tests hold batches and acceptances at gates, and the time-skipping test
+// server may skip its clock while an activity is held, firing heartbeat timeouts no real build would meet (under
+// load that made a build in the neighbouring stop tests hang on retries). A build that waited for ever here fails
+// the test at its timeout.
+beforeAll(async () => {
+  env = await devServerEnvironment(10_000);
 });
 
-afterEach(async () => {
+afterAll(async () => {
   await env?.teardown();
 });
 
@@ -72,8 +74,6 @@ describe('buildDataset under live control', () => {
       await waitForProgress(handle, 'the pause', (p) => p.status === 'paused');
       fake.batchGate!.open();
     });
-    // A build that waits for ever does not hang here: with nothing left to wait for, the time-skipping server
-    // skips to the run's timeout, and the build ends "timed out".
     expect(error === undefined ? undefined : describeWorkflowFailure(error), 'the paused build did not complete at its target').toBeUndefined();
     expect(progress).toMatchObject({ status: 'completed', stopReason: 'target_reached', accepted: 10 });
     expect(fake.launchedBatchIds).toHaveLength(2);

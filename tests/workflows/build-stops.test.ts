@@ -1,23 +1,25 @@
-// buildDataset's stop decisions, on Temporal's time-skipping test server with fake activities
+// buildDataset's stop decisions, on a Temporal dev server with fake activities
 // (tests/workflows/fake-build.ts): each way a build can end, and what it leaves finalized.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWorkflowFailure, isCancelled } from '../../src/cli/workflows';
 import type { BuildInput } from '../../src/workflows/build-input';
-import { timeSkippingEnvironment } from './environment';
+import { devServerEnvironment } from './environment';
 import { FakeBuild, Gate, nonRetryable, type FakeBuildOptions } from './fake-build';
 import { runBuild as run, waitUntil } from './run-build';
 
 let env: TestWorkflowEnvironment;
 
-// A fresh test server for each test: its clock has been skipped ahead by the tests before, and under load a later
-// test (the rebuild, which runs two builds) then met timeouts that no real build would (it hung in CI).
-beforeEach(async () => {
-  env = await timeSkippingEnvironment();
+// The dev server, on a real clock. These builds need no skipped time (their fake activities return at once, and
+// nothing waits on a timer), and the time-skipping test server may skip time while an activity runs: under load
+// that fired heartbeat timeouts no real build would meet, and the rebuild test (two builds) hung in CI waiting on
+// retries. A high continue-as-new threshold keeps each build in one run.
+beforeAll(async () => {
+  env = await devServerEnvironment(10_000);
 });
 
-afterEach(async () => {
+afterAll(async () => {
   await env?.teardown();
 });
 
