@@ -7,9 +7,10 @@ import { runBuildLoopBench } from './build-loop';
 import { runDedupBench } from './dedup';
 import { runIngestBench } from './ingest';
 import { runScaleBench } from './scale';
+import { runSharedBudgetBench } from './shared-budget';
 import { runSmallBuildsBench } from './small-builds';
 
-const BENCHES = ['saturation', 'overhead', 'dedup', 'scale', 'ingest', 'small-builds'] as const;
+const BENCHES = ['saturation', 'overhead', 'dedup', 'scale', 'ingest', 'small-builds', 'shared-budget'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 function parseArguments(argv: string[]): { names: BenchName[]; size: 'quick' | 'standard' | 'full' } {
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     console.log('');
     // Quick: the six documents only, the sizes that run in seconds, plus one endpoint-filling build.
     await runSmallBuildsBench(size === 'quick' ? { targets: [20, 150, 3000], corpora: ['six'] } : {});
+  }
+  if (run.has('shared-budget')) {
+    console.log('');
+    await runSharedBudgetBench({ target: size === 'quick' ? 45 : 90 });
   }
   console.log(`\nall benchmarks done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
