@@ -1,11 +1,13 @@
 // Several machines: three workers, each in a working directory of its own with its own data folder (no disk in
-// common), and two API nodes, sharing only Temporal and PostgreSQL. A document is uploaded through one API node,
-// a 300-record build is started through the other, and two of the three workers are SIGKILLed at random moments
-// of the build and NOT restarted: the machines are lost, and the last worker has to finish the build alone.
-// The audit then checks exactly 300 accepted, the build's bookkeeping, and, recomputed offline over the whole
-// accepted set, that no pair of accepted records is at or above the configured exact, MinHash or semantic
-// thresholds. The kill moments come from a seeded generator and are logged; replay a run with CHAOS_SEED=<seed>.
-import { mkdirSync } from 'node:fs';
+// common), and two API nodes, sharing only Temporal, PostgreSQL and the object store (a SeaweedFS bucket, which
+// also holds the LanceDB dedup tables). A document is uploaded through one API node, a 300-record build is started
+// through the other, and two of the three workers are SIGKILLed at random moments of the build and NOT restarted:
+// the machines are lost, and the last worker has to finish the build alone, within the one LLM endpoint budget the
+// workers share. The audit then checks exactly 300 accepted, the build's bookkeeping, and, recomputed offline over
+// the whole accepted set, that no pair of accepted records is at or above the configured exact, MinHash or semantic
+// thresholds; finally an export written by the surviving worker downloads through the API node of another machine.
+// The kill moments come from a seeded generator and are logged; replay a run with CHAOS_SEED=<seed>.
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +101,7 @@ beforeAll(async () => {
   [uploadApi, buildApi] = await Promise.all([
     startChaosApi(stack, { paths: { data_dir: machines[0].dataDir }, storage }),
     startChaosApi(stack, { paths: { data_dir: machines[1].dataDir }, storage }),
+    ...machines.map((m) => m.worker.start()),
   ]);
 }, 300_000);
 
@@ -123,9 +126,7 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
     log(`seed ${seed}`);
     const at = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-    // ---- ingest by upload through API node a ----------------------------------------------------------------
-    // The upload lands on machine a's disk, which only machine a's worker can read: the ingest runs there alone.
-    await machines[0].worker.start();
+    // ---- ingest by upload through API node a (the file goes to the object store; any worker may ingest it) -----
     const user = await uploadApi.createUser('multi-machine');
     const form = new FormData();
     form.set('datasetId', DATASET_ID);
@@ -136,11 +137,11 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
     const ingest = await settledTask(uploadApi, user.key, upload.body.taskId);
     expect(ingest.status, JSON.stringify(ingest)).toBe('completed');
     const [{ chunks }] = await stack.db.sql<{ chunks: number }[]>`select count(*)::int as chunks from chunks where dataset_id = ${DATASET_ID}`;
-    log(`${at()}: uploaded through API node a, ingested into ${chunks} chunks on machine a`);
+    log(`${at()}: uploaded through API node a, ingested into ${chunks} chunks`);
     expect(chunks).toBeGreaterThanOrEqual(24);
 
     // ---- build through API node b, on all three machines ------------------------------------------------------
-    await Promise.all(machines.slice(1).map((m) => m.worker.start()));
+    stack.llm.resetStats();
     const build = await buildApi.call('POST', '/v1/tasks/build', {
       key: user.key,
       json: { datasetId: DATASET_ID, target: TARGET, batchSize: BATCH_SIZE, itemsPerChunk: 4, concurrency: 6, scoring: { mode: 'judge', threshold: 7 } },
@@ -183,6 +184,32 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
         `cosine ${duplicates.maxCosine.toFixed(4)} (threshold ${stack.workerConfig.dedup.semantic.threshold}, ${stack.workerConfig.embedding.provider} embedder)`,
     );
 
+    // ---- the endpoint budget, as the LLM server saw it ----------------------------------------------------------
+    const llmStats = stack.llm.stats();
+    const budget = stack.workerConfig.llm.concurrency;
+    log(`LLM server: ${llmStats.requests} requests, at most ${llmStats.peakOpen} open at once (budget ${budget}, shared by ${machines.length} workers)`);
+
+    // ---- an export written by the surviving worker downloads through the API node of another machine ----------
+    const [saveApi, downloadApi, downloadMachine] = survivor.name === 'a' ? [uploadApi, buildApi, 'b'] : [buildApi, uploadApi, 'a'];
+    const save = await saveApi.call('POST', '/v1/tasks/save', { key: user.key, json: { datasetId: DATASET_ID, format: 'openai-chat' } });
+    expect(save.status, save.text).toBe(202);
+    const saved = await settledTask(saveApi, user.key, save.body.taskId);
+    expect(saved.status, JSON.stringify(saved)).toBe('completed');
+    const exported = saved.result as { exportId: string; recordCount: number; files: { split: string; records: number; bytes: number }[] };
+    const downloads = await Promise.all(
+      exported.files.map(async (file) => {
+        const res = await downloadApi.call('GET', `/v1/exports/${encodeURIComponent(exported.exportId)}/download?split=${encodeURIComponent(file.split)}`, { key: user.key });
+        return { ...file, status: res.status, bytesDownloaded: Buffer.byteLength(res.text), lines: res.text.split('\n').filter((l) => l.trim()) };
+      }),
+    );
+    const exportedLines = downloads.flatMap((d) => d.lines);
+    log(
+      `${at()}: export ${exported.exportId} written on machine ${survivor.name}, downloaded through API node ${downloadMachine}: ` +
+        downloads.map((d) => `${d.split} ${d.status} ${d.lines.length} lines ${d.bytesDownloaded} bytes`).join(', '),
+    );
+    // Nothing of the upload or the export was kept on a machine's own disk: it all went through the object store.
+    const keptLocally = machines.flatMap((m) => ['uploads', 'exports'].filter((dir) => existsSync(path.join(m.dataDir, dir))).map((dir) => `${m.name}:${dir}`));
+
     recordChaosFigures({
       test: 'multi-machine',
       scenario: `3 workers on separate disks, 2 API nodes; SIGKILL ${KILLS} workers for good during a ${TARGET}-record build`,
@@ -196,6 +223,9 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
       parseFailures: audit.parseFailures,
       recordsLost: audit.recordsLost,
       duplicates: audit.duplicates + duplicates.pairs.length,
+      llmRequests: llmStats.requests,
+      peakInFlight: llmStats.peakOpen,
+      concurrencyLimit: budget,
       events,
     });
 
@@ -206,5 +236,15 @@ describe('several machines sharing only Temporal and PostgreSQL', () => {
     expect(duplicates.records).toBe(TARGET);
     expect(duplicates.pairsCompared).toBe((TARGET * (TARGET - 1)) / 2);
     expect(duplicates.pairs).toEqual([]);
+    expect(llmStats.peakOpen).toBeLessThanOrEqual(budget);
+    expect(exported.recordCount).toBe(TARGET);
+    for (const d of downloads) {
+      expect(d.status, `${d.split}: ${d.lines.slice(0, 1).join('')}`).toBe(200);
+      expect(d.bytesDownloaded).toBe(d.bytes);
+      expect(d.lines).toHaveLength(d.records);
+    }
+    expect(exportedLines).toHaveLength(TARGET);
+    expect(new Set(exportedLines).size).toBe(TARGET);
+    expect(keptLocally).toEqual([]);
   });
 });
