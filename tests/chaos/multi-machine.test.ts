@@ -113,7 +113,7 @@ afterAll(async () => {
   await objectStore?.stop();
 });
 
-describe('several machines sharing only Temporal and PostgreSQL', () => {
+describe('several machines sharing only Temporal, PostgreSQL and the object store', () => {
   it(`build exactly ${TARGET} records, free of duplicates, while ${KILLS} of 3 workers are SIGKILLed for good`, async () => {
     const started = Date.now();
     const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1e9));
