@@ -3,7 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { recordTableName } from '../../src/activities/tables';
+import type { DatacreekConfig } from '../../src/infra/config/schema';
 import type { Database } from '../../src/infra/db/client';
+import { openVectorStore } from '../../src/infra/vectors';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import type { IngestResult } from '../../src/workflows/ingest-input';
@@ -247,3 +250,32 @@ export async function auditFinishedBuild(db: Database, datasetId: string, progre
   };
 }
 
+/**
+ * Semantic dedup read back from LanceDB, where acceptance keeps the accepted vectors: every accepted record has its
+ * vector, and no two accepted records are at or above the semantic threshold. Returns the violations found.
+ */
+export async function auditAcceptedVectors(config: DatacreekConfig, db: Database, datasetId: string): Promise<string[]> {
+  const { sql } = db;
+  const accepted = (await sql<{ id: string }[]>`select id from records where dataset_id = ${datasetId} and status = 'accepted'`).map((r) => r.id);
+  const store = await openVectorStore(config.paths.lancedb_dir);
+  try {
+    const table = recordTableName(datasetId);
+    const vectors = await store.readVectorsByIds(table, accepted);
+    const violations: string[] = [];
+    const missing = accepted.filter((id) => !vectors.has(id));
+    if (missing.length) violations.push(`${missing.length} accepted records have no vector in ${table}, e.g. ${missing.slice(0, 3).join(', ')}`);
+    const ids = [...vectors.keys()];
+    const acceptedSet = new Set(accepted);
+    const hits = await store.searchMany(table, ids.map((id) => vectors.get(id)!), 3);
+    const pairs = new Set<string>();
+    ids.forEach((id, i) => {
+      for (const hit of hits[i]) {
+        if (hit.id !== id && acceptedSet.has(hit.id) && hit.score >= config.dedup.semantic.threshold) pairs.add([id, hit.id].sort().join(' ~ '));
+      }
+    });
+    if (pairs.size) violations.push(`${pairs.size} pairs of accepted records are semantic duplicates, e.g. ${[...pairs].slice(0, 3).join('; ')}`);
+    return violations;
+  } finally {
+    await store.close();
+  }
+}

@@ -2,7 +2,7 @@
 // still ends with exactly `target` accepted records, no duplicates, and every candidate accounted for.
 // The moments are drawn from a seeded generator and logged; replay a run with CHAOS_SEED=<seed>.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedSoFar, activityRetries, auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
+import { acceptedSoFar, activityRetries, auditAcceptedVectors, auditFinishedBuild, buildResult, ingestFacts, startBuild } from './build-run';
 import { seededRandom, sleep, startChaosStack, waitFor, type ChaosStack } from './harness';
 import { recordChaosFigures } from './report';
 import { findSecrets, scanWorkflowHistories } from './secrets';
@@ -75,6 +75,7 @@ describe('SIGKILL the worker during a build', () => {
     const progress = await buildResult(handle);
     log(`build finished: ${progress.stopReason}, ${progress.accepted} accepted, ${progress.generated} generated`);
     const audit = await auditFinishedBuild(stack.db, datasetId, progress, BATCH_SIZE);
+    const vectorViolations = await auditAcceptedVectors(stack.workerConfig, stack.db, datasetId);
 
     const histories = await scanWorkflowHistories(stack.client, stack.secrets);
     const logHits = findSecrets(stack.worker.log, stack.secrets, 'worker log');
@@ -101,6 +102,7 @@ describe('SIGKILL the worker during a build', () => {
     // Every kill landed in the middle of the build, not after it.
     for (const accepted of acceptedAtKills) expect(accepted).toBeLessThan(TARGET);
     expect(audit.violations).toEqual([]);
+    expect(vectorViolations).toEqual([]);
     expect(audit.accepted).toBe(TARGET);
     expect(audit.recordsLost).toBe(0);
     expect(audit.duplicates).toBe(0);

@@ -223,7 +223,12 @@ class LanceVectorStore implements VectorStore {
       const target = await this.openTable(table);
       if (target === null) return;
       const rows = await target.countRows();
-      let indexed = (await target.listIndices()).some((index) => index.columns.includes('vector'));
+      const indices = await target.listIndices();
+      let indexed = indices.some((index) => index.columns.includes('vector'));
+      // A B-tree on id serves the id lookups of merges (upsert), deletes and reads by id on a large table.
+      if (rows >= options.indexAtRows && !indices.some((index) => index.columns.includes('id'))) {
+        await target.createIndex('id', { config: lancedb.Index.btree() });
+      }
       if (!indexed && rows >= options.indexAtRows) {
         // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
         // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
