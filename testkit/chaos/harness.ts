@@ -43,6 +43,8 @@ export interface ChaosStackOptions {
   temporalDynamicConfig?: Record<string, string | number | boolean>;
   /** Puts something (a gateway, a proxy) between the worker and the test LLM server; gets the server's URL. */
   frontLlm?: (llmUrl: string) => Promise<{ url: string; close(): Promise<void> }>;
+  /** false: `worker` is configured but not started, for a test that runs workers of its own (default true). */
+  startWorker?: boolean;
 }
 
 export interface ChaosStack {
@@ -220,7 +222,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     const db = connectDatabase(databaseUrl, { poolSize: 3 });
     cleanups.push(() => db.close());
 
-    await worker.start();
+    if (options.startWorker !== false) await worker.start();
 
     const stack: ChaosStack = {
       name: options.name,

@@ -24,6 +24,8 @@ export interface WorkerProcessOptions {
   pidFile?: string;
   /** How long a start may take, workflow bundling included (slow on a busy 2-core machine). */
   startTimeoutMs?: number;
+  /** The worker's working directory (default: the project root); a simulated machine gives each worker its own. */
+  cwd?: string;
 }
 
 export class WorkerProcess {
@@ -54,7 +56,7 @@ export class WorkerProcess {
     if (this.running) throw new Error('the worker is already running');
     const env = workerProcessEnv(this.options.env);
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'datacreek.js'), 'worker'], {
-      cwd: PROJECT_ROOT,
+      cwd: this.options.cwd ?? PROJECT_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
