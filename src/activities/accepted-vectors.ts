@@ -7,7 +7,7 @@ import type { Context } from '@temporalio/activity';
 import type { Sql } from 'postgres';
 import type { VectorStore } from '../infra/vectors';
 import type { ActivityDeps } from './deps';
-import { candidateVectorTableName, recordTableName } from '../infra/vectors/table-names';
+import { candidateVectorTableName, recordTableName } from '../infra/vectors';
 
 /** Neighbours fetched per candidate: enough that a stale vector at the top does not hide a real match below it. */
 const NEIGHBOURS = 4;

@@ -1,10 +1,10 @@
 // The dedupe stage's share of a batch: what acceptance needs to deduplicate the kept candidates quickly, computed
 // here in parallel with other batches rather than in the serialized acceptance: content hash, MinHash signature
 // and, with semantic dedup on, the embedding (written to the dataset's LanceDB candidates table).
-import { contentHash } from '../domain/dedup/normalize';
-import { signature, signatureToBuffer } from '../domain/dedup/minhash';
+import { contentHash } from '../domain/dedup';
+import { signature, signatureToBuffer } from '../domain/dedup';
 import { recordText, type DatasetRecord } from '../domain/records/types';
-import { candidateVectorTableName } from '../infra/vectors/table-names';
+import { candidateVectorTableName } from '../infra/vectors';
 import type { BatchRun } from './batch-run';
 import type { DedupPrepWrite } from './build-writes';
 import type { ActivityDeps } from './deps';

@@ -5,8 +5,8 @@
 // the same accepted set; exact hashes and MinHash signatures come from PostgreSQL through a bounded cache.
 import type { Context } from '@temporalio/activity';
 import { Deduplicator } from '../domain/dedup';
-import { ByteLimitedCache } from '../domain/dedup/byte-limited-cache';
-import { signatureFromBuffer } from '../domain/dedup/minhash';
+import { ByteLimitedCache } from '../domain/dedup';
+import { signatureFromBuffer } from '../domain/dedup';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { writeDuplicates } from './build-writes';

@@ -3,7 +3,7 @@
 // retried activity or a restarted worker continues from what PostgreSQL already holds.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { validatePromptTemplates } from '../domain/generation';
 import type { BuildProgress, ParsedBuildInput } from '../workflows/build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from '../workflows/build-settings';
@@ -19,7 +19,7 @@ import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
 import { resolveBuildPipeline } from './pipeline-generation';
 import { PipelineValidationError } from '../domain/pipelines';
-import { candidateVectorTableName, recordTableName } from '../infra/vectors/table-names';
+import { candidateVectorTableName, recordTableName } from '../infra/vectors';
 
 /**
  * A fresh build sets the dataset's accepted records aside as `superseded` (kept, never exported or counted, no

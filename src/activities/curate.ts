@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import { contentHash } from '../domain/dedup/normalize';
+import { contentHash } from '../domain/dedup';
 import { dedupeRecords } from '../domain/dedup';
 import { augmentRecord, judgeRecords, rewardScoreRecords } from '../domain/generation';
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../domain/quality';

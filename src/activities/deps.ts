@@ -1,12 +1,12 @@
 // What activities need from the outside world, built once per worker process and injected
 // (samples-typescript `activities-dependency-injection`): tests build the same thing against their own servers.
-import type { DatacreekConfig } from '../infra/config/schema';
-import { connectDatabase, type Database } from '../infra/db/client';
+import type { DatacreekConfig } from '../infra/config';
+import { connectDatabase, type Database } from '../infra/db';
 import { LlmClient } from '../infra/llm';
-import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm/local-embedder';
+import { describeLocalEmbedding, localModelEmbedder } from '../infra/local-llm';
 import { openObjectStore, type ObjectStore } from '../infra/storage';
-import type { Embedder } from '../infra/vectors/embedder';
-import { createLexicalEmbedder } from '../infra/vectors/lexical-embedder';
+import type { Embedder } from '../infra/vectors';
+import { createLexicalEmbedder } from '../infra/vectors';
 import { openConfiguredVectorStore, type VectorStore } from '../infra/vectors';
 
 export interface ActivityDeps {

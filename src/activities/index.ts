@@ -26,3 +26,7 @@ export { createActivityDeps, type ActivityDeps } from './deps';
 export { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from './dataset-writer';
 export { planIngest } from './ingest-plan';
 export { namedPipelinePath, pipelinesDir, resolvePipelineSource } from './pipeline';
+export * from './deps';
+export * from './dataset-writer';
+export * from './ingest-plan';
+export * from './pipeline';

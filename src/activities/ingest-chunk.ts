@@ -1,9 +1,9 @@
 // The chunk stage of an ingest: the chunking a document gets (the config's, with the request's overrides) and the
 // share of it the parse thread can do itself, and the chunk rows the store stage writes.
 import type { Chunk, ChunkOptions } from '../domain/chunking';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { ThreadChunkOptions } from '../infra/parse-pool/jobs';
-import type { Embedder } from '../infra/vectors/embedder';
+import type { DatacreekConfig } from '../infra/config';
+import type { ThreadChunkOptions } from '../domain/parse-pool';
+import type { Embedder } from '../infra/vectors';
 import type { ParsedIngestInput } from '../workflows/ingest-input';
 
 export function chunkOptions(config: DatacreekConfig, embedder: Embedder, override: ParsedIngestInput['chunking']): ChunkOptions {

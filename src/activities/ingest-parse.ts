@@ -1,10 +1,10 @@
 // The parse stage of an ingest: a document or a dataset file is parsed in a thread of the parse pool, never on
-// the worker's event loop (see src/infra/parse-pool), while the activity heartbeats. Parse errors are the input's
+// the worker's event loop (see src/domain/parse-pool), while the activity heartbeats. Parse errors are the input's
 // fault and are not retried.
 import { Context, heartbeat } from '@temporalio/activity';
 import type { DatacreekConfig } from '../infra/config';
-import type { ParsePool } from '../infra/parse-pool';
-import type { PackedImport, ParsedJobDocument, ParseJob, ParseJobResult, ThreadChunkOptions } from '../infra/parse-pool';
+import type { ParsePool } from '../domain/parse-pool';
+import type { PackedImport, ParsedJobDocument, ParseJob, ParseJobResult, ThreadChunkOptions } from '../domain/parse-pool';
 import { asNonRetryable } from './errors';
 
 /** While a file parses in its thread, the activity heartbeats this often, so Temporal knows it is alive. */

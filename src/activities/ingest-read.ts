@@ -3,9 +3,9 @@
 // roots an API request set.
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { DocumentError, fetchUrl, fetchYouTubeTranscript, isYouTubeUrl, type ParsedDocument } from '../domain/parsers';
-import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../domain/parsers/list-documents';
+import { isInside, LINK_OUTSIDE_ROOTS_REASON } from '../domain/parsers';
 import { readObject, type ObjectStore } from '../infra/storage';
 import { asNonRetryable, badInput } from './errors';
 import type { PlannedFile } from './ingest-plan';

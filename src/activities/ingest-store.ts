@@ -5,7 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { heartbeat } from '@temporalio/activity';
 import type { ParsedDocument } from '../domain/parsers';
-import { RECORDS_PER_BATCH, type PackedImport } from '../infra/parse-pool';
+import { RECORDS_PER_BATCH, type PackedImport } from '../domain/parse-pool';
 import type { ChunkRow } from './ingest-chunk';
 import type { ActivityDeps } from './deps';
 import { chunkTableName } from '../infra/vectors';

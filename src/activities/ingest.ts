@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { chunkDocument } from '../domain/chunking';
-import { ParsePool } from '../infra/parse-pool';
+import { ParsePool } from '../domain/parse-pool';
 import { isYouTubeUrl } from '../domain/parsers';
 import type { IngestFileResult, IngestItem, ParsedIngestInput } from '../workflows/ingest-input';
 import type { ActivityDeps } from './deps';
@@ -24,7 +24,7 @@ export type { IngestPlan, PlannedFile } from './ingest-plan';
 export function createIngestActivities(deps: ActivityDeps) {
   const { config, database } = deps;
   const writer = activityWriterLease(database.sql);
-  // Parsing happens in these threads, never on the worker's event loop (see src/infra/parse-pool).
+  // Parsing happens in these threads, never on the worker's event loop (see src/domain/parse-pool).
   const parsePool = new ParsePool({
     threads: config.ingest.parse_threads,
     timeoutMs: config.ingest.parse_timeout_ms,

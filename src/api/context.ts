@@ -3,9 +3,9 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { VectorTables } from '../client';
-import type { AuthenticatedUser } from '../infra/auth/api-keys';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { Database } from '../infra/db/client';
+import type { AuthenticatedUser } from '../infra/auth';
+import type { DatacreekConfig } from '../infra/config';
+import type { Database } from '../infra/db';
 import type { ObjectStore } from '../infra/storage';
 
 export interface ApiDeps {

@@ -13,7 +13,7 @@ import {
   TaskAlreadyRunningError,
   UpdateRejectedError,
   WorkflowUnresponsiveError,
-} from '../client/errors';
+} from '../client';
 
 export interface ErrorIssue {
   path: string;

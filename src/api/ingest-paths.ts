@@ -2,7 +2,7 @@
 // lets through paths that stay inside `ingest.allowed_roots` once `..` and symbolic links are resolved.
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { isInside } from '../domain/parsers/list-documents';
+import { isInside } from '../domain/parsers';
 import { badRequest } from './errors';
 
 export { isInside };

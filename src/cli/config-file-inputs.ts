@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { applicableTaskFields } from '../client/config-override';
-import type { DatacreekConfig } from '../infra/config/schema';
+import { applicableTaskFields } from '../client';
+import type { DatacreekConfig } from '../infra/config';
 
 type Plain = Record<string, unknown>;
 

@@ -2,20 +2,20 @@
 // the file commands start fast) and closed when the command is done. A server that cannot be reached is a
 // CliError naming the address and how to start or point at it.
 import type { Client } from '@temporalio/client';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { Database } from '../infra/db/client';
-import { databaseUrlOf } from '../infra/db/url';
+import type { DatacreekConfig } from '../infra/config';
+import type { Database } from '../infra/db';
+import { databaseUrlOf } from '../infra/db';
 import { CliError, EXIT } from './output';
 
 export async function openDatabase(config: DatacreekConfig): Promise<Database> {
-  const { connectDatabase } = await import('../infra/db/client');
+  const { connectDatabase } = await import('../infra/db');
   const url = databaseUrlOf(config);
   const database = connectDatabase(url, { poolSize: 2 });
   try {
     await database.sql`select 1`;
   } catch (err) {
     await database.close().catch(() => {});
-    const { redactUrl } = await import('../infra/config/load');
+    const { redactUrl } = await import('../infra/config');
     throw new CliError(
       `Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`,
       EXIT.failure,
@@ -28,7 +28,7 @@ export async function openDatabase(config: DatacreekConfig): Promise<Database> {
 }
 
 export async function openTemporal(config: DatacreekConfig): Promise<Client> {
-  const { connectTemporalClient } = await import('../client/temporal');
+  const { connectTemporalClient } = await import('../client');
   try {
     return await connectTemporalClient(config);
   } catch (err) {

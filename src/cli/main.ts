@@ -16,7 +16,7 @@ import { registerServeCommand } from './commands/serve';
 import { registerSystemCheckCommand } from './commands/system-check';
 import { registerTaskCommands } from './commands/tasks';
 import { registerUserCommands } from './commands/users';
-import { OperationError } from '../client/errors';
+import { OperationError } from '../client';
 import { cliErrorOf } from './operation-errors';
 import { EXIT, CliError } from './output';
 

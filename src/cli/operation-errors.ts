@@ -5,7 +5,7 @@ import {
   UpdateRejectedError,
   WorkflowUnresponsiveError,
   type OperationError,
-} from '../client/errors';
+} from '../client';
 import { CliError, EXIT } from './output';
 
 export function cliErrorOf(err: OperationError): CliError {

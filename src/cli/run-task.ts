@@ -2,7 +2,7 @@
 // message and hint when it fails.
 import type { Command } from 'commander';
 import type { WorkflowInput, WorkflowResult, WorkflowType } from '../client';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { openTemporal } from './connect';
 import { CliError, exitCodeOfFailure, globalOptions } from './output';
 

@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { redactUrl } from '../infra/config/load';
-import type { DatacreekConfig } from '../infra/config/schema';
-import { MIGRATIONS_DIR } from '../infra/db/client';
-import { databaseUrlOf } from '../infra/db/url';
+import { redactUrl } from '../infra/config';
+import type { DatacreekConfig } from '../infra/config';
+import { MIGRATIONS_DIR } from '../infra/db';
+import { databaseUrlOf } from '../infra/db';
 
 export interface CheckResult {
   name: string;
@@ -153,7 +153,7 @@ export async function checkEmbedding(config: DatacreekConfig): Promise<CheckResu
 
 /** Which embedder `local` means here, proven by embedding one text with it when it is the model. */
 async function checkLocalEmbedding(config: DatacreekConfig): Promise<CheckResult> {
-  const { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } = await import('../infra/local-llm/local-embedder');
+  const { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } = await import('../infra/local-llm');
   const choice = describeLocalEmbedding(config);
   if (!choice.modelPath) {
     return { name: 'embedding', status: 'warn', detail: choice.detail, fix: `${FETCH_EMBEDDING_HINT}, or set embedding.provider: openai with an /v1/embeddings endpoint.` };

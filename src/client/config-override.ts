@@ -5,9 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isPlainObject, mergeDeep } from '../infra/common/deep-merge';
-import { describeIssues, PROJECT_ROOT } from '../infra/config/load';
-import { configSchema, type DatacreekConfig } from '../infra/config/schema';
+import { isPlainObject, mergeDeep } from '../infra/common';
+import { describeIssues, PROJECT_ROOT } from '../infra/config';
+import { configSchema, type DatacreekConfig } from '../infra/config';
 import { InvalidRequestError } from './errors';
 
 export type TaskKind = 'ingest' | 'build' | 'generate' | 'curate' | 'save';

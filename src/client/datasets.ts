@@ -1,8 +1,8 @@
 // Datasets as their owners see them: created, listed, inspected, renamed and deleted, always scoped to the
 // owner. A dataset that exists but belongs to someone else is reported exactly like one that does not exist.
 import { and, count, desc, eq } from 'drizzle-orm';
-import type { Database } from '../infra/db/client';
-import { buildProgress, datasets } from '../infra/db/schema';
+import type { Database } from '../infra/db';
+import { buildProgress, datasets } from '../infra/db';
 import { DatasetExistsError, NotFoundError } from './errors';
 import { buildWorkflowId } from './ids';
 

@@ -48,3 +48,5 @@ export {
   type DatasetRow,
 } from './datasets';
 export { deleteDataset, type DatasetDeletion, type DeletionServices, type VectorTables } from './dataset-deletion';
+export * from './temporal';
+export * from './config-override';

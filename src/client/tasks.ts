@@ -14,10 +14,10 @@ import {
 } from '@temporalio/client';
 import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import pLimit from 'p-limit';
-import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities/dataset-writer';
-import type { DatacreekConfig } from '../infra/config/schema';
-import type { Database } from '../infra/db/client';
-import { buildProgress, tasks } from '../infra/db/schema';
+import { busyExplanation, liveWriter, temporalWriterIsLive, type DatasetWriter } from '../activities';
+import type { DatacreekConfig } from '../infra/config';
+import type { Database } from '../infra/db';
+import { buildProgress, tasks } from '../infra/db';
 import type { BuildProgress } from '../workflows/build-input';
 import { DatasetBusyError, NotFoundError, TaskAlreadyRunningError, UpdateRejectedError, WorkflowUnresponsiveError } from './errors';
 import { describeWorkflowFailure } from './failures';

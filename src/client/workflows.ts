@@ -2,7 +2,7 @@
 // `src/workflows/index.ts` at compile time (a renamed workflow function breaks the build, not a run), and the
 // imports are type-only, so no workflow code is loaded outside the worker.
 import type { Client, WorkflowExecutionDescription, WorkflowHandle, WorkflowStartOptions } from '@temporalio/client';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import type * as workflows from '../workflows';
 
 type Workflows = typeof workflows;

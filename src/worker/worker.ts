@@ -1,12 +1,12 @@
 // The worker: one process that serves some or all kinds of work (workflows, LLM batches, acceptance, file work),
 // one Temporal Worker per kind on that kind's task queue, all sharing one connection and one set of dependencies.
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { DatacreekConfig } from '../infra/config/schema';
+import type { DatacreekConfig } from '../infra/config';
 import { createActivities } from '../activities';
-import { createActivityDeps, type ActivityDeps } from '../activities/deps';
+import { createActivityDeps, type ActivityDeps } from '../activities';
 import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../workflows/task-queues';
-import { connectEndpointBudget } from '../infra/llm/postgres-endpoint-budget';
-import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm/shared-budget';
+import { connectEndpointBudget } from '../infra/llm';
+import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm';
 import { reportEventLoopDelay } from './event-loop-report';
 import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
 

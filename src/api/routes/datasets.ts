@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../router';
 import { and, asc, count, eq } from 'drizzle-orm';
-import { exportsTable, records } from '../../infra/db/schema';
+import { exportsTable, records } from '../../infra/db';
 import { createDataset, datasetStatistics, deleteDataset, listDatasets, requireOwnedDataset, updateDataset, type DatasetRow } from '../../client';
 import type { AppEnv, ResolvedDeps } from '../context';
 import {

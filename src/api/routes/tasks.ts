@@ -27,11 +27,11 @@ import {
   type WorkflowInput,
 } from '../../client';
 import { createRouter } from '../router';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
-import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client/config-override';
+import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client';
 import type { AppEnv, ResolvedDeps } from '../context';
 import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
@@ -325,7 +325,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   app.openapi(pipelineRoute, async (c) => {
     const user = c.get('user');
     const body = c.req.valid('json');
-    const { resolvePipelineSource } = await import('../../activities/pipeline');
+    const { resolvePipelineSource } = await import('../../activities');
     const { PipelineValidationError, pipelinesDir } = await loadPipelineModules();
     let datasetId: string | null = null;
     let input: WorkflowInput<typeof TASK_WORKFLOW_TYPES.pipeline>['input'];
@@ -359,7 +359,7 @@ export function taskRoutes(deps: ResolvedDeps) {
   });
 
   async function loadPipelineModules() {
-    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities/pipeline')]);
+    const [{ PipelineValidationError }, { pipelinesDir }] = await Promise.all([import('../../domain/pipelines'), import('../../activities')]);
     return { PipelineValidationError, pipelinesDir };
   }
 

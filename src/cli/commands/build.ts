@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import { DATASET_TYPES } from '../../domain/records/types';
 import type { BuildInput } from '../../workflows/build-input';
-import { buildWorkflowId } from '../../client/ids';
+import { buildWorkflowId } from '../../client';
 import { openTemporal, requireDataset, withDatabase } from '../connect';
 import { datasetId, judgeThreshold, nonNegativeInt, positiveInt } from '../options';
 import { CliError, configFor, EXIT, globalOptions, print } from '../output';

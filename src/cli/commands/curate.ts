@@ -1,7 +1,7 @@
 // `datacreek curate`: score an existing dataset's records (built or imported) with the judge and keep those at or
 // above the threshold, optionally adding variants of a share of them (--augment). Starts `curateDataset` by name and prints what it kept.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { mergeDeep } from '../../infra/common/deep-merge';
+import { mergeDeep } from '../../infra/common';
 import { requireDataset, withDatabase, withTemporal } from '../connect';
 import { datasetId, judgeThreshold } from '../options';
 import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';

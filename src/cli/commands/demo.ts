@@ -13,8 +13,8 @@ import {
   uniqueSuffix,
   workflowUiUrl,
 } from '../../client';
-import { PROJECT_ROOT } from '../../infra/config/load';
-import type { DatacreekConfig } from '../../infra/config/schema';
+import { PROJECT_ROOT } from '../../infra/config';
+import type { DatacreekConfig } from '../../infra/config';
 import type { BuildProgress } from '../../workflows/build-input';
 import { buildSummary } from '../build-progress';
 import { displayFor, followBuild } from '../follow-build';

@@ -1,8 +1,8 @@
 // `datacreek dev` (the whole local stack) and `datacreek worker` (a worker alone, for production).
 // The stack's modules load when a command runs, so that every other command starts without loading the worker.
 import type { Command } from 'commander';
-import { redactConfig } from '../../infra/config/load';
-import { redactUrl } from '../../infra/config/load';
+import { redactConfig } from '../../infra/config';
+import { redactUrl } from '../../infra/config';
 import { configFor } from '../output';
 
 export function registerDevCommands(program: Command): void {
@@ -14,9 +14,9 @@ export function registerDevCommands(program: Command): void {
     .action(async (opts: { demo?: boolean; stop?: boolean }, cmd: Command) => {
       const config = configFor(cmd);
       if (opts.stop) return stopRecordedDevStack(config.paths.data_dir);
-      const { ensureServices } = await import('../../infra/services/stack');
-      const { startWorker } = await import('../../worker/worker');
-      const { startApiServer } = await import('../../api/server');
+      const { ensureServices } = await import('../../infra/services');
+      const { startWorker } = await import('../../worker');
+      const { startApiServer } = await import('../../api');
       const log = (m: string) => console.log(`[dev] ${m}`);
       const services = await ensureServices(config, { log });
       const worker = await startWorker(config, { databaseUrl: services.databaseUrl });
@@ -51,7 +51,7 @@ export function registerDevCommands(program: Command): void {
     .description('apply the database migrations in drizzle/ to database.url / DATABASE_URL')
     .action(async (_opts, cmd: Command) => {
       const config = configFor(cmd);
-      const { migrateDatabase } = await import('../../infra/db/client');
+      const { migrateDatabase } = await import('../../infra/db');
       await migrateDatabase(config.database.url);
       console.log(`migrations applied to ${redactUrl(config.database.url)}`);
     });
@@ -66,7 +66,7 @@ export function registerDevCommands(program: Command): void {
     .action(async (opts: { serve?: string }, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);
-      const { shutdownOnSignals, startWorker } = await import('../../worker/worker');
+      const { shutdownOnSignals, startWorker } = await import('../../worker');
       const worker = await startWorker(config, { serve: opts.serve, prebuiltWorkflows: true });
       // Ctrl-C / SIGTERM drain running activities (for worker.shutdown_grace_ms) instead of dropping them.
       shutdownOnSignals(worker, (m) => console.log(`[worker] ${m}`));
@@ -78,7 +78,7 @@ export function registerDevCommands(program: Command): void {
 
 /** `datacreek dev --stop`: stops what the data folder's stack record names, and says what that was. */
 async function stopRecordedDevStack(dataDir: string): Promise<void> {
-  const { readStackRecord, stackRecordPath, stopRecordedStack } = await import('../../infra/services/stack-record');
+  const { readStackRecord, stackRecordPath, stopRecordedStack } = await import('../../infra/services');
   const record = readStackRecord(dataDir);
   if (!record) {
     console.log(`[dev] nothing to stop: no stack record at ${stackRecordPath(dataDir)} (datacreek dev stopped cleanly, or never ran on this data folder)`);

@@ -1,7 +1,7 @@
 // `datacreek ingest PATH|URL …`: starts the ingest workflow and reports a status per file.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { planIngest } from '../../activities/ingest-plan';
+import { planIngest } from '../../activities';
 import type { IngestResult } from '../../workflows/ingest-input';
 import { withDatabase } from '../connect';
 import { CliError, configFor, EXIT, print, table } from '../output';

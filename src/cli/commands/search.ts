@@ -21,7 +21,7 @@ export function registerSearchCommand(program: Command): void {
       if (!query) throw new CliError('the query is empty', EXIT.usage, 'Give the words to look for, e.g. datacreek search -d mydocs "glacier melt"');
       await withDatabase(config, (database) => requireDataset(database, opts.dataset));
 
-      const { createEmbedder, llmEndpointConfig } = await import('../../activities/deps');
+      const { createEmbedder, llmEndpointConfig } = await import('../../activities');
       const { chunkTableName } = await import('../../infra/vectors');
       const { LlmClient } = await import('../../infra/llm');
       const { openConfiguredVectorStore } = await import('../../infra/vectors');

@@ -1,8 +1,8 @@
 // Dedup of an existing dataset in one call (the standalone curate workflow and `datacreek curate`):
 // every record is checked against the records before it, first come wins.
 import { recordText, type DatasetRecord } from '../records/types';
-import type { Embedder } from '../../infra/vectors/embedder';
-import { createLexicalEmbedder } from '../../infra/vectors/lexical-embedder';
+import type { Embedder } from '../../infra/vectors';
+import { createLexicalEmbedder } from '../../infra/vectors';
 import { Deduplicator, type DedupStats, type DuplicateReason } from './deduplicator';
 import { contentHash } from './normalize';
 import { resolveDedupSettings, type DedupSettingsInput } from './settings';

@@ -16,7 +16,7 @@ import { type MinHasher, minHasherFor } from './minhash';
 import { MinHashIndex } from './minhash-index';
 import { SemanticIndex, type PreparedVector } from './semantic-index';
 import { resolveDedupSettings, type DedupSettings, type DedupSettingsInput } from './settings';
-import type { VectorStore } from '../../infra/vectors/store';
+import type { VectorStore } from '../../infra/vectors';
 
 export type DuplicateReason = 'exact_duplicate' | 'near_duplicate' | 'semantic_duplicate';
 

@@ -25,3 +25,6 @@ export {
   type DuplicateReason,
 } from './deduplicator';
 export { dedupeRecords, type DedupeRecordsResult, type DuplicateFinding, type EmbedFunction } from './dedupe-records';
+export * from './normalize';
+export * from './minhash';
+export * from './byte-limited-cache';

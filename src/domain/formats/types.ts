@@ -53,38 +53,9 @@ export interface ImportOptions {
   maxMessagesPerRow?: number;
 }
 
-/** Files that fine-tuning tools load. `hf` is a directory (Parquet splits + dataset card). */
-export const EXPORT_FORMATS = [
-  'jsonl',
-  'alpaca',
-  'openai-chat',
-  'sharegpt',
-  'dpo',
-  'kto',
-  'text',
-  'csv',
-  'hf',
-] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** Other names people use for the same files. */
-export const EXPORT_FORMAT_ALIASES = {
-  chatml: 'openai-chat',
-  openai: 'openai-chat',
-  messages: 'openai-chat',
-  orpo: 'dpo',
-  parquet: 'hf',
-  huggingface: 'hf',
-} as const satisfies Readonly<Record<string, ExportFormat>>;
-
-/**
- * Every name an export may be asked for (formats and their aliases): the one list the config, the workflow input,
- * the API and the CLI accept, so none of them refuses a format the exporter writes.
- */
-export const EXPORT_FORMAT_NAMES = [...EXPORT_FORMATS, ...(Object.keys(EXPORT_FORMAT_ALIASES) as (keyof typeof EXPORT_FORMAT_ALIASES)[])] as [
-  ExportFormat,
-  ...(ExportFormat | keyof typeof EXPORT_FORMAT_ALIASES)[],
-];
+// The format names live with the other shared constants, so the config schema (infrastructure) can check
+// `export.format` without importing the formats library; this module is where the rest of the code finds them.
+export { EXPORT_FORMATS, EXPORT_FORMAT_ALIASES, EXPORT_FORMAT_NAMES, type ExportFormat } from '../../infra/common';
 
 /** How a chain-of-thought record becomes one assistant message. */
 export const DEFAULT_COT_TEMPLATE = '{reasoning}\n\nAnswer: {answer}';

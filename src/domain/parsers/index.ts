@@ -9,3 +9,4 @@ export { fetchUrl, DEFAULT_FETCH_MAX_BYTES, type FetchUrlOptions, type FetchedDo
 export { addressRange, type NetworkPolicy } from './network-guard';
 export { fetchYouTubeTranscript, isYouTubeUrl, youTubeVideoId, type YouTubeOptions } from './youtube';
 export { listDocuments, isInside, LINK_OUTSIDE_ROOTS_REASON, type ListOptions, type ListedFile } from './list-documents';
+export * from './list-documents';

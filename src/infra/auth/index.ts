@@ -11,3 +11,4 @@ export {
   type NewApiKey,
 } from './api-keys';
 export { createUserWithKey, type CreatedUser } from './users';
+export * from './api-keys';

@@ -2,7 +2,7 @@
 // environment variables and per-request overrides are layered on top and validated here, so an invalid value
 // is always rejected with its path and what is allowed.
 import { z } from 'zod';
-import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
+import { EXPORT_FORMAT_NAMES } from '../common';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);

@@ -25,3 +25,5 @@ export {
   type RewardParseMode,
 } from './reward';
 export * from './types';
+export * from './shared-budget';
+export * from './postgres-endpoint-budget';

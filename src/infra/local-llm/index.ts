@@ -13,3 +13,4 @@ export {
 export { toGrammarSchema, type GrammarSchemaResult } from './json-schema-grammar';
 export { loadNodeLlamaCpp, type LocalGpuSetting } from './runtime';
 export { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } from './local-embedder';
+export * from './local-embedder';

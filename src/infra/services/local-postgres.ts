@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { localPostgresUrl } from '../db/url';
+import { localPostgresUrl } from '../db';
 
 export interface LocalPostgres {
   url: string;

@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { PROJECT_ROOT } from '../config/load';
+import { PROJECT_ROOT } from '../config';
 import { freePort } from './free-port';
 
 /** $DATACREEK_WEED_PATH, then the project's .tools/bin/weed, then `weed` on PATH. */

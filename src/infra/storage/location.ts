@@ -1,5 +1,5 @@
 // storage.url → the object store it names, and where LanceDB lives next to it.
-import type { DatacreekConfig } from '../config/schema';
+import type { DatacreekConfig } from '../config';
 import { LocalObjectStore } from './local-store';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-store';

@@ -4,3 +4,8 @@ export { vectorTableName, datasetTablePrefix, assertValidTableName, chunkTableNa
 export { dropDatasetTables } from './dataset-tables';
 export type { Embedder } from './embedder';
 export { embedLexical, embedLexicalOne, createLexicalEmbedder, DEFAULT_LEXICAL_DIMS } from './lexical-embedder';
+export * from './store';
+export * from './lexical-embedder';
+export * from './embedder';
+export * from './dataset-tables';
+export * from './table-names';

@@ -20,8 +20,8 @@ import {
   type DataType,
 } from 'apache-arrow';
 import pLimit from 'p-limit';
-import { lanceLocation, type LanceLocation } from '../storage/location';
-import type { DatacreekConfig } from '../config/schema';
+import { lanceLocation, type LanceLocation } from '../storage';
+import type { DatacreekConfig } from '../config';
 import { assertValidTableName } from './table-names';
 
 export interface VectorRow {

@@ -3,7 +3,7 @@
 // free while a thread is busy.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ParsePool } from '../../../src/infra/parse-pool/pool';
+import { ParsePool } from '../../../src/domain/parse-pool/pool';
 import { nestedHtml } from '../../chaos/hostile-files';
 
 const html = (text: string) => new Uint8Array(Buffer.from(text));

@@ -3,7 +3,7 @@
 // answering signals and running other activities. Each job has a wall-clock limit and each thread a heap limit;
 // a thread over either is terminated (never reused) and the file fails alone, naming the limit and its setting.
 import { Worker } from 'node:worker_threads';
-import { DocumentError } from '../../domain/parsers';
+import { DocumentError } from '../parsers';
 import type { ParseJob, ParseJobResult, SerializedError } from './jobs';
 
 export interface ParsePoolOptions {

@@ -1,9 +1,9 @@
 // The work a parse thread does: turn one file's bytes into a parsed document or imported dataset rows. Defined
 // apart from the pool so the thread loads only the parsers, never Temporal, the database or the API.
-import { chunkDocument, type Chunk, type ChunkOptions } from '../../domain/chunking';
-import { importDataset } from '../../domain/formats';
-import type { DatasetShape, ImportOptions, ImportProblem } from '../../domain/formats/types';
-import { parseDocument, type ParsedDocument, type ParseOptions } from '../../domain/parsers';
+import { chunkDocument, type Chunk, type ChunkOptions } from '../chunking';
+import { importDataset } from '../formats';
+import type { DatasetShape, ImportOptions, ImportProblem } from '../formats/types';
+import { parseDocument, type ParsedDocument, type ParseOptions } from '../parsers';
 
 /** Chunking that needs no embeddings (every strategy but semantic), done in the thread right after parsing. */
 export type ThreadChunkOptions = Omit<ChunkOptions, 'embed' | 'embedBatchSize'> & { strategy: 'basic' | 'sliding' | 'token' };
