@@ -70,7 +70,9 @@ export async function runBuildLoopBench(options: BuildLoopBenchOptions = {}): Pr
   const chunks = Math.ceil(target / 1.5);
   const clientConcurrency = options.clientConcurrency ?? [slots, slots + Math.ceil(slots / 8)];
 
-  log(`build loop: endpoint C = ${slots} slots, L = ${latencyMs} ms → limit C/L = ${limitPerSecond} requests/s; builds of ${target} records from ${chunks} chunks`);
+  log(
+    `build loop: endpoint C = ${slots} slots, L = ${latencyMs} ms → limit C/L = ${limitPerSecond} requests/s; builds of ${target} records from ${chunks} chunks`,
+  );
   const services = await startBenchServices('build-loop');
   const llm = await startLlmServerProcess({ concurrency: slots, latencyMs });
   try {
@@ -87,7 +89,8 @@ export async function runBuildLoopBench(options: BuildLoopBenchOptions = {}): Pr
       if (sections.saturation) printSaturation(build, figures, slots, log);
       if (sections.overhead) printOverhead(figures, log);
     }
-    if (sections.saturation && options.naive !== false) result.naive = await runNaive(services, llm, `bench-loop-${target}-0`, slots, target, limitPerSecond, result.builds, log);
+    if (sections.saturation && options.naive !== false)
+      result.naive = await runNaive(services, llm, `bench-loop-${target}-0`, slots, target, limitPerSecond, result.builds, log);
     return result;
   } finally {
     await llm.close();
@@ -168,7 +171,13 @@ function printOverhead(b: BuildFigures, log: Log): void {
   log(figure('  start → first LLM request', b.startSeconds, 's'));
   log(figure('  last answer → build result', b.endSeconds, 's'));
   log(figure('history events per run (max)', Math.max(...b.historyEventsPerRun), `over ${b.historyEventsPerRun.length} run(s)`));
-  log(figure('activities', Object.values(b.activities).reduce((x, y) => x + y, 0), JSON.stringify(b.activities)));
+  log(
+    figure(
+      'activities',
+      Object.values(b.activities).reduce((x, y) => x + y, 0),
+      JSON.stringify(b.activities),
+    ),
+  );
   log(figure('LLM calls per processBatch', b.llmCallsPerBatchActivity, ''));
   log(figure('surplus (generated, not needed)', b.surplusShare, 'of generated'));
 }

@@ -84,7 +84,9 @@ export async function runDedupBench(options: DedupBenchOptions = {}): Promise<De
   let peakRss = process.memoryUsage().rss;
   const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
-  log(`dedup bench: ${accepted} accepted × ${dims} dims; ${freshCount} fresh + ${planted} planted duplicates + ${hardNegatives} hard negatives, batches of ${batchSize}`);
+  log(
+    `dedup bench: ${accepted} accepted × ${dims} dims; ${freshCount} fresh + ${planted} planted duplicates + ${hardNegatives} hard negatives, batches of ${batchSize}`,
+  );
   let started = performance.now();
   const acceptedRecords = Array.from({ length: accepted }, (_, i) => data.record(`a${i}`));
   log(`  synthesized accepted set in ${seconds(started)} s`);
@@ -106,7 +108,9 @@ export async function runDedupBench(options: DedupBenchOptions = {}): Promise<De
   dedup.accept([]);
   const vectorSeconds = seconds(started);
   sampleRss();
-  log(`  accepted-set load: content hashes ${hashSeconds} s, MinHash signatures ${minhashSeconds} s (${perSecond(accepted, minhashSeconds)} docs/s), index build ${vectorSeconds} s`);
+  log(
+    `  accepted-set load: content hashes ${hashSeconds} s, MinHash signatures ${minhashSeconds} s (${perSecond(accepted, minhashSeconds)} docs/s), index build ${vectorSeconds} s`,
+  );
 
   const stream = buildStream(data, acceptedRecords, freshCount, planted, hardNegatives, options.seed ?? 7);
   const before = dedup.stats;
@@ -147,15 +151,21 @@ export async function runDedupBench(options: DedupBenchOptions = {}): Promise<De
   };
 
   const onCpu = (rate: number) => Math.round(rate / cpuShare);
-  log(`  checked ${checked} records in ${totalSeconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (check + accept, all steps): ${recordsPerSecond.overall} records/s wall`);
+  log(
+    `  checked ${checked} records in ${totalSeconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU (check + accept, all steps): ${recordsPerSecond.overall} records/s wall`,
+  );
   log(`  (this process had a core ${(cpuShare * 100).toFixed(0)}% of the wall time; "per CPU" rates divide that out)`);
   log(`  exact     ${recordsPerSecond.exact} records/s wall, ~${onCpu(recordsPerSecond.exact)} per CPU`);
   log(`  minhash   ${recordsPerSecond.minhash} records/s wall, ~${onCpu(recordsPerSecond.minhash)} per CPU (signature + LSH query over ${accepted}+ accepted)`);
   log(
     `  semantic  ${recordsPerSecond.semantic} records/s wall, ~${onCpu(recordsPerSecond.semantic)} per CPU → ${(recordsPerSecond.semantic / TARGET_SEMANTIC_RPS).toFixed(2)}× (wall) / ${(onCpu(recordsPerSecond.semantic) / TARGET_SEMANTIC_RPS).toFixed(2)}× (CPU) the ${TARGET_SEMANTIC_RPS} records/s target`,
   );
-  log(`  recall    ${recall.toFixed(4)} (exact ${recallByKind.exact.toFixed(3)}, near ${recallByKind.near.toFixed(3)}, semantic ${recallByKind.semantic.toFixed(3)}) → ${(recall / TARGET_RECALL).toFixed(3)}× target ${TARGET_RECALL}`);
-  log(`  precision ${precision.toFixed(4)} (${flagged.size - truePositives} false positives of ${flagged.size} flagged) → ${(precision / TARGET_PRECISION).toFixed(3)}× target ${TARGET_PRECISION}`);
+  log(
+    `  recall    ${recall.toFixed(4)} (exact ${recallByKind.exact.toFixed(3)}, near ${recallByKind.near.toFixed(3)}, semantic ${recallByKind.semantic.toFixed(3)}) → ${(recall / TARGET_RECALL).toFixed(3)}× target ${TARGET_RECALL}`,
+  );
+  log(
+    `  precision ${precision.toFixed(4)} (${flagged.size - truePositives} false positives of ${flagged.size} flagged) → ${(precision / TARGET_PRECISION).toFixed(3)}× target ${TARGET_PRECISION}`,
+  );
 
   let lanceQueriesPerSecond: number | undefined;
   if (options.lanceSample && options.lanceSample > 0) {
@@ -216,7 +226,10 @@ async function runLancePath(
   try {
     let started = performance.now();
     for (let start = 0; start < records.length; start += 10_000) {
-      await store.upsert(table, records.slice(start, start + 10_000).map((r) => ({ id: r.id, vector: r.vector, text: r.text })));
+      await store.upsert(
+        table,
+        records.slice(start, start + 10_000).map((r) => ({ id: r.id, vector: r.vector, text: r.text })),
+      );
     }
     const vectorWriteRowsPerSecond = Math.round(records.length / ((performance.now() - started) / 1000));
     started = performance.now();
@@ -233,7 +246,11 @@ async function runLancePath(
     started = performance.now();
     for (let start = 0; start < stream.length; start += batchSize) {
       const batch = stream.slice(start, start + batchSize).map((item) => item.candidate);
-      const hits = await store.searchMany(table, batch.map((c) => c.vector!), 4);
+      const hits = await store.searchMany(
+        table,
+        batch.map((c) => c.vector!),
+        4,
+      );
       const verdicts = dedup.check(
         batch.map((c, i) => {
           const best = hits[i].find((h) => h.score >= threshold);
@@ -243,15 +260,22 @@ async function runLancePath(
       for (const verdict of verdicts) if (verdict.duplicateOf !== null) flagged.set(verdict.id, verdict.duplicateOf);
       const unique = new Set(verdicts.filter((v) => v.duplicateOf === null).map((v) => v.id));
       dedup.accept([...unique]);
-      await store.upsert(table, batch.filter((c) => unique.has(c.id)).map((c) => ({ id: c.id, vector: c.vector!, text: c.text })));
+      await store.upsert(
+        table,
+        batch.filter((c) => unique.has(c.id)).map((c) => ({ id: c.id, vector: c.vector!, text: c.text })),
+      );
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }
     const recordsPerSecond = Math.round(stream.length / ((performance.now() - started) / 1000));
     const { recall, precision, recallByKind, truePositives } = scoreFlags(stream, flagged);
     const rssGrowthMb = Math.round((rssPeak - rssBefore) / 1024 / 1024);
     log(`  LanceDB path: ${recordsPerSecond} records/s (search, check, accept, vector write per batch of ${batchSize})`);
-    log(`  LanceDB path: recall ${recall.toFixed(4)} (exact ${recallByKind.exact.toFixed(3)}, near ${recallByKind.near.toFixed(3)}, semantic ${recallByKind.semantic.toFixed(3)}) → ${(recall / TARGET_RECALL).toFixed(3)}× target ${TARGET_RECALL}`);
-    log(`  LanceDB path: precision ${precision.toFixed(4)} (${flagged.size - truePositives} false positives of ${flagged.size} flagged) → ${(precision / TARGET_PRECISION).toFixed(3)}× target ${TARGET_PRECISION}`);
+    log(
+      `  LanceDB path: recall ${recall.toFixed(4)} (exact ${recallByKind.exact.toFixed(3)}, near ${recallByKind.near.toFixed(3)}, semantic ${recallByKind.semantic.toFixed(3)}) → ${(recall / TARGET_RECALL).toFixed(3)}× target ${TARGET_RECALL}`,
+    );
+    log(
+      `  LanceDB path: precision ${precision.toFixed(4)} (${flagged.size - truePositives} false positives of ${flagged.size} flagged) → ${(precision / TARGET_PRECISION).toFixed(3)}× target ${TARGET_PRECISION}`,
+    );
     log(`  LanceDB path: RSS grew ${rssGrowthMb} MB while checking the stream (no vectors held in memory)`);
     return { vectorWriteRowsPerSecond, indexSeconds, recordsPerSecond, recall, precision, recallByKind, rssGrowthMb };
   } finally {
@@ -266,7 +290,10 @@ async function timeLanceSearch(records: { id: string; text: string; vector: Floa
   const store = await openVectorStore(dir);
   try {
     for (let start = 0; start < records.length; start += 10_000) {
-      await store.upsert('bench', records.slice(start, start + 10_000).map((r) => ({ id: r.id, vector: r.vector, text: r.text })));
+      await store.upsert(
+        'bench',
+        records.slice(start, start + 10_000).map((r) => ({ id: r.id, vector: r.vector, text: r.text })),
+      );
     }
     const queries = records.slice(0, sample).map((r) => r.vector);
     const started = performance.now();
@@ -390,7 +417,8 @@ class SyntheticData {
   /** Two words changed and one dropped: a paraphrase-light edit. */
   lightEdit(text: string): string {
     const words = text.split(' ');
-    for (let edits = 0; edits < 2; edits++) words[1 + Math.floor(this.random() * (words.length - 2))] = this.generalWords[Math.floor(this.random() * this.generalWords.length)];
+    for (let edits = 0; edits < 2; edits++)
+      words[1 + Math.floor(this.random() * (words.length - 2))] = this.generalWords[Math.floor(this.random() * this.generalWords.length)];
     words.splice(1 + Math.floor(this.random() * (words.length - 2)), 1);
     return words.join(' ');
   }

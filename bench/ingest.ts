@@ -48,7 +48,13 @@ export async function runIngestBench(): Promise<void> {
 
   // Chunking over everything parsed, repeated to a few MB so the timing is meaningful.
   const corpus = parsed.map((doc) => doc.text).join('\n\n');
-  const big: ParsedDocument = { fileName: 'corpus.txt', format: 'text', text: corpus.repeat(Math.max(1, Math.ceil(2_000_000 / corpus.length))), segments: [], metadata: {} };
+  const big: ParsedDocument = {
+    fileName: 'corpus.txt',
+    format: 'text',
+    text: corpus.repeat(Math.max(1, Math.ceil(2_000_000 / corpus.length))),
+    segments: [],
+    metadata: {},
+  };
   big.segments = [{ start: 0, end: big.text.length }];
   const megabytes = Buffer.byteLength(big.text) / 1024 / 1024;
   for (const strategy of ['basic', 'sliding', 'token'] as const) {

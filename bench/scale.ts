@@ -128,7 +128,10 @@ async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promise<Scal
   started = performance.now();
   try {
     for (let i = 0; i < rows; i += statementRows) {
-      await store.upsert('records__bench', ids.slice(i, i + statementRows).map((id, k) => ({ id, vector, text: JSON.stringify(content(i + k)) })));
+      await store.upsert(
+        'records__bench',
+        ids.slice(i, i + statementRows).map((id, k) => ({ id, vector, text: JSON.stringify(content(i + k)) })),
+      );
     }
   } finally {
     await store.close();

@@ -52,9 +52,7 @@ export async function runSharedBudgetBench(opts: SharedBudgetBenchOptions = {}):
         const stats = stack.llm.stats();
         const slotBusy = stats.slotBusyMs / (seconds * 1000 * limit);
         log(`  scope ${scope}: ${progress.accepted}/${target} accepted, ${stats.requests} requests in ${seconds.toFixed(1)} s`);
-        log(
-          figure(`peak in-flight (${scope})`, stats.peakOpen, `of limit ${limit}`, scope === 'cluster' ? { atMost: limit, of: 'requests' } : undefined),
-        );
+        log(figure(`peak in-flight (${scope})`, stats.peakOpen, `of limit ${limit}`, scope === 'cluster' ? { atMost: limit, of: 'requests' } : undefined));
         log(figure(`endpoint busy ÷ limit (${scope})`, slotBusy, ''));
       } finally {
         for (const worker of workers) await worker.stop().catch(() => {});

@@ -60,7 +60,10 @@ function renderChaosReport(entries: ChaosFigures[]): string {
     `Run of ${when[0].slice(0, 10)}: ${entries.length} scenarios, ${seconds(total(entries, (e) => e.durationMs))} of test time on a 2-core machine.`,
     '',
     `- **${total(entries, (e) => e.kills)}** SIGKILLs of the worker mid-build and **${total(entries, (e) => e.workerRestarts)}** worker restarts`,
-    `- **${total(entries, (e) => e.temporalRestarts)}** ${plural(total(entries, (e) => e.temporalRestarts), 'restart')} of the Temporal dev server on the same database file, **${total(entries, (e) => e.postgresRestarts)}** of PostgreSQL`,
+    `- **${total(entries, (e) => e.temporalRestarts)}** ${plural(
+      total(entries, (e) => e.temporalRestarts),
+      'restart',
+    )} of the Temporal dev server on the same database file, **${total(entries, (e) => e.postgresRestarts)}** of PostgreSQL`,
     `- **${Object.values(faults).reduce((a, b) => a + b, 0)}** LLM faults injected (${faultList || 'none'})`,
     `- **${total(entries, (e) => e.badInputsTried)}** bad inputs tried, **${total(entries, (e) => e.badInputsRefusedClearly)}** refused with their own error code and a message naming the input and the fix`,
     `- **${total(entries, (e) => e.secretLeaksProvoked)}** LLM errors made to quote the API key back; **${total(entries, (e) => e.historiesScanned)}** workflow histories, ${Math.round(total(entries, (e) => e.logBytesScanned) / 1024)} KB of logs, every API answer and every text column searched for secrets: **${secrets}** found`,

@@ -91,12 +91,17 @@ const SCENARIOS: Scenario[] = [
       await acceptedAtLeast(ctx, 3);
       await handle.signal('pause');
       let last = -1;
-      await waitFor('the paused build to go quiet', async () => {
-        const p = await progressOf(handle);
-        const quiet = p.status === 'paused' && p.batchesInFlight === 0 && p.accepted === last;
-        last = p.accepted;
-        return quiet ? true : undefined;
-      }, 120_000, 1000);
+      await waitFor(
+        'the paused build to go quiet',
+        async () => {
+          const p = await progressOf(handle);
+          const quiet = p.status === 'paused' && p.batchesInFlight === 0 && p.accepted === last;
+          last = p.accepted;
+          return quiet ? true : undefined;
+        },
+        120_000,
+        1000,
+      );
       ctx.log(`paused at ${last} accepted`);
       await handle.signal('resume');
       ctx.log(describeOutcome(await handle.result()));
@@ -130,7 +135,14 @@ const SCENARIOS: Scenario[] = [
     name: 'continue-as-new',
     covers: `a build of many one-chunk batches that continues as new (suggested at ${SUGGEST_CONTINUE_AS_NEW_AT} events)`,
     async run(ctx) {
-      const handle = await startBuild(ctx.stack, { datasetId: ctx.datasetId, target: 120, batchSize: 1, itemsPerChunk: 2, concurrency: 2, scoring: { mode: 'none' } });
+      const handle = await startBuild(ctx.stack, {
+        datasetId: ctx.datasetId,
+        target: 120,
+        batchSize: 1,
+        itemsPerChunk: 2,
+        concurrency: 2,
+        scoring: { mode: 'none' },
+      });
       const progress: BuildProgress = await handle.result();
       ctx.log(describeOutcome(progress));
       if (progress.continuedAsNew < 1) throw new Error('the build never continued as new: lower SUGGEST_CONTINUE_AS_NEW_AT or raise the target');

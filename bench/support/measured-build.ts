@@ -152,7 +152,9 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
     const lastAnswerMs = server.lastAnswerAt !== null ? Math.min(wallMs, server.lastAnswerAt - started) : wallMs;
     const [surplus] = await db.sql<{ n: number }[]>`select count(*)::int as n from records where dataset_id = ${opts.datasetId} and status = 'surplus'`;
     const runs = await readRuns(client, workflowId);
-    log(`  build ${opts.datasetId}: ${progress.accepted} accepted (${progress.stopReason}) in ${(wallMs / 1000).toFixed(1)} s, ${server.requests} LLM requests, ${runs.length} run(s)`);
+    log(
+      `  build ${opts.datasetId}: ${progress.accepted} accepted (${progress.stopReason}) in ${(wallMs / 1000).toFixed(1)} s, ${server.requests} LLM requests, ${runs.length} run(s)`,
+    );
     return {
       progress,
       wallMs,
@@ -177,7 +179,14 @@ function benchConfig(opts: MeasuredBuildOptions): DatacreekConfig {
   const dataDir = path.join(opts.services.runDir, opts.datasetId);
   mkdirSync(dataDir, { recursive: true });
   const defaults = {
-    llm: { provider: 'openai', base_url: opts.llm.url, model: 'datacreek-test-llm', concurrency: opts.clientConcurrency ?? opts.slots, timeout_ms: 60_000, retries: 3 },
+    llm: {
+      provider: 'openai',
+      base_url: opts.llm.url,
+      model: 'datacreek-test-llm',
+      concurrency: opts.clientConcurrency ?? opts.slots,
+      timeout_ms: 60_000,
+      retries: 3,
+    },
     embedding: { provider: 'openai', base_url: opts.llm.url, model: 'datacreek-test-embedding', dimensions: 384 },
     reward: { enabled: false },
     curate: { scoring: 'judge' },

@@ -67,11 +67,17 @@ export async function runNaiveLoop(opts: NaiveLoopOptions): Promise<NaiveLoopRes
     const vectors = (
       await inBatchesOfC(embedGroups, (group) => {
         requests++;
-        return llm.embed(group.map((k) => recordText(k.content)), { model: 'datacreek-test-embedding', dimensions: 384 });
+        return llm.embed(
+          group.map((k) => recordText(k.content)),
+          { model: 'datacreek-test-embedding', dimensions: 384 },
+        );
       })
     ).flatMap((e) => e.vectors);
     const verdicts = dedup.check(kept.map((k, i) => ({ id: k.id, text: recordText(k.content), vector: vectors[i] })));
-    const unique = verdicts.filter((v) => !v.duplicateOf).map((v) => v.id).slice(0, opts.target - accepted);
+    const unique = verdicts
+      .filter((v) => !v.duplicateOf)
+      .map((v) => v.id)
+      .slice(0, opts.target - accepted);
     dedup.accept(unique);
     accepted += unique.length;
   }

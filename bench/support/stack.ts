@@ -14,7 +14,6 @@ export interface BenchServices {
   stop(): Promise<void>;
 }
 
-
 /**
  * Starts Temporal and PostgreSQL for one benchmark. `suggestContinueAsNewAt` lowers Temporal's
  * continue-as-new suggestion so a benchmark of a few minutes exercises it as a long build would.

@@ -47,9 +47,7 @@ export async function acceptCandidatesInOrder(tx: TransactionSql, datasetId: str
     datasetId,
   );
   if (updated.count !== ids.length) {
-    throw invariantViolated(
-      `dataset "${datasetId}": ${ids.length - updated.count} of ${ids.length} records to accept were no longer candidates`,
-    );
+    throw invariantViolated(`dataset "${datasetId}": ${ids.length - updated.count} of ${ids.length} records to accept were no longer candidates`);
   }
 }
 
@@ -58,11 +56,7 @@ export async function acceptCandidatesInOrder(tx: TransactionSql, datasetId: str
  * variants), numbered after what is there. Rows whose content duplicates an accepted record are skipped;
  * returns the ids that were accepted.
  */
-export async function insertAccepted(
-  tx: TransactionSql,
-  datasetId: string,
-  rows: Record<string, unknown>[],
-): Promise<string[]> {
+export async function insertAccepted(tx: TransactionSql, datasetId: string, rows: Record<string, unknown>[]): Promise<string[]> {
   if (rows.length === 0) return [];
   const { nextSeq } = await lockAcceptedSet(tx, datasetId);
   const fresh = await tx<{ id: string }[]>`select id from records where id in ${tx(rows.map((r) => r.id as string))}`;

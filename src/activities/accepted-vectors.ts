@@ -38,7 +38,11 @@ export async function findAcceptedMatches(
 ): Promise<Map<string, AcceptedMatch>> {
   const matches = new Map<string, AcceptedMatch>();
   if (candidates.length === 0) return matches;
-  const results = await store.searchMany(recordTableName(datasetId), candidates.map((c) => c.vector), NEIGHBOURS);
+  const results = await store.searchMany(
+    recordTableName(datasetId),
+    candidates.map((c) => c.vector),
+    NEIGHBOURS,
+  );
   const nearIds = new Set(results.flatMap((hits) => hits.filter((h) => h.score >= threshold).map((h) => h.id)));
   if (nearIds.size === 0) return matches;
   const accepted = new Set(

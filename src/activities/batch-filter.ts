@@ -37,10 +37,7 @@ export async function filterCandidates(run: BatchRun, sourceText: Map<string, st
 /** Basic quality (empty, length, language) always runs; the build's own filter steps follow. */
 function basicFilters(deps: ActivityDeps, settings: BuildSettings): Record<string, unknown>[] {
   const c = deps.config.curate;
-  const steps: Record<string, unknown>[] = [
-    { step: 'empty' },
-    { step: 'length', minChars: c.min_chars, maxChars: c.max_chars },
-  ];
+  const steps: Record<string, unknown>[] = [{ step: 'empty' }, { step: 'length', minChars: c.min_chars, maxChars: c.max_chars }];
   if (c.languages.length) steps.push({ step: 'language', keep: c.languages });
   // Grounded generation comes with its own cheap check: answers in the chunk, questions about it.
   if (settings.generationMode === 'grounded') steps.push({ step: 'source_match' });

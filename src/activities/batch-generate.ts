@@ -59,26 +59,26 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
           settings.pipeline
             ? generateWithPipeline(deps, llm, { pipeline: settings.pipeline, type: settings.type, item, variation: `${batchId}/${item.ordinal}`, signal })
             : item.kind === 'chunk'
-            ? generateFromText(llm, {
-                type: settings.type,
-                text: item.text!,
-                numItems: settings.itemsPerChunk,
-                prompts,
-                temperature: settings.temperature,
-                maxTokens: settings.maxTokens,
-                variation: round > 1 ? `${batchId}/${item.ordinal}` : undefined,
-                grounded: settings.generationMode === 'grounded',
-                signal,
-              })
-            : generateVariants(llm, {
-                seed: item.content!,
-                kinds: variantKinds(deps, round),
-                prompts,
-                temperature: settings.temperature,
-                maxTokens: settings.maxTokens,
-                variation: `${batchId}/${item.ordinal}`,
-                signal,
-              }).then((r) => ({ ...r, items: r.items.map((v) => v.content) })),
+              ? generateFromText(llm, {
+                  type: settings.type,
+                  text: item.text!,
+                  numItems: settings.itemsPerChunk,
+                  prompts,
+                  temperature: settings.temperature,
+                  maxTokens: settings.maxTokens,
+                  variation: round > 1 ? `${batchId}/${item.ordinal}` : undefined,
+                  grounded: settings.generationMode === 'grounded',
+                  signal,
+                })
+              : generateVariants(llm, {
+                  seed: item.content!,
+                  kinds: variantKinds(deps, round),
+                  prompts,
+                  temperature: settings.temperature,
+                  maxTokens: settings.maxTokens,
+                  variation: `${batchId}/${item.ordinal}`,
+                  signal,
+                }).then((r) => ({ ...r, items: r.items.map((v) => v.content) })),
         );
         countUsage(result.usage);
         const base = item.ordinal * POSITION_STRIDE;
@@ -104,31 +104,46 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
         ];
         if (rows.length === 0) {
           // Keep a marker so a retry knows this source item was done and produced nothing.
-          rows.push({ id: `${batchId}/${item.ordinal}.none`, position: base + 999, status: 'rejected', reject_reason: 'no_output', reject_detail: 'the model returned no items', content: null, raw_output: null });
+          rows.push({
+            id: `${batchId}/${item.ordinal}.none`,
+            position: base + 999,
+            status: 'rejected',
+            reject_reason: 'no_output',
+            reject_detail: 'the model returned no items',
+            content: null,
+            raw_output: null,
+          });
         }
         // The source item's candidates and its "done" mark are one write, made only while the batch is open: an
         // attempt that outlived its heartbeat finds the batch decided and adds nothing.
-        await writeWhileOpen(sql, batchId, (tx) => tx`insert into records ${tx(
-          rows.map((r) => ({
-            ...r,
-            dataset_id: datasetId,
-            build_id: settings.buildId ?? null,
-            batch_id: batchId,
-            round,
-            type: settings.type,
-            chunk_id: item.kind === 'chunk' ? item.id : null,
-            seed_record_id: item.kind === 'seed' ? item.id : null,
-            source: item.source,
-            tokens_in: Math.round((result.usage?.promptTokens ?? 0) / Math.max(1, rows.length)),
-            tokens_out: Math.round((result.usage?.completionTokens ?? 0) / Math.max(1, rows.length)),
-          })),
-        )} on conflict (id) do nothing`);
+        await writeWhileOpen(
+          sql,
+          batchId,
+          (tx) =>
+            tx`insert into records ${tx(
+              rows.map((r) => ({
+                ...r,
+                dataset_id: datasetId,
+                build_id: settings.buildId ?? null,
+                batch_id: batchId,
+                round,
+                type: settings.type,
+                chunk_id: item.kind === 'chunk' ? item.id : null,
+                seed_record_id: item.kind === 'seed' ? item.id : null,
+                source: item.source,
+                tokens_in: Math.round((result.usage?.promptTokens ?? 0) / Math.max(1, rows.length)),
+                tokens_out: Math.round((result.usage?.completionTokens ?? 0) / Math.max(1, rows.length)),
+              })),
+            )} on conflict (id) do nothing`,
+        );
         scorer.add(
-          result.items.map((content, k): CandidateToScore => ({
-            id: `${batchId}/${item.ordinal}.${k}`,
-            content,
-            sourceText: item.kind === 'chunk' ? item.text : undefined,
-          })),
+          result.items.map(
+            (content, k): CandidateToScore => ({
+              id: `${batchId}/${item.ordinal}.${k}`,
+              content,
+              sourceText: item.kind === 'chunk' ? item.text : undefined,
+            }),
+          ),
         );
         completed++;
         reportProgress(ctx, { stage: 'generate', completed, of: items.length });

@@ -65,7 +65,12 @@ async function dedupFor(
   const dedup = await Deduplicator.open({
     settings: {
       exact: settings.dedup.exact,
-      minhash: { enabled: settings.dedup.minhash.enabled, threshold: settings.dedup.minhash.threshold, numPerm: deps.config.dedup.minhash.num_perm, bands: deps.config.dedup.minhash.bands },
+      minhash: {
+        enabled: settings.dedup.minhash.enabled,
+        threshold: settings.dedup.minhash.threshold,
+        numPerm: deps.config.dedup.minhash.num_perm,
+        bands: deps.config.dedup.minhash.bands,
+      },
       semantic: settings.dedup.semantic,
     },
     acceptedVectors: 'caller',
@@ -96,9 +101,7 @@ async function loadAccepted(deps: ActivityDeps, datasetId: string, from: CachedD
       where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${lastSeq}
       order by accept_seq limit 5000`;
     if (rows.length === 0) break;
-    from.dedup.addAccepted(
-      rows.map((r) => ({ id: r.id, contentHash: r.content_hash, minhash: r.minhash ? signatureFromBuffer(r.minhash) : undefined })),
-    );
+    from.dedup.addAccepted(rows.map((r) => ({ id: r.id, contentHash: r.content_hash, minhash: r.minhash ? signatureFromBuffer(r.minhash) : undefined })));
     count += rows.length;
     lastSeq = rows[rows.length - 1].accept_seq;
     lastId = rows[rows.length - 1].id;
@@ -165,7 +168,11 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
   let acceptedMatches = new Map<string, AcceptedMatch>();
   if (store) {
     reportProgress(ctx, { stage: 'semantic-search', candidates: candidates.length });
-    vectors = await readCandidateVectors(store, datasetId, candidates.map((c) => c.id));
+    vectors = await readCandidateVectors(
+      store,
+      datasetId,
+      candidates.map((c) => c.id),
+    );
     acceptedMatches = await findAcceptedMatches(
       store,
       sql,
@@ -219,12 +226,17 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
       const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
       // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
       await tx`update datasets set target = ${target} where id = ${datasetId}`;
-      if (acceptedTotal > target) throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
+      if (acceptedTotal > target)
+        throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
       // The vectors land before the commit: once another worker sees these records accepted, it finds their vectors.
       // Should the commit fail after this, the rows stay behind unmatched (findAcceptedMatches ignores them).
       if (store && acceptIds.length) {
         const contentById = new Map(candidates.map((c) => [c.id, c.content]));
-        await writeAcceptedVectors(store, datasetId, acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })));
+        await writeAcceptedVectors(
+          store,
+          datasetId,
+          acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })),
+        );
       }
       const summary: AcceptSummary = {
         acceptanceId,

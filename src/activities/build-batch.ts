@@ -32,11 +32,7 @@ export interface BatchArgs {
   sourceCount?: number;
 }
 
-export async function processBatchWork(
-  deps: ActivityDeps,
-  args: BatchArgs,
-  ctx: Context,
-): Promise<BatchSummary> {
+export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx: Context): Promise<BatchSummary> {
   const { sql } = deps.database;
   const { settings, batchId, round, index } = args;
   const datasetId = settings.datasetId;

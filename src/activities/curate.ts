@@ -54,7 +54,11 @@ export function createCurateActivities(deps: ActivityDeps) {
     if (total === 0) {
       // The workflow ends here, before the steps that would give the lease back.
       await writer.release(args.datasetId);
-      throw badInput('InvalidInput', `dataset "${args.datasetId}" has no records to curate`, 'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.');
+      throw badInput(
+        'InvalidInput',
+        `dataset "${args.datasetId}" has no records to curate`,
+        'Build it, or ingest a dataset file (JSON, JSONL, CSV, Parquet) into it.',
+      );
     }
     return { total, maxSeq };
   }
@@ -106,10 +110,14 @@ export function createCurateActivities(deps: ActivityDeps) {
     const scores = new Map<string, number>();
     const prompts = config.prompts;
     if (rows.length && (args.scoring === 'judge' || args.scoring === 'both')) {
-      const judged = await judgeRecords(deps.llm(), rows.map((r) => ({ id: r.id, content: r.content })), {
-        batchSize: config.curate.judge_batch_size,
-        prompts,
-      });
+      const judged = await judgeRecords(
+        deps.llm(),
+        rows.map((r) => ({ id: r.id, content: r.content })),
+        {
+          batchSize: config.curate.judge_batch_size,
+          prompts,
+        },
+      );
       for (const j of judged.ratings) {
         scores.set(j.id, j.rating);
         if (j.rating < args.threshold) reject.push({ id: j.id, reason: 'curate_low_score', detail: `judge ${j.rating} < ${args.threshold}` });
@@ -118,13 +126,18 @@ export function createCurateActivities(deps: ActivityDeps) {
       heartbeat({ judged: judged.ratings.length });
     }
     if (rows.length && (args.scoring === 'reward' || args.scoring === 'both')) {
-      const rewarded = await rewardScoreRecords(deps.rewardLlm(), rows.map((r) => ({ id: r.id, content: r.content })), {
-        parse: config.reward.parse,
-        weights: config.reward.weights,
-      });
+      const rewarded = await rewardScoreRecords(
+        deps.rewardLlm(),
+        rows.map((r) => ({ id: r.id, content: r.content })),
+        {
+          parse: config.reward.parse,
+          weights: config.reward.weights,
+        },
+      );
       for (const r of rewarded.scores) {
         if (!scores.has(r.id)) scores.set(r.id, r.score);
-        if (r.score < config.reward.threshold) reject.push({ id: r.id, reason: 'curate_low_reward', detail: `reward ${r.score.toFixed(2)} < ${config.reward.threshold}` });
+        if (r.score < config.reward.threshold)
+          reject.push({ id: r.id, reason: 'curate_low_reward', detail: `reward ${r.score.toFixed(2)} < ${config.reward.threshold}` });
       }
       for (const f of rewarded.failures) reject.push({ id: f.id, reason: 'curate_reward_failed', detail: f.reason });
     }
@@ -143,7 +156,11 @@ export function createCurateActivities(deps: ActivityDeps) {
       }
       await removeFromAcceptedSet(tx, args.datasetId, reject);
     });
-    await removeAcceptedVectors(deps, args.datasetId, reject.map((r) => r.id));
+    await removeAcceptedVectors(
+      deps,
+      args.datasetId,
+      reject.map((r) => r.id),
+    );
     for (const r of reject) removed[r.reason] = (removed[r.reason] ?? 0) + 1;
     const scored = [...scores.values()];
     return { total: rows.length, kept: rows.length - reject.length, removed, scoreSum: scored.reduce((a, b) => a + b, 0), scored: scored.length };
@@ -163,13 +180,26 @@ export function createCurateActivities(deps: ActivityDeps) {
     const removed: Record<string, number> = {};
     for (const d of result.duplicates) removed[d.reason] = (removed[d.reason] ?? 0) + 1;
     await sql.begin((tx) =>
-      removeFromAcceptedSet(tx, args.datasetId, result.duplicates.map((d) => ({ id: d.id, reason: d.reason, detail: `duplicate of ${d.duplicateOf}` }))),
+      removeFromAcceptedSet(
+        tx,
+        args.datasetId,
+        result.duplicates.map((d) => ({ id: d.id, reason: d.reason, detail: `duplicate of ${d.duplicateOf}` })),
+      ),
     );
-    await removeAcceptedVectors(deps, args.datasetId, result.duplicates.map((d) => d.id));
+    await removeAcceptedVectors(
+      deps,
+      args.datasetId,
+      result.duplicates.map((d) => d.id),
+    );
     return removed;
   }
 
-  async function augmentDataset(args: { datasetId: string; workflowId: string; kinds: ('paraphrase' | 'easier' | 'harder' | 'format_variation')[]; ratio: number }): Promise<number> {
+  async function augmentDataset(args: {
+    datasetId: string;
+    workflowId: string;
+    kinds: ('paraphrase' | 'easier' | 'harder' | 'format_variation')[];
+    ratio: number;
+  }): Promise<number> {
     const records = await loadAcceptedRecords(deps, args.datasetId);
     // A deterministic choice of records to augment: the same dataset and ratio always pick the same ones.
     const chosen = records
@@ -183,7 +213,9 @@ export function createCurateActivities(deps: ActivityDeps) {
       chosen.flatMap((record) =>
         args.kinds.map(async (kind) => {
           const result = await augmentRecord(deps.llm(), record.content, kind, { prompts: config.prompts, variation: `${record.id}/${kind}` });
-          result.items.forEach((content, k) => made.push({ id: `augment/${record.id}/${kind}/${k}`, content, source: record.source ?? null, origin: record.id, kind }));
+          result.items.forEach((content, k) =>
+            made.push({ id: `augment/${record.id}/${kind}/${k}`, content, source: record.source ?? null, origin: record.id, kind }),
+          );
           heartbeat({ made: made.length });
         }),
       ),

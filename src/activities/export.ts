@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import { resolveExportFormat, writeExport } from '../domain/formats';
+import { type ExportFormat, resolveExportFormat, writeExport } from '../domain/formats';
 import { datasetFilesPrefix, putDirectory } from '../infra/storage';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import type { ExportResult } from '../workflows/curate-input';
@@ -30,7 +30,17 @@ export async function loadAcceptedRecords(deps: ActivityDeps, datasetId: string,
   const out: DatasetRecord[] = [];
   let after = 0;
   for (;;) {
-    const rows = await sql<{ id: string; content: RecordContent; score: number | null; source: string | null; accept_seq: number; chunk_id: string | null; seed_record_id: string | null }[]>`
+    const rows = await sql<
+      {
+        id: string;
+        content: RecordContent;
+        score: number | null;
+        source: string | null;
+        accept_seq: number;
+        chunk_id: string | null;
+        seed_record_id: string | null;
+      }[]
+    >`
       select id, content, score, source, accept_seq, chunk_id, seed_record_id from records
       where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${after}
       order by accept_seq limit 5000`;
@@ -50,7 +60,7 @@ export function createExportActivities(deps: ActivityDeps) {
     if (!dataset || dataset.owner_id !== input.ownerId) {
       throw badInput('NotFound', `dataset "${input.datasetId}" does not exist`, 'Check the dataset id (datacreek datasets list).');
     }
-    let format;
+    let format: ExportFormat;
     try {
       format = resolveExportFormat(input.format ?? config.export.format);
     } catch (err) {
@@ -69,13 +79,17 @@ export function createExportActivities(deps: ActivityDeps) {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'datacreek-export-'));
     let files: ExportResult['files'];
     try {
-      let written;
+      let written: Awaited<ReturnType<typeof writeExport>>;
       try {
         written = await writeExport(records, {
           format,
           outDir: workDir,
           baseName: `${input.datasetId}-${format}-${input.exportId.split('-').pop()}`,
-          splits: { ratios: split, seed: input.seed ?? config.export.seed, stratifyBy: input.stratifyBySource ?? config.export.stratify_by_source ? 'source' : undefined },
+          splits: {
+            ratios: split,
+            seed: input.seed ?? config.export.seed,
+            stratifyBy: (input.stratifyBySource ?? config.export.stratify_by_source) ? 'source' : undefined,
+          },
           systemPrompt: input.systemPrompt ?? (config.export.system_prompt || undefined),
         });
       } catch (err) {

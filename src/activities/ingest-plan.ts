@@ -71,7 +71,11 @@ export async function planIngest(items: IngestItem[], opts: PlanOptions): Promis
       // A named file (or a missing one) is always attempted, so it fails with its own reason next to the others.
       const kind = kindOf(abs);
       files.push({ label: item.path, path: abs, kind, ...confined });
-      entries.push(info ? { item: item.path, action: kind === 'dataset' ? 'import dataset' : 'ingest document', size: info.size } : { item: item.path, action: 'fail', reason: 'no such file or directory' });
+      entries.push(
+        info
+          ? { item: item.path, action: kind === 'dataset' ? 'import dataset' : 'ingest document', size: info.size }
+          : { item: item.path, action: 'fail', reason: 'no such file or directory' },
+      );
       continue;
     }
     const listed = await listDocuments(abs, {
@@ -95,7 +99,9 @@ export async function planIngest(items: IngestItem[], opts: PlanOptions): Promis
  * Unsupported formats and everything found while walking (hidden, excluded, links, odd names) are skipped; an
  * empty or oversized document is attempted, so it fails with its own error next to the others.
  */
-function decide(f: ListedFile): { action: Exclude<PlanEntry['action'], 'fetch'>; reason: string } | { action: 'ingest document' | 'import dataset'; reason?: undefined } {
+function decide(
+  f: ListedFile,
+): { action: Exclude<PlanEntry['action'], 'fetch'>; reason: string } | { action: 'ingest document' | 'import dataset'; reason?: undefined } {
   if (!f.skipped) return { action: 'ingest document' };
   if (f.skipped.code === 'unsupported_format') {
     return kindOf(f.path) === 'dataset' ? { action: 'import dataset' } : { action: 'skip', reason: `unsupported type: ${f.skipped.reason}` };

@@ -54,9 +54,18 @@ export async function readSource(config: DatacreekConfig, file: PlannedFile, obj
 /** An uploaded file, from the object store: whichever machine received the upload, every worker reads it. */
 async function readUpload(config: DatacreekConfig, store: ObjectStore, key: string, label: string): Promise<ReadSource> {
   const info = await store.head(key);
-  if (!info) throw badInput('NotFound', `${label}: the upload "${key}" is not in the object store ${store.url}`, 'Upload the file again; every worker and API node must use the same storage.url.');
+  if (!info)
+    throw badInput(
+      'NotFound',
+      `${label}: the upload "${key}" is not in the object store ${store.url}`,
+      'Upload the file again; every worker and API node must use the same storage.url.',
+    );
   if (info.size > config.ingest.max_file_bytes) {
-    throw badInput('DocumentError:too_large', `${label}: ${info.size} bytes is over the limit of ${config.ingest.max_file_bytes}`, 'Split the file, or raise ingest.max_file_bytes.');
+    throw badInput(
+      'DocumentError:too_large',
+      `${label}: ${info.size} bytes is over the limit of ${config.ingest.max_file_bytes}`,
+      'Split the file, or raise ingest.max_file_bytes.',
+    );
   }
   return { fileName: label, bytes: new Uint8Array(await readObject(store, key)) };
 }

@@ -22,15 +22,13 @@ export interface SourceIdentity {
   uri: string;
 }
 
-export async function storeDocument(
-  deps: ActivityDeps,
-  source: SourceIdentity & { kind: string },
-  doc: ParsedDocument,
-  chunkRows: ChunkRow[],
-): Promise<void> {
+export async function storeDocument(deps: ActivityDeps, source: SourceIdentity & { kind: string }, doc: ParsedDocument, chunkRows: ChunkRow[]): Promise<void> {
   const { datasetId, sourceId, fileName } = source;
   heartbeat({ stage: 'embed', chunks: chunkRows.length });
-  const vectors = await embedInBatches(deps, chunkRows.map((c) => c.text));
+  const vectors = await embedInBatches(
+    deps,
+    chunkRows.map((c) => c.text),
+  );
   const store = await deps.vectors();
   await store.upsert(
     chunkTableName(datasetId),

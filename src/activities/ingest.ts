@@ -72,7 +72,9 @@ export function createIngestActivities(deps: ActivityDeps) {
     const { datasetId, file } = input;
     heartbeat({ stage: 'read' });
     const { fileName, bytes, parsed, encoding, sourceUrl } = await readSource(config, file, deps.objectStore);
-    const contentHash = createHash('sha256').update(parsed ? parsed.text : bytes).digest('hex');
+    const contentHash = createHash('sha256')
+      .update(parsed ? parsed.text : bytes)
+      .digest('hex');
     const sourceId = `${datasetId}:${contentHash.slice(0, 40)}`;
 
     const [existing] = await database.sql<{ chunk_count: number; seed_record_count: number; format: string }[]>`
@@ -87,7 +89,13 @@ export function createIngestActivities(deps: ActivityDeps) {
       };
     }
     const kind = file.url ? (isYouTubeUrl(file.url) ? 'youtube' : 'url') : file.kind === 'dataset' ? 'dataset' : 'file';
-    const source: SourceIdentity = { datasetId, sourceId, contentHash, fileName, uri: file.url ?? file.path ?? (file.upload ? deps.objectStore().locate(file.upload) : fileName) };
+    const source: SourceIdentity = {
+      datasetId,
+      sourceId,
+      contentHash,
+      fileName,
+      uri: file.url ?? file.path ?? (file.upload ? deps.objectStore().locate(file.upload) : fileName),
+    };
 
     if (file.kind === 'dataset' && !parsed) {
       return importSeedRecords(source, bytes);

@@ -33,7 +33,5 @@ export async function withTimerHeartbeat<T>(work: () => Promise<T>): Promise<T> 
 
 /** Wraps every activity of a set so each one heartbeats on a timer while it runs. */
 export function heartbeatingOnTimer<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
-  return Object.fromEntries(
-    Object.entries(activities).map(([name, fn]) => [name, (...args: never[]) => withTimerHeartbeat(() => fn(...args))]),
-  ) as T;
+  return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, (...args: never[]) => withTimerHeartbeat(() => fn(...args))])) as T;
 }

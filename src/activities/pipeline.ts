@@ -52,7 +52,11 @@ function readJsonl(path: string): PipelineRow[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw badInput('InvalidInput', `cannot read input rows ${path} (${(error as NodeJS.ErrnoException).code ?? error})`, 'give a JSON Lines file the worker can read');
+    throw badInput(
+      'InvalidInput',
+      `cannot read input rows ${path} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      'give a JSON Lines file the worker can read',
+    );
   }
   const rows: PipelineRow[] = [];
   text.split('\n').forEach((line, i) => {
@@ -63,7 +67,8 @@ function readJsonl(path: string): PipelineRow[] {
     } catch {
       throw badInput('InvalidInput', `${path} line ${i + 1} is not JSON`, 'each line of the input is one JSON object (a row)');
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw badInput('InvalidInput', `${path} line ${i + 1} is not an object`, 'each line is an object whose keys are the columns');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw badInput('InvalidInput', `${path} line ${i + 1} is not an object`, 'each line is an object whose keys are the columns');
     rows.push({ id: `r${i + 1}`, data: value as Record<string, unknown> });
   });
   if (rows.length === 0) throw badInput('InvalidInput', `${path} has no rows`, 'add at least one JSON object line');
@@ -90,7 +95,11 @@ export function createPipelineActivities(deps: ActivityDeps) {
       for (const s of seeds) rows.push({ id: s.id, data: { ...s.content, source_id: s.source_id } });
     }
     if (rows.length === 0) {
-      throw badInput('InvalidInput', `dataset "${datasetId}" has no ${from === 'all' ? 'chunks or seed records' : from}`, `ingest documents or a dataset file first: datacreek ingest <path> --dataset ${datasetId}`);
+      throw badInput(
+        'InvalidInput',
+        `dataset "${datasetId}" has no ${from === 'all' ? 'chunks or seed records' : from}`,
+        `ingest documents or a dataset file first: datacreek ingest <path> --dataset ${datasetId}`,
+      );
     }
     return rows;
   }
@@ -109,7 +118,11 @@ export function createPipelineActivities(deps: ActivityDeps) {
     }
     const dataset = (given && 'dataset' in given ? given.dataset : undefined) ?? source?.config.dataset;
     if (!dataset) {
-      throw badInput('InvalidInput', 'the run has no input rows', 'pass --dataset D, --input rows.jsonl or --taxonomy qna.yaml, or start the pipeline with a SourceBlock naming a dataset');
+      throw badInput(
+        'InvalidInput',
+        'the run has no input rows',
+        'pass --dataset D, --input rows.jsonl or --taxonomy qna.yaml, or start the pipeline with a SourceBlock naming a dataset',
+      );
     }
     const from = (given && 'dataset' in given ? given.from : undefined) ?? source?.config.from ?? 'all';
     return datasetRows(dataset, input.ownerId, from);
@@ -181,11 +194,30 @@ export function createPipelineActivities(deps: ActivityDeps) {
       select rows_in, rows_out, rejects, tokens_in, tokens_out, llm_calls from pipeline_checkpoints
       where run_id = ${runId} and batch = ${batch} and block_index = ${blockIndex}`;
     if (!row) return undefined;
-    return { batch, blockIndex, rowsIn: row.rows_in, rowsOut: row.rows_out, rejected: row.rejects, tokensIn: row.tokens_in, tokensOut: row.tokens_out, llmCalls: row.llm_calls, fromCheckpoint: true };
+    return {
+      batch,
+      blockIndex,
+      rowsIn: row.rows_in,
+      rowsOut: row.rows_out,
+      rejected: row.rejects,
+      tokensIn: row.tokens_in,
+      tokensOut: row.tokens_out,
+      llmCalls: row.llm_calls,
+      fromCheckpoint: true,
+    };
   }
 
   /** Stores a block's outcome for a batch: next stage, rejects and checkpoint together, or nothing. */
-  async function checkpoint(runId: string, batch: number, blockIndex: number, blockName: string, rowsIn: number, rows: PipelineRow[], rejects: { rowId: string; reason: string; data: Record<string, unknown> }[], usage: { promptTokens: number; completionTokens: number; calls: number }): Promise<PipelineBlockSummary> {
+  async function checkpoint(
+    runId: string,
+    batch: number,
+    blockIndex: number,
+    blockName: string,
+    rowsIn: number,
+    rows: PipelineRow[],
+    rejects: { rowId: string; reason: string; data: Record<string, unknown> }[],
+    usage: { promptTokens: number; completionTokens: number; calls: number },
+  ): Promise<PipelineBlockSummary> {
     const rejected: Record<string, number> = {};
     for (const r of rejects) rejected[rejectKey(blockName, r.reason)] = (rejected[rejectKey(blockName, r.reason)] ?? 0) + 1;
     await sql.begin(async (tx) => {
@@ -201,7 +233,17 @@ export function createPipelineActivities(deps: ActivityDeps) {
         values (${runId}, ${batch}, ${blockIndex}, ${rowsIn}, ${rows.length}, ${tx.json(rejected)}, ${usage.promptTokens}, ${usage.completionTokens}, ${usage.calls})
         on conflict do nothing`;
     });
-    return { batch, blockIndex, rowsIn, rowsOut: rows.length, rejected, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens, llmCalls: usage.calls, fromCheckpoint: false };
+    return {
+      batch,
+      blockIndex,
+      rowsIn,
+      rowsOut: rows.length,
+      rejected,
+      tokensIn: usage.promptTokens,
+      tokensOut: usage.completionTokens,
+      llmCalls: usage.calls,
+      fromCheckpoint: false,
+    };
   }
 
   async function loadRun(runId: string): Promise<{ pipeline: ResolvedPipeline; options: ParsedPipelineRunInput }> {
@@ -242,7 +284,17 @@ export function createPipelineActivities(deps: ActivityDeps) {
     return checkpoint(runId, batch, blockIndex, block.name, rows.length, result.rows, result.rejects, result.usage);
   }
 
-  async function rejectPipelineBatch({ runId, batch, blockIndex, reason }: { runId: string; batch: number; blockIndex: number; reason: string }): Promise<PipelineBlockSummary> {
+  async function rejectPipelineBatch({
+    runId,
+    batch,
+    blockIndex,
+    reason,
+  }: {
+    runId: string;
+    batch: number;
+    blockIndex: number;
+    reason: string;
+  }): Promise<PipelineBlockSummary> {
     const done = await storedCheckpoint(runId, batch, blockIndex);
     if (done) return done;
     const { pipeline } = await loadRun(runId);
@@ -252,7 +304,13 @@ export function createPipelineActivities(deps: ActivityDeps) {
   }
 
   /** Writes the last stage's rows as JSON Lines (atomically) and marks the run. */
-  async function finalizePipelineRun({ runId, status }: { runId: string; status: 'completed' | 'cancelled' }): Promise<{ outputRows: number; outputPath: string }> {
+  async function finalizePipelineRun({
+    runId,
+    status,
+  }: {
+    runId: string;
+    status: 'completed' | 'cancelled';
+  }): Promise<{ outputRows: number; outputPath: string }> {
     const { pipeline, options } = await loadRun(runId);
     const finalStage = pipeline.blocks.length;
     const rows = await sql<{ row_id: string; data: Record<string, unknown> }[]>`

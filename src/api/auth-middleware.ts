@@ -49,7 +49,7 @@ export function requireAdminToken(config: DatacreekConfig): MiddlewareHandler<Ap
     }
     const presented = c.req.header('x-admin-token');
     if (!presented || !sameSecret(presented, expected)) {
-      throw new ApiError(401, 'unauthorized', 'Missing or wrong admin token', 'Send the server\'s api.admin_token in the X-Admin-Token header.');
+      throw new ApiError(401, 'unauthorized', 'Missing or wrong admin token', "Send the server's api.admin_token in the X-Admin-Token header.");
     }
     await next();
   };

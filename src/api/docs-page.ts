@@ -28,9 +28,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
       byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
     }
   }
-  const sections = [...byTag.entries()]
-    .map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table>${rows.join('')}</table>`)
-    .join('\n');
+  const sections = [...byTag.entries()].map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table>${rows.join('')}</table>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(doc.info.title)} — API</title>
 <style>

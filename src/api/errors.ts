@@ -51,8 +51,7 @@ export function zodIssues(error: ZodError): ErrorIssue[] {
   return error.issues.map((issue) => {
     const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
     const keys = (issue as { keys?: string[] }).keys;
-    const message =
-      issue.code === 'unrecognized_keys' && keys ? `unknown field(s) ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    const message = issue.code === 'unrecognized_keys' && keys ? `unknown field(s) ${keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
     return { path: where, message, code: issue.code };
   });
 }
@@ -107,7 +106,12 @@ export function toApiError(err: unknown, requestId: string): { apiError: ApiErro
   }
   if (grpcCode === GRPC_DEADLINE_EXCEEDED) {
     return {
-      apiError: new ApiError(504, 'temporal_timeout', 'The Temporal server did not answer in time', 'Retry; if it persists, check the Temporal server\'s health.'),
+      apiError: new ApiError(
+        504,
+        'temporal_timeout',
+        'The Temporal server did not answer in time',
+        "Retry; if it persists, check the Temporal server's health.",
+      ),
       unexpected: true,
     };
   }
@@ -132,7 +136,11 @@ function fromOperationError(err: OperationError): ApiError | undefined {
     return conflict(err.code, err.message, `Follow it with GET ${task}, change it with PATCH, or cancel it with POST ${task}/cancel.`);
   }
   if (err instanceof DatasetBusyError) {
-    return conflict(err.code, err.message, err.hint ?? `Wait for them to finish or cancel them (POST /v1/tasks/${err.runningTasks[0]}/cancel), then delete again.`);
+    return conflict(
+      err.code,
+      err.message,
+      err.hint ?? `Wait for them to finish or cancel them (POST /v1/tasks/${err.runningTasks[0]}/cancel), then delete again.`,
+    );
   }
   if (err instanceof UpdateRejectedError) {
     return conflict(err.code, `The task refused ${err.update}: ${err.reason}`, "Read the task's progress (GET /v1/tasks/{id}) and send a value it can accept.");
@@ -155,7 +163,12 @@ function fromHttpException(err: HTTPException): ApiError {
     case 413:
       return new ApiError(413, 'payload_too_large', 'Request body too large', 'Send a smaller body (limits: api.max_body_bytes, api.max_upload_bytes).');
     case 415:
-      return new ApiError(415, 'unsupported_media_type', `Unsupported Content-Type`, 'Send Content-Type: application/json (or multipart/form-data for uploads).');
+      return new ApiError(
+        415,
+        'unsupported_media_type',
+        `Unsupported Content-Type`,
+        'Send Content-Type: application/json (or multipart/form-data for uploads).',
+      );
     default:
       return new ApiError(err.status as ContentfulStatusCode, 'http_error', err.message || 'Request failed', 'See /docs for how to call this route.');
   }

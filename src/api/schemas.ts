@@ -194,12 +194,10 @@ export const taskSchema = z
   .openapi('Task');
 
 /** Inline override of configs/config.yaml for one task (deep-partial; server sections refused). */
-export const configOverrideSchema = z
-  .record(z.string(), z.unknown())
-  .openapi({
-    description:
-      'Deep-partial configuration for this task (e.g. {"generation":{"batch_size":4}}). Only the settings the task kind applies are accepted; paths, database, temporal, api and ingest.allowed_roots never are.',
-  });
+export const configOverrideSchema = z.record(z.string(), z.unknown()).openapi({
+  description:
+    'Deep-partial configuration for this task (e.g. {"generation":{"batch_size":4}}). Only the settings the task kind applies are accepted; paths, database, temporal, api and ingest.allowed_roots never are.',
+});
 export const configNameSchema = z.string().openapi({ description: 'A YAML file in the server\'s configs/ folder, e.g. "fast"' });
 
 export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());

@@ -60,6 +60,11 @@ function uniqueName(name: string, used: Set<string>): string {
 /** An ingest may name an earlier upload by key, but only one of the caller's own. */
 export function assertOwnUpload(key: string, userId: string): void {
   if (!key.startsWith(userUploadsPrefix(userId)) || key.split('/').some((segment) => segment === '..' || segment === '.')) {
-    throw new ApiError(403, 'forbidden_upload', `"${key}" is not one of your uploads`, `Upload the file (multipart/form-data with a file field), or name a key under "${userUploadsPrefix(userId)}".`);
+    throw new ApiError(
+      403,
+      'forbidden_upload',
+      `"${key}" is not one of your uploads`,
+      `Upload the file (multipart/form-data with a file field), or name a key under "${userUploadsPrefix(userId)}".`,
+    );
   }
 }

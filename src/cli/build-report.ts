@@ -27,11 +27,13 @@ export async function reportFollowedBuild(cmd: Command, client: Client, build: F
   const elapsedSeconds = (Date.now() - build.startedAt) / 1000;
   switch (outcome.kind) {
     case 'detached':
-      print(
-        cmd,
-        `\ndetached: ${build.workflowId} keeps running in Temporal.\nre-attach: datacreek status ${build.datasetId} --follow\nhistory: ${build.url}`,
-        { workflowId: build.workflowId, status: 'running', detached: true, progress: outcome.progress ?? null, url: build.url },
-      );
+      print(cmd, `\ndetached: ${build.workflowId} keeps running in Temporal.\nre-attach: datacreek status ${build.datasetId} --follow\nhistory: ${build.url}`, {
+        workflowId: build.workflowId,
+        status: 'running',
+        detached: true,
+        progress: outcome.progress ?? null,
+        url: build.url,
+      });
       return EXIT.ok;
     case 'completed':
       print(cmd, `${buildSummary(outcome.progress, elapsedSeconds)}\nhistory: ${build.url}`, {

@@ -38,7 +38,10 @@ export async function followPipeline(client: Client, workflowId: string, display
     };
   });
   process.once('SIGINT', detach);
-  const bar = display === 'bar' ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} block runs | {line}', hideCursor: true }, Presets.shades_classic) : undefined;
+  const bar =
+    display === 'bar'
+      ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} block runs | {line}', hideCursor: true }, Presets.shades_classic)
+      : undefined;
   let last: PipelineProgress | undefined;
   let lastLine = '';
   try {

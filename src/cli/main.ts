@@ -44,7 +44,9 @@ registerSystemCheckCommand(program);
 
 try {
   await program.parseAsync(process.argv);
-} catch (err) {
+} catch (thrown) {
+  // An operation's error becomes the CLI's own (exit code and hint) before it is reported.
+  const err = thrown instanceof OperationError ? cliErrorOf(thrown) : thrown;
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : EXIT.usage);
   }
@@ -52,7 +54,6 @@ try {
     console.error(err.message);
     process.exit(EXIT.usage);
   }
-  if (err instanceof OperationError) err = cliErrorOf(err);
   if (err instanceof CliError) {
     console.error(`error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`);
     process.exit(err.exitCode);

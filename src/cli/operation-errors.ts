@@ -1,11 +1,5 @@
 // An operation's refusal as the CLI reports it: an exit code, and a hint in terms of commands (not HTTP routes).
-import {
-  DatasetBusyError,
-  NotFoundError,
-  UpdateRejectedError,
-  WorkflowUnresponsiveError,
-  type OperationError,
-} from '../client';
+import { DatasetBusyError, NotFoundError, UpdateRejectedError, WorkflowUnresponsiveError, type OperationError } from '../client';
 import { CliError, EXIT } from './output';
 
 export function cliErrorOf(err: OperationError): CliError {

@@ -131,7 +131,12 @@ export async function checkLlm(config: DatacreekConfig): Promise<CheckResult> {
     const model = path.resolve(config.llm.local_model_path);
     return existsSync(model)
       ? { name: 'llm', status: 'ok', detail: `local model ${model}` }
-      : { name: 'llm', status: 'FAIL', detail: `local model not found: ${model}`, fix: 'Set llm.local_model_path to a GGUF file, or use provider openai with llm.base_url.' };
+      : {
+          name: 'llm',
+          status: 'FAIL',
+          detail: `local model not found: ${model}`,
+          fix: 'Set llm.local_model_path to a GGUF file, or use provider openai with llm.base_url.',
+        };
   }
   return checkModelEndpoint('llm', config.llm.base_url, config.llm.api_key, config.llm.model, {
     url: 'OPENAI_BASE_URL / llm.base_url',
@@ -156,7 +161,12 @@ async function checkLocalEmbedding(config: DatacreekConfig): Promise<CheckResult
   const { describeLocalEmbedding, localModelEmbedder, FETCH_EMBEDDING_HINT } = await import('../infra/local-llm');
   const choice = describeLocalEmbedding(config);
   if (!choice.modelPath) {
-    return { name: 'embedding', status: 'warn', detail: choice.detail, fix: `${FETCH_EMBEDDING_HINT}, or set embedding.provider: openai with an /v1/embeddings endpoint.` };
+    return {
+      name: 'embedding',
+      status: 'warn',
+      detail: choice.detail,
+      fix: `${FETCH_EMBEDDING_HINT}, or set embedding.provider: openai with an /v1/embeddings endpoint.`,
+    };
   }
   try {
     const started = performance.now();
@@ -196,7 +206,12 @@ export async function checkModelEndpoint(
     response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return { name, status: 'FAIL', detail: `${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, fix: `Start the server, or point ${settings.url} at a running OpenAI-compatible endpoint.` };
+    return {
+      name,
+      status: 'FAIL',
+      detail: `${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      fix: `Start the server, or point ${settings.url} at a running OpenAI-compatible endpoint.`,
+    };
   }
   if (response.status === 401 || response.status === 403) {
     return { name, status: 'FAIL', detail: `${url}: HTTP ${response.status} (the key was refused)`, fix: `Set ${settings.key} to a valid key.` };
@@ -209,11 +224,21 @@ export async function checkModelEndpoint(
     const body = (await response.json()) as { data?: { id?: unknown }[] };
     ids = (body.data ?? []).map((m) => String(m.id));
   } catch {
-    return { name, status: 'FAIL', detail: `${url}: the answer is not an OpenAI model list`, fix: `Check ${settings.url}: it should be the API base, e.g. http://host:8000/v1.` };
+    return {
+      name,
+      status: 'FAIL',
+      detail: `${url}: the answer is not an OpenAI model list`,
+      fix: `Check ${settings.url}: it should be the API base, e.g. http://host:8000/v1.`,
+    };
   }
   if (!ids.includes(model)) {
     const available = ids.length ? ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', …' : '') : 'none listed';
-    return { name, status: 'FAIL', detail: `${url}: model "${model}" is not served (available: ${available})`, fix: `Set ${settings.model} to one of the served models, or serve "${model}".` };
+    return {
+      name,
+      status: 'FAIL',
+      detail: `${url}: model "${model}" is not served (available: ${available})`,
+      fix: `Set ${settings.model} to one of the served models, or serve "${model}".`,
+    };
   }
   return { name, status: 'ok', detail: `${baseUrl}: model "${model}" served` };
 }

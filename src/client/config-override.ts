@@ -131,10 +131,7 @@ export function applicableTaskFields(kind: TaskKind, validated: DatacreekConfig,
 }
 
 function refuseServerSettings(inline: Plain): void {
-  const refused = [
-    ...SERVER_ONLY_SECTIONS.filter((s) => s in inline),
-    ...SERVER_ONLY_SETTINGS.filter((p) => getPath(inline, p.split('.')) !== undefined),
-  ];
+  const refused = [...SERVER_ONLY_SECTIONS.filter((s) => s in inline), ...SERVER_ONLY_SETTINGS.filter((p) => getPath(inline, p.split('.')) !== undefined)];
   if (refused.length) {
     throw new InvalidRequestError(
       'override_forbidden',
@@ -172,7 +169,11 @@ export function readNamedConfig(name: string): Plain {
   try {
     parsed = parseYaml(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new InvalidRequestError('invalid_config', `configs/${path.basename(file)} is not valid YAML: ${(err as Error).message}`, 'Fix the file on the server.');
+    throw new InvalidRequestError(
+      'invalid_config',
+      `configs/${path.basename(file)} is not valid YAML: ${(err as Error).message}`,
+      'Fix the file on the server.',
+    );
   }
   if (parsed == null) return {};
   if (!isPlainObject(parsed)) {

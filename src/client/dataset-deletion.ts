@@ -43,7 +43,8 @@ export async function deleteDataset(services: DeletionServices, ownerId: string,
     const holder = row && (await liveWriter(tx, datasetId, temporalWriterIsLive(services.temporal)));
     if (holder) throw leaseHeldError(datasetId, holder);
     const vectorTablesDropped = await dropDatasetTables(await services.vectorTables(), datasetId);
-    const exportFilesRemoved = (await deletePrefix(services.objectStore(), datasetFilesPrefix(datasetId))) + (await removeLocalExportFiles(services, datasetId));
+    const exportFilesRemoved =
+      (await deletePrefix(services.objectStore(), datasetFilesPrefix(datasetId))) + (await removeLocalExportFiles(services, datasetId));
     await tx`delete from build_progress where dataset_id = ${datasetId}`;
     await tx`delete from datasets where id = ${datasetId} and owner_id = ${ownerId}`;
     return { datasetId, vectorTablesDropped, exportFilesRemoved };

@@ -72,9 +72,7 @@ export async function updateDataset(database: Database, ownerId: string, id: str
 /** What a dataset holds, counted in one round trip: records by status, reject reasons, sources, chunks, exports. */
 export async function datasetStatistics(database: Database, id: string) {
   const { sql } = database;
-  const [counts] = await sql<
-    { sources: number; chunks: number; seed_records: number; exports: number }[]
-  >`select
+  const [counts] = await sql<{ sources: number; chunks: number; seed_records: number; exports: number }[]>`select
       (select count(*)::int from sources where dataset_id = ${id}) as sources,
       (select count(*)::int from chunks where dataset_id = ${id}) as chunks,
       (select count(*)::int from seed_records where dataset_id = ${id}) as seed_records,

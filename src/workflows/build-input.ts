@@ -17,8 +17,14 @@ export const scoringSchema = z
 export const dedupOverrideSchema = z
   .object({
     exact: z.boolean(),
-    minhash: z.object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) }).partial().strict(),
-    semantic: z.object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) }).partial().strict(),
+    minhash: z
+      .object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) })
+      .partial()
+      .strict(),
+    semantic: z
+      .object({ enabled: z.boolean(), threshold: z.number().min(0).max(1) })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { BuildActivities } from '../activities/build';
 import { routedActivities } from './routed-activities';
-import { buildInputSchema, type BuildInput, type BuildProgress, type StopReason } from './build-input';
+import { buildInputSchema, type BuildInput, type BuildProgress } from './build-input';
 import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
 import { acceptanceId, batchId } from './ids';
 import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';
@@ -238,13 +238,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     return (inFlight.size + readyToAccept.length + acceptingBatches) * yieldPerBatch >= remaining() * YIELD_MARGIN;
   };
   const canLaunch = () =>
-    !paused &&
-    !failure &&
-    !progress.stopReason &&
-    remaining() > 0 &&
-    !budgetSpent() &&
-    !roundsDone() &&
-    !workflowInfo().continueAsNewSuggested;
+    !paused && !failure && !progress.stopReason && remaining() > 0 && !budgetSpent() && !roundsDone() && !workflowInfo().continueAsNewSuggested;
   const mayLaunch = () => canLaunch() && !likelyEnoughUnderWay();
 
   const launch = (plan?: PlannedBatch) => {
@@ -267,30 +261,32 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     inFlight.set(id, scope);
     progress.batchesInFlight = inFlight.size;
     progress.round = round;
-    scope.run(() => processBatch({ workflowId, batchId: id, round, index, settings: batchSettings, ...slice })).then(
-      (summary) => {
-        inFlight.delete(id);
-        const sourceItems = sourceItemsInFlight.get(id);
-        sourceItemsInFlight.delete(id);
-        if (sourceItems !== undefined) evidence = withProcessedBatch(evidence, { sourceItems, generated: summary.generated, candidates: summary.candidates });
-        progress.batchesInFlight = inFlight.size;
-        progress.generated += summary.generated;
-        progress.parseFailures += summary.parseFailures;
-        progress.tokensIn += summary.tokensIn;
-        progress.tokensOut += summary.tokensOut;
-        for (const [reason, n] of Object.entries(summary.rejected)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
-        readyToAccept.push(summary);
-      },
-      (err) => {
-        inFlight.delete(id);
-        sourceItemsInFlight.delete(id);
-        progress.batchesInFlight = inFlight.size;
-        // A batch we cancelled because the target was met, or would very probably be met without it, is not a
-        // failure; its candidates end as surplus. (Cancelled, or timed out on a dead worker after the cancel
-        // request: either way it is no failure.)
-        if (!(scope.consideredCancelled && (remaining() <= 0 || withdrawn.has(id)))) failure ??= err;
-      },
-    );
+    scope
+      .run(() => processBatch({ workflowId, batchId: id, round, index, settings: batchSettings, ...slice }))
+      .then(
+        (summary) => {
+          inFlight.delete(id);
+          const sourceItems = sourceItemsInFlight.get(id);
+          sourceItemsInFlight.delete(id);
+          if (sourceItems !== undefined) evidence = withProcessedBatch(evidence, { sourceItems, generated: summary.generated, candidates: summary.candidates });
+          progress.batchesInFlight = inFlight.size;
+          progress.generated += summary.generated;
+          progress.parseFailures += summary.parseFailures;
+          progress.tokensIn += summary.tokensIn;
+          progress.tokensOut += summary.tokensOut;
+          for (const [reason, n] of Object.entries(summary.rejected)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
+          readyToAccept.push(summary);
+        },
+        (err) => {
+          inFlight.delete(id);
+          sourceItemsInFlight.delete(id);
+          progress.batchesInFlight = inFlight.size;
+          // A batch we cancelled because the target was met, or would very probably be met without it, is not a
+          // failure; its candidates end as surplus. (Cancelled, or timed out on a dead worker after the cancel
+          // request: either way it is no failure.)
+          if (!(scope.consideredCancelled && (remaining() <= 0 || withdrawn.has(id)))) failure ??= err;
+        },
+      );
   };
 
   // Acceptance is serialized: each batch is deduplicated against everything accepted before it and accepts
@@ -426,7 +422,10 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
         else await condition(() => inFlight.size === 0);
         progress.batchesInFlight = 0;
         await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'cancelled', progress: { ...progress } });
-        upsertSearchAttributes([{ key: STAGE, value: 'cancelled' }, { key: ACCEPTED, value: progress.accepted }]);
+        upsertSearchAttributes([
+          { key: STAGE, value: 'cancelled' },
+          { key: ACCEPTED, value: progress.accepted },
+        ]);
       });
       throw err;
     }
@@ -441,8 +440,18 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
         progress.stopReason = 'failed';
         progress.batchesInFlight = 0;
         progress.error = `${error.code}: ${error.message}`;
-        await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'failed', progress: { ...progress }, error: progress.error });
-        upsertSearchAttributes([{ key: STAGE, value: 'failed' }, { key: ACCEPTED, value: progress.accepted }]);
+        await finalizeBuild({
+          workflowId,
+          datasetId: build.datasetId,
+          buildId: build.buildId,
+          status: 'failed',
+          progress: { ...progress },
+          error: progress.error,
+        });
+        upsertSearchAttributes([
+          { key: STAGE, value: 'failed' },
+          { key: ACCEPTED, value: progress.accepted },
+        ]);
       });
     }
     throw err;

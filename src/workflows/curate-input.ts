@@ -42,14 +42,16 @@ export interface CurateResult {
   report?: { json: string; html: string };
 }
 
-
 /** exportDataset: write the accepted records in a training format, split deterministically. */
 export const exportInputSchema = z
   .object({
     datasetId,
     ownerId: z.string().min(1).default('local'),
     format: z.enum(EXPORT_FORMAT_NAMES).optional(),
-    split: z.object({ train: z.number().min(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) }).strict().optional(),
+    split: z
+      .object({ train: z.number().min(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
     seed: z.number().int().optional(),
     systemPrompt: z.string().optional(),
     stratifyBySource: z.boolean().optional(),

@@ -7,7 +7,9 @@ export const ingestItemSchema = z.union([
   z.object({ path: z.string().min(1).describe('A file or directory on the worker machine') }).strict(),
   z.object({ url: z.string().url().describe('A web page, a document URL or a YouTube video') }).strict(),
   z
-    .object({ upload: z.string().min(1).describe('An uploaded file: its object-store key, uploads/<user>/<id>/<name> (the API sets it for multipart uploads)') })
+    .object({
+      upload: z.string().min(1).describe('An uploaded file: its object-store key, uploads/<user>/<id>/<name> (the API sets it for multipart uploads)'),
+    })
     .strict(),
 ]);
 export type IngestItem = z.infer<typeof ingestItemSchema>;
@@ -25,9 +27,7 @@ export const chunkingOverrideSchema = z
 
 export const ingestInputSchema = z
   .object({
-    datasetId: z
-      .string()
-      .regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
+    datasetId: z.string().regex(DATASET_ID_PATTERN, 'use lowercase letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit'),
     ownerId: z.string().min(1).default('local'),
     items: z.array(ingestItemSchema).min(1, 'give at least one path or URL to ingest'),
     include: z.array(z.string()).optional(),

@@ -5,7 +5,14 @@ import { z } from 'zod';
 export const pipelineSourceSchema = z.union([
   /** A pipeline file the worker can read, or a name looked up in pipelines.dir (`qa`, `instructlab/full/knowledge`). */
   z.object({ path: z.string().min(1) }).strict(),
-  z.object({ name: z.string().regex(/^[\w./-]+$/, 'a pipeline name is letters, digits, _, -, / and .').refine((n) => !n.includes('..'), 'a pipeline name cannot contain ..') }).strict(),
+  z
+    .object({
+      name: z
+        .string()
+        .regex(/^[\w./-]+$/, 'a pipeline name is letters, digits, _, -, / and .')
+        .refine((n) => !n.includes('..'), 'a pipeline name cannot contain ..'),
+    })
+    .strict(),
   /** The YAML itself; its config_path values are relative to `baseDir` (default: pipelines.dir). */
   z.object({ yaml: z.string().min(1).max(1_000_000), baseDir: z.string().optional() }).strict(),
 ]);
@@ -95,4 +102,8 @@ export interface PipelineBlockSummary {
   fromCheckpoint: boolean;
 }
 
-export const pipelineWorkflowId = (label: string, suffix: string) => `pipeline-${label.replace(/[^a-z0-9._-]+/gi, '-').toLowerCase().slice(0, 60)}-${suffix}`;
+export const pipelineWorkflowId = (label: string, suffix: string) =>
+  `pipeline-${label
+    .replace(/[^a-z0-9._-]+/gi, '-')
+    .toLowerCase()
+    .slice(0, 60)}-${suffix}`;

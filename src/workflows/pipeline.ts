@@ -4,26 +4,11 @@
 // the block that was running. Rows never enter this history: activities read and write PostgreSQL and
 // return counts. A block that keeps failing on a batch rejects that batch's rows with the reason and the run
 // goes on with the others.
-import {
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  setHandler,
-  workflowInfo,
-  allHandlersFinished,
-  defineQuery,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, isCancellation, setHandler, workflowInfo, allHandlersFinished, defineQuery } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/pipeline';
 import { routedActivities } from './routed-activities';
 import { pauseSignal, resumeSignal, setConcurrencyUpdate } from './messages';
-import {
-  pipelineRunInputSchema,
-  type PipelineBlockSummary,
-  type PipelineProgress,
-  type PipelineRunInput,
-  type PreparedPipelineRun,
-} from './pipeline-input';
+import { pipelineRunInputSchema, type PipelineBlockSummary, type PipelineProgress, type PipelineRunInput, type PreparedPipelineRun } from './pipeline-input';
 import { describeFailure, failWithCause, parseWorkflowInput } from './validate';
 
 /** Same name as the build's query, so `datacreek tasks status` and the API read either. */
@@ -174,7 +159,11 @@ export async function runPipeline(raw: PipelineRunInput, carried?: PipelineCarry
       }
       const before = { running: running.size, paused, concurrency: progress.concurrency, failed: failure !== undefined };
       await condition(
-        () => running.size !== before.running || paused !== before.paused || progress.concurrency !== before.concurrency || (failure !== undefined) !== before.failed,
+        () =>
+          running.size !== before.running ||
+          paused !== before.paused ||
+          progress.concurrency !== before.concurrency ||
+          (failure !== undefined) !== before.failed,
       );
     }
   } catch (err) {

@@ -6,11 +6,7 @@ export function parseWorkflowInput<S extends z.ZodType>(schema: S, raw: unknown,
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
-  throw ApplicationFailure.nonRetryable(
-    `Invalid ${workflowName} input:\n  - ${problems.join('\n  - ')}`,
-    'InvalidInput',
-    { problems },
-  );
+  throw ApplicationFailure.nonRetryable(`Invalid ${workflowName} input:\n  - ${problems.join('\n  - ')}`, 'InvalidInput', { problems });
 }
 
 export interface FailureView {

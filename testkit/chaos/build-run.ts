@@ -166,7 +166,8 @@ export async function auditBuild(db: Database, datasetId: string, progress: Buil
   if (duplicates > 0) violations.push(`duplicates among accepted records: ${dups.by_id} by id, ${dups.by_hash} by content hash, ${dups.by_content} by content`);
 
   const [dataset] = await sql<{ accepted_count: number; status: string }[]>`select accepted_count, status from datasets where id = ${datasetId}`;
-  if (dataset.accepted_count !== accepted) violations.push(`datasets.accepted_count is ${dataset.accepted_count}, PostgreSQL holds ${accepted} accepted records`);
+  if (dataset.accepted_count !== accepted)
+    violations.push(`datasets.accepted_count is ${dataset.accepted_count}, PostgreSQL holds ${accepted} accepted records`);
   if (dataset.status !== 'completed') violations.push(`the dataset's status is ${dataset.status}, not completed`);
 
   // Every source item a processed batch was given left a trace: its generated records, a parse failure, or the
@@ -176,7 +177,9 @@ export async function auditBuild(db: Database, datasetId: string, progress: Buil
     select ((select count(*) from chunks where dataset_id = ${datasetId}) + (select count(*) from seed_records where dataset_id = ${datasetId}))::int as sources`;
   // Only batches that finished processing report a summary; a batch cancelled while generating (the target was met,
   // or the launch policy withdrew it) is closed with what it wrote, which the surplus and candidate checks cover.
-  const processed = await sql<{ batch_id: string; index: number; reported: number; seen: number; ordinals: number[]; offset: number | null; items: number | null }[]>`
+  const processed = await sql<
+    { batch_id: string; index: number; reported: number; seen: number; ordinals: number[]; offset: number | null; items: number | null }[]
+  >`
     select b.id as batch_id, b.index, (b.summary->>'generated')::int as reported,
            (b.summary->>'sourceOffset')::int as offset, (b.summary->>'sourceItems')::int as items,
            (select count(*)::int from records r where r.batch_id = b.id and r.content is not null) as seen,
@@ -266,7 +269,11 @@ export async function auditAcceptedVectors(config: DatacreekConfig, db: Database
     if (missing.length) violations.push(`${missing.length} accepted records have no vector in ${table}, e.g. ${missing.slice(0, 3).join(', ')}`);
     const ids = [...vectors.keys()];
     const acceptedSet = new Set(accepted);
-    const hits = await store.searchMany(table, ids.map((id) => vectors.get(id)!), 3);
+    const hits = await store.searchMany(
+      table,
+      ids.map((id) => vectors.get(id)!),
+      3,
+    );
     const pairs = new Set<string>();
     ids.forEach((id, i) => {
       for (const hit of hits[i]) {

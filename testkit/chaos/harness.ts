@@ -71,7 +71,6 @@ export interface ChaosStack {
   close(): Promise<void>;
 }
 
-
 /** The environment a production worker would be given, pointing at this stack's servers. */
 function workerEnvironment(opts: {
   temporalAddress: string;
@@ -128,7 +127,10 @@ function reapAbandonedStacks(): void {
     const owner = Number(/-(\d+)$/.exec(name)?.[1]);
     if (!owner || isAlive(owner)) continue;
     const dir = path.join(CHAOS_ROOT, name);
-    for (const [file, program] of [['worker.pid', 'datacreek.js'], ['temporal.pid', 'temporal']] as const) {
+    for (const [file, program] of [
+      ['worker.pid', 'datacreek.js'],
+      ['temporal.pid', 'temporal'],
+    ] as const) {
       const pid = existsSync(path.join(dir, file)) ? Number(readFileSync(path.join(dir, file), 'utf8')) : 0;
       const cmdline = pid && isAlive(pid) && existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
       if (cmdline.includes(program)) process.kill(pid, 'SIGKILL');

@@ -293,7 +293,12 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
   const completion = (res: ServerResponse, body: Record<string, unknown>) =>
     serveModelRequest(res, 'chat', () => {
       if (typeof body.model !== 'string' || body.model === '') throw new HttpError(400, 'model is required', 'model');
-      const prompts = typeof body.prompt === 'string' ? [body.prompt] : Array.isArray(body.prompt) && body.prompt.every((p) => typeof p === 'string') ? (body.prompt as string[]) : null;
+      const prompts =
+        typeof body.prompt === 'string'
+          ? [body.prompt]
+          : Array.isArray(body.prompt) && body.prompt.every((p) => typeof p === 'string')
+            ? (body.prompt as string[])
+            : null;
       if (!prompts || prompts.length === 0) throw new HttpError(400, 'prompt must be a string or a non-empty array of strings', 'prompt');
       for (const prompt of prompts) refuseMarkedPrompt(prompt, options);
       const n = choiceCount(body.n);
@@ -326,7 +331,8 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
         throw new HttpError(400, `encoding_format must be "float" or "base64", got ${JSON.stringify(encoding)}`, 'encoding_format');
       }
       const dimensions = typeof body.dimensions === 'number' ? body.dimensions : options.embeddingDimensions;
-      if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 8192) throw new HttpError(400, 'dimensions must be an integer from 1 to 8192', 'dimensions');
+      if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 8192)
+        throw new HttpError(400, 'dimensions must be an integer from 1 to 8192', 'dimensions');
       const promptTokens = inputs.reduce((sum, text) => sum + estimateTokens(text), 0);
       return {
         task: 'embeddings',
@@ -376,7 +382,12 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
       if (req.method === 'POST' && path === '/v1/chat/completions') return await chatCompletion(res, (await readJson(req)) as ChatRequestBody);
       if (req.method === 'POST' && path === '/v1/completions') return await completion(res, (await readJson(req)) as Record<string, unknown>);
       if (req.method === 'POST' && path === '/v1/embeddings') return await embeddings(res, (await readJson(req)) as Record<string, unknown>);
-      sendError(res, 404, `Unknown route ${req.method} ${path}; this server speaks /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models`, 'not_found');
+      sendError(
+        res,
+        404,
+        `Unknown route ${req.method} ${path}; this server speaks /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models`,
+        'not_found',
+      );
     } catch (error) {
       if (error instanceof HttpError) return sendError(res, error.status, error.message, 'invalid_request_error', error.param);
       sendError(res, 500, `Test server bug: ${error instanceof Error ? error.stack : String(error)}`, 'server_error');
@@ -459,7 +470,11 @@ function choiceCount(value: unknown): number {
 /** The scripted permanent failure: a 400 such as an over-long prompt gets from a real server. */
 function refuseMarkedPrompt(prompt: string, options: TestLlmServerOptions): void {
   if (options.refusePromptsContaining && prompt.includes(options.refusePromptsContaining)) {
-    throw new HttpError(400, "This model's maximum context length is 4096 tokens; your prompt is longer (refused by the test server's refusePromptsContaining)", 'prompt');
+    throw new HttpError(
+      400,
+      "This model's maximum context length is 4096 tokens; your prompt is longer (refused by the test server's refusePromptsContaining)",
+      'prompt',
+    );
   }
 }
 

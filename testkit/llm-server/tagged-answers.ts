@@ -15,7 +15,9 @@ export function askedTags(prompt: string): string[] {
 
 /** The text being worked on: the last [Start of Context|Document|Question] block, else the longest paragraph. */
 function subjectText(prompt: string): string {
-  const blocks = [...prompt.matchAll(/\[(?:Start of )?(?:Context|Document|DOCUMENT|Passage)\]\s*([\s\S]*?)(?=\[(?:End of|QUESTION|Question|Start of)|$)/g)].map((m) => m[1].trim());
+  const blocks = [...prompt.matchAll(/\[(?:Start of )?(?:Context|Document|DOCUMENT|Passage)\]\s*([\s\S]*?)(?=\[(?:End of|QUESTION|Question|Start of)|$)/g)].map(
+    (m) => m[1].trim(),
+  );
   const last = blocks.filter((b) => b.length > 0).pop();
   if (last) return last;
   const paragraphs = prompt.split(/\n\s*\n/).map((p) => p.trim());

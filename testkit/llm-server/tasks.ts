@@ -216,7 +216,10 @@ function groundedness(prompt: string): { grounded: boolean; reason: string } {
 
 function responseSide(record: Item): string {
   if (Array.isArray(record.messages)) {
-    return (record.messages as Item[]).filter((m) => m.role === 'assistant').map((m) => String(m.content)).join(' ');
+    return (record.messages as Item[])
+      .filter((m) => m.role === 'assistant')
+      .map((m) => String(m.content))
+      .join(' ');
   }
   return String(record.answer ?? record.summary ?? record.chosen ?? '');
 }
@@ -264,7 +267,10 @@ function rewriteFields(kind: string, fields: Item, index: number): Item {
       break;
     case 'format_variation':
       rewritePrompt((text) => `${upperFirst(body(text))}? Answer as a bulleted list${nth}.`);
-      if (answerKey) out[answerKey] = splitSentences(String(fields[answerKey])).map((s) => `- ${s}`).join('\n');
+      if (answerKey)
+        out[answerKey] = splitSentences(String(fields[answerKey]))
+          .map((s) => `- ${s}`)
+          .join('\n');
       break;
     default:
       rewritePrompt((text) => `${upperFirst(body(text))}${nth}?`);
@@ -278,7 +284,10 @@ function rewriteFields(kind: string, fields: Item, index: number): Item {
  */
 function answerReward(messages: ChatMessageIn[], withLogprobs: boolean): TaskAnswer {
   const assistant = messageText(messages[messages.length - 1]);
-  const user = messages.filter((m) => m.role === 'user').map(messageText).join('\n');
+  const user = messages
+    .filter((m) => m.role === 'user')
+    .map(messageText)
+    .join('\n');
   const key = `${user}\n${assistant}`;
   const scale = (seed: number, low: number, high: number) => Math.round((low + unitHash(key, seed) * (high - low)) * 10) / 10;
   const length = words(assistant).length;

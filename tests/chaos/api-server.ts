@@ -59,7 +59,11 @@ export async function startChaosApi(stack: ChaosStack, overrides: Record<string,
   });
   const server: RunningApiServer = await startApiServer(config, { logger: createApiLogger(config, sink) });
 
-  async function call(method: string, route: string, opts: { key?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<ApiCall> {
+  async function call(
+    method: string,
+    route: string,
+    opts: { key?: string; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
+  ): Promise<ApiCall> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key) headers['x-api-key'] = opts.key;
     let body = opts.body;

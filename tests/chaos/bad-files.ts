@@ -63,7 +63,10 @@ export async function writeBadFiles(dir: string): Promise<BadFile[]> {
   writeFileSync(path.join(dir, 'truncated.pdf'), pdf.subarray(0, Math.floor(pdf.length * 0.6)));
   const bomb = await writeDocxZipBomb(path.join(dir, 'bomb.docx'));
   // A PNG signature and binary body under a .txt name.
-  writeFileSync(path.join(dir, 'photo.txt'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.alloc(4096, 0)]));
+  writeFileSync(
+    path.join(dir, 'photo.txt'),
+    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.alloc(4096, 0)]),
+  );
   writeFileSync(path.join(dir, 'latin1.txt'), Buffer.from('Caf\xe9 cr\xe8me br\xfbl\xe9e: a recipe written in Latin-1, not UTF-8.\n', 'latin1'));
   writeFileSync(path.join(dir, 'empty.txt'), '');
   writeFileSync(path.join(dir, 'broken.json'), '{"instruction": "Say hello", "output": "Hello", ');

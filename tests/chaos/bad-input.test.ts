@@ -95,7 +95,14 @@ describe('bad input', () => {
       outcomes.push({ input: bad.name, channel: 'ingest', problem: bad.problem, expectedCode: bad.expectedCode, names: bad.name, ...file?.error });
     }
     for (const url of urls) {
-      outcomes.push({ input: url, channel: 'ingest', problem: 'URL to a loopback, link-local or private address', expectedCode: 'DocumentError:url_forbidden', names: url, ...byItem.get(url)?.error });
+      outcomes.push({
+        input: url,
+        channel: 'ingest',
+        problem: 'URL to a loopback, link-local or private address',
+        expectedCode: 'DocumentError:url_forbidden',
+        names: url,
+        ...byItem.get(url)?.error,
+      });
     }
 
     // The good files of the same run went in.
@@ -222,7 +229,14 @@ describe('bad input', () => {
     expect(res.status, res.text).toBe(202);
     const task = await settledTask(api, key, res.body.taskId);
     expect(task.status).toBe('failed');
-    outcomes.push({ input: 'prompts.qa_generation', channel: 'build input', problem: 'prompt template missing {text}', expectedCode: 'InvalidInput', names: 'qa_generation', ...task.error });
+    outcomes.push({
+      input: 'prompts.qa_generation',
+      channel: 'build input',
+      problem: 'prompt template missing {text}',
+      expectedCode: 'InvalidInput',
+      names: 'qa_generation',
+      ...task.error,
+    });
     expect(task.error.message).toMatch(/\{text\}/);
 
     // Straight to the workflow, as `temporal workflow start --input` would: validated inside the workflow too.
@@ -230,26 +244,41 @@ describe('bad input', () => {
       [{ datasetId, target: 0 }, 'a target of 0 given to the workflow', 'target'],
       [{ datasetId, target: 5, type: 'poem' }, 'an unknown dataset type given to the workflow', 'type'],
     ] as const) {
-      const failure = await stack.client.workflow
-        .execute('buildDataset', { taskQueue: stack.taskQueue, workflowId: `bad-build-${names}`, args: [input] })
-        .then(() => undefined, (err: unknown) => err);
+      const failure = await stack.client.workflow.execute('buildDataset', { taskQueue: stack.taskQueue, workflowId: `bad-build-${names}`, args: [input] }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(failure).toBeInstanceOf(WorkflowFailedError);
       const cause = (failure as WorkflowFailedError).cause as { type?: string; message?: string } | undefined;
-      outcomes.push({ input: JSON.stringify(input), channel: 'build input', problem, expectedCode: 'InvalidInput', names, code: cause?.type, message: cause?.message });
+      outcomes.push({
+        input: JSON.stringify(input),
+        channel: 'build input',
+        problem,
+        expectedCode: 'InvalidInput',
+        names,
+        code: cause?.type,
+        message: cause?.message,
+      });
     }
     for (const o of outcomes.filter((o) => o.channel === 'build input')) expect(refusedClearly(o), JSON.stringify(o)).toBe(true);
   });
 
   it('config: a worker given invalid settings refuses to start and names each one', async () => {
-    const { code, output } = await runWorkerOnce(
-      workerProcessEnv({ ...workerEnvOf(stack), DATACREEK_LLM_CONCURRENCY: '0', DATACREEK_LLM_TEMPERATURE: 'hot' }),
-    );
+    const { code, output } = await runWorkerOnce(workerProcessEnv({ ...workerEnvOf(stack), DATACREEK_LLM_CONCURRENCY: '0', DATACREEK_LLM_TEMPERATURE: 'hot' }));
     expect(code).not.toBe(0);
     for (const [input, problem, names] of [
       ['DATACREEK_LLM_CONCURRENCY=0', 'a concurrency of 0', 'llm.concurrency'],
       ['DATACREEK_LLM_TEMPERATURE=hot', 'a temperature that is not a number', 'llm.temperature'],
     ] as const) {
-      outcomes.push({ input, channel: 'config', problem, expectedCode: 'ConfigError', names, code: /Invalid configuration/.test(output) ? 'ConfigError' : undefined, message: output });
+      outcomes.push({
+        input,
+        channel: 'config',
+        problem,
+        expectedCode: 'ConfigError',
+        names,
+        code: /Invalid configuration/.test(output) ? 'ConfigError' : undefined,
+        message: output,
+      });
     }
     expect(findSecrets(output, stack.secrets, 'output of the refused worker')).toEqual([]);
     // A misspelt variable is refused too, rather than silently ignored (checked in process: no second worker start).
@@ -296,7 +325,11 @@ function workerEnvOf(s: ChaosStack): Record<string, string> {
 
 function runWorkerOnce(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'datacreek.js'), 'worker'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'datacreek.js'), 'worker'], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -13,7 +13,7 @@ export interface HostileFile {
   name: string;
   problem: string;
   expected:
-    | { status: 'failed'; code: string; /** The message must contain this (the limit, or the line). */ mentions: string }
+    | { status: 'failed'; code: string /** The message must contain this (the limit, or the line). */; mentions: string }
     | { status: 'skipped'; reason: string }
     | { status: 'ingested'; seedRecords?: number };
 }
@@ -109,23 +109,69 @@ export function writeHostileFiles(dir: string, outsideDir: string, marker: strin
   };
 
   // Refused by the depth pre-scan (ingest.max_html_depth, 512 by default) before any DOM is built.
-  for (const [name, depth] of [['nested-1k.html', 1_000], ['nested-2k.html', 2_000], ['nested-5k.html', 5_000], ['nested-20k.html', 20_000], ['nested-2mb.html', 200_000]] as const) {
+  for (const [name, depth] of [
+    ['nested-1k.html', 1_000],
+    ['nested-2k.html', 2_000],
+    ['nested-5k.html', 5_000],
+    ['nested-20k.html', 20_000],
+    ['nested-2mb.html', 200_000],
+  ] as const) {
     const html = nestedHtml(depth);
-    add(name, `HTML nested ${depth.toLocaleString('en-US')} deep (${Math.round(html.length / 1024).toLocaleString('en-US')} KB)`, {
-      status: 'failed',
-      code: 'DocumentError:limit_exceeded',
-      mentions: `${depth.toLocaleString('en-US')}; limit`,
-    }, html);
+    add(
+      name,
+      `HTML nested ${depth.toLocaleString('en-US')} deep (${Math.round(html.length / 1024).toLocaleString('en-US')} KB)`,
+      {
+        status: 'failed',
+        code: 'DocumentError:limit_exceeded',
+        mentions: `${depth.toLocaleString('en-US')}; limit`,
+      },
+      html,
+    );
   }
-  add('pages-3000.pdf', 'valid PDF of 3,000 pages', { status: 'failed', code: 'DocumentError:limit_exceeded', mentions: 'too many pages: 3,000; limit 2,000' }, manyPagePdf(3_000));
-  add('laughs.docx', 'DOCX with XML entity expansion (billion laughs)', { status: 'failed', code: 'DocumentError:unsafe_content', mentions: 'DOCTYPE' }, billionLaughsDocx());
+  add(
+    'pages-3000.pdf',
+    'valid PDF of 3,000 pages',
+    { status: 'failed', code: 'DocumentError:limit_exceeded', mentions: 'too many pages: 3,000; limit 2,000' },
+    manyPagePdf(3_000),
+  );
+  add(
+    'laughs.docx',
+    'DOCX with XML entity expansion (billion laughs)',
+    { status: 'failed', code: 'DocumentError:unsafe_content', mentions: 'DOCTYPE' },
+    billionLaughsDocx(),
+  );
   writeFileSync(path.join(outsideDir, 'private', 'secret.txt'), `${marker}: the key to the vault.\n`);
-  add('xxe.docx', 'DOCX with an external entity (file:// outside the root)', { status: 'failed', code: 'DocumentError:unsafe_content', mentions: 'DOCTYPE' }, externalEntityDocx(path.join(outsideDir, 'private', 'secret.txt')));
-  add('zip-slip.docx', 'DOCX with a zip entry named ../../../../tmp/…', { status: 'failed', code: 'DocumentError:unsafe_content', mentions: '../' }, zipSlipDocx());
-  add('program.txt', 'binary (an ELF header and random bytes) named .txt', { status: 'failed', code: 'DocumentError:binary_content', mentions: 'program.txt' }, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 256))]));
-  add('nul-late.md', 'Markdown with a NUL byte after 100 KB of text', { status: 'failed', code: 'DocumentError:binary_content', mentions: 'NUL byte at offset' }, Buffer.concat([Buffer.from('# Notes\n\n' + 'Plain words in a plain file. '.repeat(4000)), Buffer.from([0]), Buffer.from('after the NUL\n')]));
+  add(
+    'xxe.docx',
+    'DOCX with an external entity (file:// outside the root)',
+    { status: 'failed', code: 'DocumentError:unsafe_content', mentions: 'DOCTYPE' },
+    externalEntityDocx(path.join(outsideDir, 'private', 'secret.txt')),
+  );
+  add(
+    'zip-slip.docx',
+    'DOCX with a zip entry named ../../../../tmp/…',
+    { status: 'failed', code: 'DocumentError:unsafe_content', mentions: '../' },
+    zipSlipDocx(),
+  );
+  add(
+    'program.txt',
+    'binary (an ELF header and random bytes) named .txt',
+    { status: 'failed', code: 'DocumentError:binary_content', mentions: 'program.txt' },
+    Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 7919) % 256))]),
+  );
+  add(
+    'nul-late.md',
+    'Markdown with a NUL byte after 100 KB of text',
+    { status: 'failed', code: 'DocumentError:binary_content', mentions: 'NUL byte at offset' },
+    Buffer.concat([Buffer.from('# Notes\n\n' + 'Plain words in a plain file. '.repeat(4000)), Buffer.from([0]), Buffer.from('after the NUL\n')]),
+  );
   const hugeLine = JSON.stringify({ instruction: 'x'.repeat(30 * 1024 * 1024), output: 'short' });
-  add('huge-line.jsonl', 'JSONL of one 30 MB line (instruction of 30 MB)', { status: 'failed', code: 'DatasetFormatError', mentions: 'line 1' }, `${hugeLine}\n`);
+  add(
+    'huge-line.jsonl',
+    'JSONL of one 30 MB line (instruction of 30 MB)',
+    { status: 'failed', code: 'DatasetFormatError', mentions: 'line 1' },
+    `${hugeLine}\n`,
+  );
   const sentence = 'The survey boat logged the estuary tide, the salinity and the water temperature at every buoy. ';
   const longText = sentence.repeat(Math.ceil((10 * 1024 * 1024) / sentence.length));
   add('long-text.txt', 'plain text of 10 MB (thousands of chunks)', { status: 'ingested' }, longText);
@@ -136,7 +182,12 @@ export function writeHostileFiles(dir: string, outsideDir: string, marker: strin
   add('new\\nline.txt', 'file name with a newline', { status: 'skipped', reason: 'unreadable name' });
   write('new\nline.txt', 'A name no one can type.\n');
   add('.hidden-notes.txt', 'dotfile', { status: 'skipped', reason: 'hidden file' }, 'Hidden notes.\n');
-  add('ünïcødé 文件.txt', 'unicode file name', { status: 'ingested' }, 'Unicode names are ordinary: this file is ingested like any other, with its tide tables.\n');
+  add(
+    'ünïcødé 文件.txt',
+    'unicode file name',
+    { status: 'ingested' },
+    'Unicode names are ordinary: this file is ingested like any other, with its tide tables.\n',
+  );
   symlinkSync(path.join(outsideDir, 'private', 'secret.txt'), path.join(dir, 'secret-link.txt'));
   add('secret-link.txt', 'link to a file outside the allowed root', { status: 'skipped', reason: 'link leads outside the allowed roots' });
   symlinkSync('/etc/passwd', path.join(dir, 'passwd.txt'));

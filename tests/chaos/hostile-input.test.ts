@@ -99,11 +99,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (observed.length) {
-    const table = observed.map((o) => `${o.name} | ${o.problem} | ${o.outcome} | ${o.ms === undefined ? '-' : `${(o.ms / 1000).toFixed(1)} s`} | ${o.peakLoopDelayMs === undefined ? '-' : `${o.peakLoopDelayMs.toFixed(0)} ms`}`);
+    const table = observed.map(
+      (o) =>
+        `${o.name} | ${o.problem} | ${o.outcome} | ${o.ms === undefined ? '-' : `${(o.ms / 1000).toFixed(1)} s`} | ${o.peakLoopDelayMs === undefined ? '-' : `${o.peakLoopDelayMs.toFixed(0)} ms`}`,
+    );
     console.log(`file | problem | outcome | time | worker peak event-loop delay\n${table.join('\n')}`);
     recordChaosFigures({
       test: 'hostile-input',
-      scenario: 'hostile files (deep HTML, a 3,000-page PDF, XML entities, zip slip, binary, NUL, a 30 MB line, 600,000 CSV rows, odd names, links out of the root) through the API',
+      scenario:
+        'hostile files (deep HTML, a 3,000-page PDF, XML entities, zip slip, binary, NUL, a 30 MB line, 600,000 CSV rows, odd names, links out of the root) through the API',
       durationMs: Date.now() - started,
       badInputsTried: observed.length,
       recordsLost: 0,
@@ -134,7 +138,10 @@ describe('hostile input', () => {
 
     const describeOutcome = (f: HostileFile): string => {
       const file = byItem.get(label(f.name));
-      if (file) return file.status === 'failed' ? `failed ${file.error?.code}: ${file.error?.message}` : `${file.status} (${file.chunks ?? 0} chunks, ${file.seedRecords ?? 0} seed records)`;
+      if (file)
+        return file.status === 'failed'
+          ? `failed ${file.error?.code}: ${file.error?.message}`
+          : `${file.status} (${file.chunks ?? 0} chunks, ${file.seedRecords ?? 0} seed records)`;
       return skipped.has(label(f.name)) ? `skipped: ${skipped.get(label(f.name))}` : 'MISSING from the result';
     };
     for (const f of files) {
@@ -187,7 +194,13 @@ describe('hostile input', () => {
     const during = samples.filter((s) => s.at >= suiteStart && s.at <= suiteEnd + REPORT_MS);
     expect(during.length).toBeGreaterThan(3);
     const worstP99 = Math.max(...during.map((s) => s.p99));
-    observed.push({ name: '(whole ingest)', problem: `${files.length} hostile files + control`, outcome: `worst interval p99 ${worstP99.toFixed(0)} ms`, ms: suiteEnd - suiteStart, peakLoopDelayMs: Math.max(...during.map((s) => s.max)) });
+    observed.push({
+      name: '(whole ingest)',
+      problem: `${files.length} hostile files + control`,
+      outcome: `worst interval p99 ${worstP99.toFixed(0)} ms`,
+      ms: suiteEnd - suiteStart,
+      peakLoopDelayMs: Math.max(...during.map((s) => s.max)),
+    });
     expect(worstP99).toBeLessThan(1_000);
   });
 
@@ -195,7 +208,11 @@ describe('hostile input', () => {
     const direct = await api.call('POST', '/v1/tasks/ingest', { key, json: { datasetId: 'hostile', items: [{ path: 'hostile/secret-link.txt' }] } });
     expect(direct.status, direct.text).toBe(400);
     expect(direct.body.error.code).toBe('path_not_allowed');
-    observed.push({ name: 'hostile/secret-link.txt (named directly)', problem: 'link out of the root, requested as a path', outcome: `HTTP 400 ${direct.body.error.code}` });
+    observed.push({
+      name: 'hostile/secret-link.txt (named directly)',
+      problem: 'link out of the root, requested as a path',
+      outcome: `HTTP 400 ${direct.body.error.code}`,
+    });
 
     const widened = await api.call('POST', '/v1/tasks/ingest', { key, json: { datasetId: 'hostile', items: [{ path: 'hostile' }], allowedRoots: ['/'] } });
     expect(widened.status, widened.text).toBe(400);
@@ -245,7 +262,12 @@ describe('hostile input', () => {
       process.kill(worker.pid!, 'SIGINT');
       await waitFor('the worker to exit after SIGINT', async () => (worker.running ? undefined : true), 30_000, 50);
       const exitMs = Date.now() - signalled;
-      observed.push({ name: 'nested-5k.html + SIGINT', problem: 'SIGINT to the worker while it parses a file that takes minutes', outcome: `worker exited ${exitMs} ms after SIGINT (shutdown grace ${stack.workerEnv.DATACREEK_WORKER_SHUTDOWN_GRACE_MS} ms)`, ms: exitMs });
+      observed.push({
+        name: 'nested-5k.html + SIGINT',
+        problem: 'SIGINT to the worker while it parses a file that takes minutes',
+        outcome: `worker exited ${exitMs} ms after SIGINT (shutdown grace ${stack.workerEnv.DATACREEK_WORKER_SHUTDOWN_GRACE_MS} ms)`,
+        ms: exitMs,
+      });
       expect(exitMs).toBeLessThan(Number(stack.workerEnv.DATACREEK_WORKER_SHUTDOWN_GRACE_MS) + 5_000);
     } finally {
       await worker.stop(5_000);

@@ -31,7 +31,11 @@ function writePipeline(dir: string): PipelineRunInput {
         `start_tags: ${JSON.stringify(tags.map((t) => t[0]))}\nend_tags: ${JSON.stringify(tags.map((t) => t[1]))}\n`,
     );
   prompt('answer', 'Answer this question in one sentence. {{question}}', [['', '']]);
-  prompt('rate', 'Rate the answer. Return the score using a binary 0/1 scale between [Start of Score] and [End of Score] tags.\n[Start of Question]\n{{question}}\n[End of Question]\n{{response}}', [['[Start of Score]', '[End of Score]']]);
+  prompt(
+    'rate',
+    'Rate the answer. Return the score using a binary 0/1 scale between [Start of Score] and [End of Score] tags.\n[Start of Question]\n{{question}}\n[End of Question]\n{{response}}',
+    [['[Start of Score]', '[End of Score]']],
+  );
   prompt('polish', 'Rewrite the answer more clearly. {{response}}', [['', '']]);
   writeFileSync(
     path.join(dir, 'pipeline.yaml'),
@@ -45,9 +49,16 @@ function writePipeline(dir: string): PipelineRunInput {
       '',
     ].join('\n'),
   );
-  const questions = Array.from({ length: ROWS }, (_, i) => ({ question: `What happened to the lighthouse keeper in story number ${i + 1} of the winter collection?` }));
+  const questions = Array.from({ length: ROWS }, (_, i) => ({
+    question: `What happened to the lighthouse keeper in story number ${i + 1} of the winter collection?`,
+  }));
   writeFileSync(path.join(dir, 'rows.jsonl'), questions.map((q) => JSON.stringify(q)).join('\n'));
-  return { pipeline: { path: path.join(dir, 'pipeline.yaml') }, input: { rowsPath: path.join(dir, 'rows.jsonl') }, batchSize: BATCH_SIZE, concurrency: CONCURRENCY };
+  return {
+    pipeline: { path: path.join(dir, 'pipeline.yaml') },
+    input: { rowsPath: path.join(dir, 'rows.jsonl') },
+    batchSize: BATCH_SIZE,
+    concurrency: CONCURRENCY,
+  };
 }
 
 async function checkpoints(runId: string): Promise<number> {
@@ -88,7 +99,9 @@ describe('SIGKILL the worker during a pipeline run', () => {
     }
     const progress: PipelineProgress = await handle.result();
     const calls = stack.llm.stats().requests;
-    console.log(`[chaos kill-pipeline] kills at checkpoints ${killedAt.join(', ')} of ${totalCheckpoints}; LLM calls ${calls} (undisturbed run: ${referenceCalls})`);
+    console.log(
+      `[chaos kill-pipeline] kills at checkpoints ${killedAt.join(', ')} of ${totalCheckpoints}; LLM calls ${calls} (undisturbed run: ${referenceCalls})`,
+    );
 
     for (const at of killedAt) expect(at).toBeLessThan(totalCheckpoints);
     expect(progress.status).toBe('completed');

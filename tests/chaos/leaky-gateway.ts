@@ -31,7 +31,9 @@ export async function startLeakyGateway(targetUrl: string, opts: { failFirst: nu
       if (isChat && (chatRequests <= opts.failFirst || chatRequests % opts.failEvery === 0)) {
         echoed++;
         const key = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-        const text = JSON.stringify({ error: { message: `Upstream provider rejected the request made with API key ${key}`, type: 'server_error', code: null } });
+        const text = JSON.stringify({
+          error: { message: `Upstream provider rejected the request made with API key ${key}`, type: 'server_error', code: null },
+        });
         res.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.end(text);
         return;

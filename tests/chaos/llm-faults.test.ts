@@ -61,7 +61,15 @@ describe('a faulty LLM endpoint', () => {
     stack.llm.setOptions({ forcedFaults: ['hang', 'server_error', 'rate_limit', 'malformed_json', 'truncated_json'] });
     // Rounds enough for the faults' low yield: near the target the launch policy sends small batches (fewer items per
     // source) that use up rounds faster than they make records, and the default 20 rounds ran out at 90 of 100 in CI.
-    const handle = await startBuild(stack, { datasetId, target: TARGET, batchSize: BATCH_SIZE, itemsPerChunk: 3, concurrency: 4, maxRounds: 100, scoring: { mode: 'judge' } });
+    const handle = await startBuild(stack, {
+      datasetId,
+      target: TARGET,
+      batchSize: BATCH_SIZE,
+      itemsPerChunk: 3,
+      concurrency: 4,
+      maxRounds: 100,
+      scoring: { mode: 'judge' },
+    });
 
     // The rates alone make a twice-failed answer (first answer and re-ask both unusable) rare, so a short stretch in
     // which the model answers only prose makes sure parse failures happen and must be kept.
@@ -76,7 +84,9 @@ describe('a faulty LLM endpoint', () => {
     const audit = await auditFinishedBuild(stack.db, datasetId, progress, BATCH_SIZE);
     const stats = stack.llm.stats();
     const served = stats.byStatus['200'] ?? 0;
-    log(`LLM server: ${stats.requests} requests, ${served} answered 200, faults ${JSON.stringify(stats.faults)}, peak in flight ${stats.peakInFlight}, peak open ${stats.peakOpen}, client aborts ${stats.clientAborts}`);
+    log(
+      `LLM server: ${stats.requests} requests, ${served} answered 200, faults ${JSON.stringify(stats.faults)}, peak in flight ${stats.peakInFlight}, peak open ${stats.peakOpen}, client aborts ${stats.clientAborts}`,
+    );
 
     const failures = await stack.db.sql<{ id: string; reject_detail: string | null; raw_output: string | null }[]>`
       select id, reject_detail, raw_output from records where dataset_id = ${datasetId} and reject_reason = 'parse_failure'`;
@@ -108,7 +118,8 @@ describe('a faulty LLM endpoint', () => {
     expect(audit.violations).toEqual([]);
     expect(audit.accepted).toBe(TARGET);
     // Every kind of fault really happened.
-    for (const kind of ['server_error', 'rate_limit', 'malformed_json', 'hang', 'not_json']) expect(stats.faults[kind as keyof typeof stats.faults] ?? 0).toBeGreaterThan(0);
+    for (const kind of ['server_error', 'rate_limit', 'malformed_json', 'hang', 'not_json'])
+      expect(stats.faults[kind as keyof typeof stats.faults] ?? 0).toBeGreaterThan(0);
     // Parse failures are visible: counted by the build, stored with the raw answer and the reason.
     expect(progress.parseFailures).toBeGreaterThan(0);
     expect(failures.length).toBeGreaterThanOrEqual(progress.parseFailures);

@@ -74,7 +74,7 @@ function manyFactsDocument(): string {
           { length: 10 },
           (_, j) =>
             `Observation ${i * 10 + j + 1}: at the ${subject} site number ${i + 1}.${j + 1}, the team used a ${instruments[(i + j) % instruments.length]} ` +
-            `and recorded ${(i * 37 + j * 11) % 89 + 10} events in year ${1990 + ((i * 7 + j * 3) % 30)}, mostly during ${['spring', 'summer', 'autumn', 'winter'][(i + j) % 4]}.`,
+            `and recorded ${((i * 37 + j * 11) % 89) + 10} events in year ${1990 + ((i * 7 + j * 3) % 30)}, mostly during ${['spring', 'summer', 'autumn', 'winter'][(i + j) % 4]}.`,
         ).join(' '),
     )
     .join('\n\n');
@@ -168,7 +168,9 @@ describe('several machines sharing only Temporal, PostgreSQL and the object stor
       acceptedAtKills.push(acceptedAtKill);
       const pid = victim.worker.pid;
       await victim.worker.kill();
-      log(`${at()}: kill ${i + 1}: SIGKILL machine ${victim.name}'s worker (pid ${pid}) at ${acceptedAtKill}/${TARGET} accepted (point ${point} + ${delayMs} ms)`);
+      log(
+        `${at()}: kill ${i + 1}: SIGKILL machine ${victim.name}'s worker (pid ${pid}) at ${acceptedAtKill}/${TARGET} accepted (point ${point} + ${delayMs} ms)`,
+      );
     }
     const survivor = machines.find((m) => m.worker.running)!;
     log(`machine ${survivor.name}'s worker carries on alone`);
@@ -199,7 +201,9 @@ describe('several machines sharing only Temporal, PostgreSQL and the object stor
     const exported = saved.result as { exportId: string; recordCount: number; files: { split: string; records: number; bytes: number }[] };
     const downloads = await Promise.all(
       exported.files.map(async (file) => {
-        const res = await downloadApi.call('GET', `/v1/exports/${encodeURIComponent(exported.exportId)}/download?split=${encodeURIComponent(file.split)}`, { key: user.key });
+        const res = await downloadApi.call('GET', `/v1/exports/${encodeURIComponent(exported.exportId)}/download?split=${encodeURIComponent(file.split)}`, {
+          key: user.key,
+        });
         return { ...file, status: res.status, bytesDownloaded: Buffer.byteLength(res.text), lines: res.text.split('\n').filter((l) => l.trim()) };
       }),
     );

@@ -118,7 +118,12 @@ describe('security', () => {
   });
 
   it('body and upload limits hold over a socket, also when the client does not announce the size', async () => {
-    const json = await sendChunked(`${api.url}/v1/datasets`, alice.key, 'application/json', Buffer.from(JSON.stringify({ id: 'big', name: 'x'.repeat(100 * 1024) })));
+    const json = await sendChunked(
+      `${api.url}/v1/datasets`,
+      alice.key,
+      'application/json',
+      Buffer.from(JSON.stringify({ id: 'big', name: 'x'.repeat(100 * 1024) })),
+    );
     answers.push(json.text);
     expect(json.status).toBe(413);
     expect(json.body.error.code).toBe('payload_too_large');
@@ -153,7 +158,8 @@ describe('security', () => {
       ...database.hits,
     ];
     // The gateway's errors did reach the places scanned: failed activities in the histories and the worker log.
-    const errorsSeen = (histories.text.match(/Upstream provider rejected/g) ?? []).length + (stack.worker.log.match(/Upstream provider rejected/g) ?? []).length;
+    const errorsSeen =
+      (histories.text.match(/Upstream provider rejected/g) ?? []).length + (stack.worker.log.match(/Upstream provider rejected/g) ?? []).length;
     recordChaosFigures({
       test: 'security',
       scenario: 'secrets hunted in logs, histories, API answers and the database while an LLM gateway quotes the key back',

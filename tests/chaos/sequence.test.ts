@@ -4,7 +4,13 @@
 // refuses must be refused with DatasetBusy. Replay a run with SEQ_SEED=<seed>; SEQ_STEPS sets its length.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/infra/config/load';
@@ -133,12 +139,17 @@ describe('random sequences of dataset operations', () => {
 
     /** Waits until the dataset's writer lease is held by `taskId`, or the workflow has closed. */
     async function untilHolding(id: string, handle: WorkflowHandle): Promise<void> {
-      await waitFor(`${handle.workflowId} to take the writer lease of ${id}`, async () => {
-        const [row] = await sql<{ writer_task_id: string | null }[]>`select writer_task_id from datasets where id = ${id}`;
-        if (row?.writer_task_id === handle.workflowId) return true;
-        const status = (await handle.describe()).status.name;
-        return status !== 'RUNNING' ? true : undefined;
-      }, 120_000, 50);
+      await waitFor(
+        `${handle.workflowId} to take the writer lease of ${id}`,
+        async () => {
+          const [row] = await sql<{ writer_task_id: string | null }[]>`select writer_task_id from datasets where id = ${id}`;
+          if (row?.writer_task_id === handle.workflowId) return true;
+          const status = (await handle.describe()).status.name;
+          return status !== 'RUNNING' ? true : undefined;
+        },
+        120_000,
+        50,
+      );
     }
 
     async function startBuild(model: DatasetModel, target: number, fresh: boolean): Promise<WorkflowHandleWithFirstExecutionRunId> {
@@ -182,7 +193,8 @@ describe('random sequences of dataset operations', () => {
       // A build found ended only after another step changed the dataset can no longer be compared with it.
       if (!check) return `build ${progress.status} (${progress.stopReason}): ${progress.accepted}/${progress.target} accepted`;
       const inDb = await accepted(model.id);
-      if (progress.accepted !== inDb) violations.push(`step ${step}: ${model.id}: the build's result says ${progress.accepted} accepted, PostgreSQL holds ${inDb}`);
+      if (progress.accepted !== inDb)
+        violations.push(`step ${step}: ${model.id}: the build's result says ${progress.accepted} accepted, PostgreSQL holds ${inDb}`);
       if (progress.stopReason === 'target_reached' && inDb !== progress.target) {
         violations.push(`step ${step}: ${model.id}: the build completed at its target ${progress.target} with ${inDb} accepted`);
       }
@@ -306,7 +318,8 @@ describe('random sequences of dataset operations', () => {
       },
       augment: {
         weight: 5,
-        run: (model, step) => curate(model, step, { scoring: 'none', dedup: false, report: false, augment: { kinds: ['paraphrase'], ratio: pick([0.2, 0.5]) } }),
+        run: (model, step) =>
+          curate(model, step, { scoring: 'none', dedup: false, report: false, augment: { kinds: ['paraphrase'], ratio: pick([0.2, 0.5]) } }),
       },
       'cancel-curate': {
         weight: 3,
@@ -340,7 +353,9 @@ describe('random sequences of dataset operations', () => {
           const refused = await failureOf(handle.result());
           const curated = await failureOf(curation.result());
           if (holds && (refused.ok || refused.code !== 'DatasetBusy')) {
-            violations.push(`step ${step}: a build while ${curation.workflowId} writes the dataset was not refused with DatasetBusy (${refused.ok ? 'it ran' : refused.code})`);
+            violations.push(
+              `step ${step}: a build while ${curation.workflowId} writes the dataset was not refused with DatasetBusy (${refused.ok ? 'it ran' : refused.code})`,
+            );
           }
           if (!refused.ok && refused.code === 'DatasetBusy') {
             const [row] = await sql<{ status: string }[]>`select status from datasets where id = ${model.id}`;
@@ -368,7 +383,14 @@ describe('random sequences of dataset operations', () => {
             return `export failed: ${run.code}`;
           }
           const result = run.value as ExportResult;
-          const lines = result.files.reduce((n, f) => n + readFileSync(f.path, 'utf8').split('\n').filter((l) => l.trim()).length, 0);
+          const lines = result.files.reduce(
+            (n, f) =>
+              n +
+              readFileSync(f.path, 'utf8')
+                .split('\n')
+                .filter((l) => l.trim()).length,
+            0,
+          );
           if (lines !== result.recordCount) violations.push(`step ${step}: the export says ${result.recordCount} records, its files hold ${lines}`);
           const low = Math.min(before, after);
           const high = Math.max(before, after);
@@ -383,7 +405,10 @@ describe('random sequences of dataset operations', () => {
         async run(model, step) {
           await settleIfEnded(model, step);
           const removed = await runCli(['--json', 'datasets', 'rm', model.id], cliEnv);
-          if (model.build && (await refusedForBusy(model, step, 'datasets rm', { ok: removed.code === 0, code: removed.code === 5 ? 'DatasetBusy' : `exit ${removed.code}` }))) {
+          if (
+            model.build &&
+            (await refusedForBusy(model, step, 'datasets rm', { ok: removed.code === 0, code: removed.code === 5 ? 'DatasetBusy' : `exit ${removed.code}` }))
+          ) {
             return `datasets rm refused (exit ${removed.code})`;
           }
           if (removed.code !== 0) {
@@ -516,7 +541,8 @@ describe('random sequences of dataset operations', () => {
              group by content_hash having count(*) > 1) h)::int as by_hash,
           (select coalesce(sum(n - 1), 0) from (select count(*) as n from records where dataset_id = ${model.id} and status = 'accepted'
              group by content::text having count(*) > 1) c)::int as by_content`;
-      if (dups.by_hash + dups.by_content > 0) out.push(`${at}: duplicates among accepted records: ${dups.by_hash} by content hash, ${dups.by_content} by content`);
+      if (dups.by_hash + dups.by_content > 0)
+        out.push(`${at}: duplicates among accepted records: ${dups.by_hash} by content hash, ${dups.by_content} by content`);
       const noReason = byStatus.filter((r) => r.status === 'rejected' || r.status === 'surplus').reduce((n, r) => n + r.no_reason, 0);
       if (noReason > 0) out.push(`${at}: ${noReason} rejected or surplus records have no reason`);
       if (opts.settled) {
@@ -578,7 +604,9 @@ describe('random sequences of dataset operations', () => {
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from datasets where id = ${model.id}`;
       if (row.n) await compareWithCli(model, STEPS + 1, await accepted(model.id), true);
     }
-    log(`done: ${STEPS} steps in ${Math.round((Date.now() - started) / 1000)} s, ${stack.worker.kills} worker kills, ${cliRuns} CLI comparisons, ${violations.length} violations`);
+    log(
+      `done: ${STEPS} steps in ${Math.round((Date.now() - started) / 1000)} s, ${stack.worker.kills} worker kills, ${cliRuns} CLI comparisons, ${violations.length} violations`,
+    );
     log(`outcomes: ${JSON.stringify(tally)}`);
     log(`stale writer leases seen (left by closed workflows, taken over by the next writer): ${[...staleLeases].join(', ') || 'none'}`);
     expect(violations).toEqual([]);
@@ -590,7 +618,8 @@ function smallDocument(topic: string, salt: number): string {
   return Array.from({ length: 4 }, (_, p) =>
     Array.from(
       { length: 5 },
-      (_, s) => `Observation ${p}.${s} on ${topic}: sample ${(salt * 53 + p * 17 + s * 7) % 101} was taken at depth ${p * 3 + s} metres in zone ${String.fromCharCode(65 + ((p + s + salt) % 26))}.`,
+      (_, s) =>
+        `Observation ${p}.${s} on ${topic}: sample ${(salt * 53 + p * 17 + s * 7) % 101} was taken at depth ${p * 3 + s} metres in zone ${String.fromCharCode(65 + ((p + s + salt) % 26))}.`,
     ).join(' '),
   ).join('\n\n');
 }

@@ -15,7 +15,6 @@ declare module 'vitest' {
   }
 }
 
-
 export default async function setup(project: TestProject) {
   const runDir = freshRunDir('test', `run-${process.pid}`);
 

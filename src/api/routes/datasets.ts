@@ -4,7 +4,7 @@ import { createRouter } from '../router';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { exportsTable, records } from '../../infra/db';
 import { createDataset, datasetStatistics, deleteDataset, listDatasets, requireOwnedDataset, updateDataset, type DatasetRow } from '../../client';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import {
   createDatasetSchema,
   datasetIdSchema,
@@ -42,7 +42,7 @@ const listDatasetsRoute = createRoute({
   method: 'get',
   path: '/datasets',
   tags: ['datasets'],
-  summary: 'List the caller\'s datasets, newest first',
+  summary: "List the caller's datasets, newest first",
   request: { query: paginationQuerySchema },
   responses: { 200: { description: 'A page of datasets', content: { 'application/json': { schema: datasetPage } } }, ...errorResponses(400, 401) },
 });
@@ -97,7 +97,7 @@ const listRecordsRoute = createRoute({
   method: 'get',
   path: '/datasets/{id}/records',
   tags: ['datasets'],
-  summary: 'A dataset\'s records, optionally by status',
+  summary: "A dataset's records, optionally by status",
   request: {
     params: idParam,
     query: paginationQuerySchema.extend({ status: z.enum(RECORD_STATUSES).optional().openapi({ description: 'candidate | accepted | rejected | surplus' }) }),
@@ -109,7 +109,7 @@ const listExportsRoute = createRoute({
   method: 'get',
   path: '/datasets/{id}/exports',
   tags: ['exports'],
-  summary: 'A dataset\'s exports, newest first',
+  summary: "A dataset's exports, newest first",
   request: { params: idParam },
   responses: {
     200: { description: 'The exports', content: { 'application/json': { schema: z.object({ items: z.array(exportSchema) }) } } },

@@ -59,7 +59,12 @@ export function attachmentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
-const exportIdParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' } }) });
+const exportIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
 
 const getExportRoute = createRoute({
   method: 'get',
@@ -77,7 +82,9 @@ const downloadRoute = createRoute({
   summary: 'Download one split of an export (streamed)',
   request: {
     params: exportIdParam,
-    query: z.object({ split: z.string().min(1).optional().openapi({ description: 'train | validation | test (optional when the export has one file)' }) }).strict(),
+    query: z
+      .object({ split: z.string().min(1).optional().openapi({ description: 'train | validation | test (optional when the export has one file)' }) })
+      .strict(),
   },
   responses: {
     200: {
@@ -97,7 +104,7 @@ export function exportRoutes(deps: ResolvedDeps) {
       .from(exportsTable)
       .innerJoin(datasets, eq(datasets.id, exportsTable.datasetId))
       .where(and(eq(exportsTable.id, id), eq(datasets.ownerId, ownerId)));
-    if (!row) throw notFound('export', id, 'List a dataset\'s exports with GET /v1/datasets/{id}/exports.');
+    if (!row) throw notFound('export', id, "List a dataset's exports with GET /v1/datasets/{id}/exports.");
     return row.exp;
   }
 
@@ -119,7 +126,12 @@ export function exportRoutes(deps: ResolvedDeps) {
 
     const download = file.key ? await fromObjectStore(file.key) : await fromExportsFolder(file.path);
     if (!download) {
-      throw new ApiError(404, 'export_file_missing', `The ${file.split} file of export "${row.id}" no longer exists on the server`, 'Export the dataset again (POST /v1/tasks/save).');
+      throw new ApiError(
+        404,
+        'export_file_missing',
+        `The ${file.split} file of export "${row.id}" no longer exists on the server`,
+        'Export the dataset again (POST /v1/tasks/save).',
+      );
     }
     return c.body(Readable.toWeb(download.stream) as ReadableStream<Uint8Array>, 200, {
       'Content-Type': contentTypeOf(download.name),

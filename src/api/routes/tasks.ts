@@ -22,7 +22,7 @@ import {
   startTask,
   uniqueSuffix,
   workflowUiUrl,
-  TASK_WORKFLOW_TYPES,
+  type TASK_WORKFLOW_TYPES,
   type TaskRow,
   type WorkflowInput,
 } from '../../client';
@@ -32,7 +32,7 @@ import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
 import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client';
-import type { AppEnv, ResolvedDeps } from '../context';
+import type { ResolvedDeps } from '../context';
 import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
 import {
@@ -70,15 +70,32 @@ export const pipelineTaskBody = z
   .object({
     pipeline: z
       .union([
-        z.object({ yaml: z.string().min(1).max(1_000_000) }).strict().openapi({ description: 'The pipeline file itself; its config_path values are relative to pipelines.dir' }),
-        z.object({ name: z.string().regex(/^[\w./-]+$/).refine((n) => !n.includes('..'), 'a name cannot contain ..') }).strict().openapi({ description: 'A file in pipelines.dir (configs/pipelines): qa, cot, summary, conversation, preference …' }),
+        z
+          .object({ yaml: z.string().min(1).max(1_000_000) })
+          .strict()
+          .openapi({ description: 'The pipeline file itself; its config_path values are relative to pipelines.dir' }),
+        z
+          .object({
+            name: z
+              .string()
+              .regex(/^[\w./-]+$/)
+              .refine((n) => !n.includes('..'), 'a name cannot contain ..'),
+          })
+          .strict()
+          .openapi({ description: 'A file in pipelines.dir (configs/pipelines): qa, cot, summary, conversation, preference …' }),
       ])
       .openapi({ description: 'The YAML block pipeline (InstructLab format 1.0 plus datacreek blocks; schema: `datacreek pipeline schema`)' }),
     input: z
       .union([
         z.object({ datasetId: datasetIdSchema, from: z.enum(['chunks', 'seeds', 'all']).optional() }).strict(),
-        z.object({ rowsPath: z.string().min(1) }).strict().openapi({ description: 'A JSON Lines file inside ingest.allowed_roots' }),
-        z.object({ taxonomyPath: z.string().min(1), docsDir: z.string().optional() }).strict().openapi({ description: 'An InstructLab qna.yaml inside ingest.allowed_roots' }),
+        z
+          .object({ rowsPath: z.string().min(1) })
+          .strict()
+          .openapi({ description: 'A JSON Lines file inside ingest.allowed_roots' }),
+        z
+          .object({ taxonomyPath: z.string().min(1), docsDir: z.string().optional() })
+          .strict()
+          .openapi({ description: 'An InstructLab qna.yaml inside ingest.allowed_roots' }),
       ])
       .optional()
       .openapi({ description: 'The input rows; optional when the pipeline starts with a SourceBlock' }),
@@ -137,16 +154,21 @@ const ingestRoute = createRoute({
 });
 const buildRoute = startRoute('build', buildTaskBody, 'Build a dataset: generate, score, filter and dedupe until `target` records are accepted');
 const generateRoute = startRoute('generate', generateTaskBody, 'Generate records without scoring (a build with scoring mode none)');
-const curateRoute = startRoute('curate', curateTaskBody, 'Score and filter an existing dataset\'s records');
+const curateRoute = startRoute('curate', curateTaskBody, "Score and filter an existing dataset's records");
 const saveRoute = startRoute('save', saveTaskBody, 'Export the accepted records in a training format, split');
 
-const taskIdParam = z.object({ id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, example: 'build-support-faq' }) });
+const taskIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'build-support-faq' }),
+});
 
 const listRoute = createRoute({
   method: 'get',
   path: '/tasks',
   tags: ['tasks'],
-  summary: 'List the caller\'s tasks, newest first',
+  summary: "List the caller's tasks, newest first",
   request: {
     query: paginationQuerySchema.extend({ datasetId: datasetIdSchema.optional(), kind: z.enum(TASK_KINDS).optional() }),
   },
@@ -160,7 +182,7 @@ const getRoute = createRoute({
   method: 'get',
   path: '/tasks/{id}',
   tags: ['tasks'],
-  summary: 'A task\'s status, with its live progress, result or error',
+  summary: "A task's status, with its live progress, result or error",
   request: { params: taskIdParam },
   responses: { 200: { description: 'The task', content: { 'application/json': { schema: taskSchema } } }, ...errorResponses(401, 404, 503) },
 });
@@ -187,11 +209,11 @@ const patchRoute = createRoute({
   method: 'patch',
   path: '/tasks/{id}',
   tags: ['tasks'],
-  summary: 'Change a running build\'s target or concurrency',
+  summary: "Change a running build's target or concurrency",
   request: { params: taskIdParam, body: { required: true, content: { 'application/json': { schema: patchTaskBody } } } },
   responses: {
     200: {
-      description: 'The build\'s progress after the change',
+      description: "The build's progress after the change",
       content: { 'application/json': { schema: z.object({ taskId: z.string(), progress: z.unknown() }).openapi('TaskPatched') } },
     },
     ...errorResponses(400, 401, 404, 409, 413, 415, 503, 504),
@@ -232,13 +254,21 @@ export function taskRoutes(deps: ResolvedDeps) {
   async function requireRunning(row: TaskRow, action: string) {
     const view = await describeTask(deps, row, { details: false });
     if (view.status !== 'running') {
-      throw conflict('task_not_running', `Task "${row.id}" is ${view.status}; it cannot ${action}`, 'Only running tasks take live controls; start a new task instead.');
+      throw conflict(
+        'task_not_running',
+        `Task "${row.id}" is ${view.status}; it cannot ${action}`,
+        'Only running tasks take live controls; start a new task instead.',
+      );
     }
   }
 
   function requireSteerable(row: TaskRow, action: string) {
     if (!STEERABLE_KINDS.has(row.kind)) {
-      throw conflict('not_supported', `A ${row.kind} task cannot ${action}`, 'Only build and generate tasks can be paused, resumed or retargeted; any task can be cancelled.');
+      throw conflict(
+        'not_supported',
+        `A ${row.kind} task cannot ${action}`,
+        'Only build and generate tasks can be paused, resumed or retargeted; any task can be cancelled.',
+      );
     }
   }
 
@@ -256,7 +286,12 @@ export function taskRoutes(deps: ResolvedDeps) {
     } else if (contentType.startsWith('application/json')) {
       body = c.req.valid('json') as z.output<typeof ingestTaskBody>;
     } else {
-      throw new ApiError(415, 'unsupported_media_type', 'POST /v1/tasks/ingest takes JSON or a multipart upload', 'Send Content-Type: application/json, or multipart/form-data with datasetId and file fields.');
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        'POST /v1/tasks/ingest takes JSON or a multipart upload',
+        'Send Content-Type: application/json, or multipart/form-data with datasetId and file fields.',
+      );
     }
     const datasetId = String(body.datasetId);
     // Everything is validated (server paths, overrides, the whole input) before an upload touches the disk;
@@ -346,7 +381,12 @@ export function taskRoutes(deps: ResolvedDeps) {
       resolvePipelineSource(config, pipeline, { numInstructions: body.numInstructions ?? 0, confineTo: pipelinesDir(config) });
     } catch (error) {
       if (error instanceof PipelineValidationError) {
-        throw badRequest('invalid_pipeline', error.message, error.hint, error.issues.map((i) => ({ path: [i.block, i.path].filter(Boolean).join(' › '), message: `${i.message} — ${i.fix}` })));
+        throw badRequest(
+          'invalid_pipeline',
+          error.message,
+          error.hint,
+          error.issues.map((i) => ({ path: [i.block, i.path].filter(Boolean).join(' › '), message: `${i.message} — ${i.fix}` })),
+        );
       }
       throw error;
     }
@@ -355,7 +395,10 @@ export function taskRoutes(deps: ResolvedDeps) {
     const label = 'name' in body.pipeline ? body.pipeline.name : 'inline';
     const workflowId = pipelineWorkflowId(label, uniqueSuffix());
     await startPipelineTask(deps, { ownerId: user.id, datasetId, workflowId, input: workflowInput });
-    return c.json({ taskId: workflowId, kind: 'pipeline' as const, datasetId: datasetId ?? '', status: 'running', temporalUiUrl: workflowUiUrl(config, workflowId) }, 202);
+    return c.json(
+      { taskId: workflowId, kind: 'pipeline' as const, datasetId: datasetId ?? '', status: 'running', temporalUiUrl: workflowUiUrl(config, workflowId) },
+      202,
+    );
   });
 
   async function loadPipelineModules() {
@@ -419,7 +462,11 @@ function parseConfigField(text: string | undefined): Record<string, unknown> | u
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw badRequest('invalid_config', `The config field is not valid JSON: ${(err as Error).message}`, 'Send the override as a JSON object, e.g. {"chunking":{"chunk_size":2000}}.');
+    throw badRequest(
+      'invalid_config',
+      `The config field is not valid JSON: ${(err as Error).message}`,
+      'Send the override as a JSON object, e.g. {"chunking":{"chunk_size":2000}}.',
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw badRequest('invalid_config', 'The config field must be a JSON object', 'Send the override as a JSON object, e.g. {"chunking":{"chunk_size":2000}}.');

@@ -18,7 +18,14 @@ const createUserRoute = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(200) }).strict().openapi('CreateUser') } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({ name: z.string().trim().min(1).max(200) })
+            .strict()
+            .openapi('CreateUser'),
+        },
+      },
     },
   },
   responses: {
@@ -56,7 +63,7 @@ const revokeKeyRoute = createRoute({
   method: 'delete',
   path: '/users/me/keys/{keyId}',
   tags: ['users'],
-  summary: 'Revoke one of the caller\'s API keys',
+  summary: "Revoke one of the caller's API keys",
   request: { params: z.object({ keyId: z.string().min(1) }) },
   responses: {
     200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ id: z.string(), revoked: z.literal(true) }) } } },

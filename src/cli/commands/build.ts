@@ -35,8 +35,8 @@ export function registerBuildCommands(program: Command): void {
     .command('build')
     .description('build a dataset: generate, score, filter and dedupe until exactly --target records are accepted')
     .requiredOption('-d, --dataset <id>', 'the dataset to build (ingest documents into it first)', datasetId)
-    .requiredOption('-n, --target <n>', "accepted records the dataset ends with (counting those it already holds)", positiveInt)
-    .option('--fresh', 'start over: set the dataset\'s accepted records aside (kept as superseded) and build --target new ones')
+    .requiredOption('-n, --target <n>', 'accepted records the dataset ends with (counting those it already holds)', positiveInt)
+    .option('--fresh', "start over: set the dataset's accepted records aside (kept as superseded) and build --target new ones")
     .addOption(new Option('--type <type>', "record type (default: the dataset's type)").choices(DATASET_TYPES))
     .option('--max-rounds <n>', 'stop after this many passes over the sources (default: generation.max_rounds)', positiveInt)
     .option('--token-budget <n>', 'stop after this many prompt + completion tokens (0 = unlimited)', nonNegativeInt)
@@ -46,8 +46,7 @@ export function registerBuildCommands(program: Command): void {
     .option('--pipeline <file|name>', 'generate with a YAML block pipeline (a file, or a name in configs/pipelines such as qa)')
     .option('--detach', 'start the build and return at once')
     .action(async (opts, cmd: Command) => {
-      const scoring =
-        opts.scoring !== undefined || opts.threshold !== undefined ? { mode: opts.scoring, threshold: opts.threshold } : undefined;
+      const scoring = opts.scoring !== undefined || opts.threshold !== undefined ? { mode: opts.scoring, threshold: opts.threshold } : undefined;
       await runBuild(cmd, {
         input: {
           datasetId: opts.dataset,
@@ -130,7 +129,14 @@ async function runBuild(cmd: Command, run: BuildRun): Promise<void> {
     }
     if (!json) console.error(`started ${workflowId} (Ctrl-C detaches; the build keeps running)`);
     const { reportFollowedBuild } = await import('../build-report');
-    process.exitCode = await reportFollowedBuild(cmd, client, { workflowId, datasetId: input.datasetId, url, taskQueue: config.temporal.task_queue, startedAt: Date.now(), shortIsSuccess: run.shortIsSuccess });
+    process.exitCode = await reportFollowedBuild(cmd, client, {
+      workflowId,
+      datasetId: input.datasetId,
+      url,
+      taskQueue: config.temporal.task_queue,
+      startedAt: Date.now(),
+      shortIsSuccess: run.shortIsSuccess,
+    });
   } finally {
     await client.connection.close().catch(() => {});
   }

@@ -22,7 +22,12 @@ export function registerCurateCommand(program: Command): void {
       const { runTask } = await import('../run-task');
       const { curateWorkflowId, refuseWhileDatasetBusy, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
-      if (opts.ratio !== undefined && !opts.augment) throw new CliError('--ratio needs --augment (which variants to add)', EXIT.usage, 'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5');
+      if (opts.ratio !== undefined && !opts.augment)
+        throw new CliError(
+          '--ratio needs --augment (which variants to add)',
+          EXIT.usage,
+          'e.g. datacreek curate -d my-data --augment paraphrase,harder --ratio 0.5',
+        );
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('curate', readConfigFile(globalOptions(cmd).config), config);
       const augment = opts.augment ? { kinds: opts.augment, ratio: opts.ratio ?? DEFAULT_AUGMENT_RATIO } : undefined;
@@ -36,9 +41,18 @@ export function registerCurateCommand(program: Command): void {
       }
       await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy({ database, temporal }, dataset.id)));
       const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
+      const outcome = await runTask(
+        cmd,
+        config,
+        { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input: parsed.data },
+        { detach: Boolean(opts.detach) },
+      );
       if (outcome.detached) {
-        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
+        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, {
+          workflowId,
+          status: 'running',
+          url: outcome.url,
+        });
         return;
       }
       const r = outcome.result;
@@ -61,10 +75,15 @@ const AUGMENT_KINDS = ['paraphrase', 'easier', 'harder', 'format_variation'] as 
 const DEFAULT_AUGMENT_RATIO = 0.5;
 
 function augmentKinds(value: string): string[] {
-  const kinds = value.split(',').map((kind) => kind.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
   const unknown = kinds.filter((kind) => !(AUGMENT_KINDS as readonly string[]).includes(kind));
   if (kinds.length === 0 || unknown.length) {
-    throw new InvalidArgumentError(`${unknown.length ? `unknown kind ${unknown.join(', ')}` : 'no kind given'}; use a comma-separated list of ${AUGMENT_KINDS.join(', ')}`);
+    throw new InvalidArgumentError(
+      `${unknown.length ? `unknown kind ${unknown.join(', ')}` : 'no kind given'}; use a comma-separated list of ${AUGMENT_KINDS.join(', ')}`,
+    );
   }
   return [...new Set(kinds)];
 }

@@ -14,7 +14,7 @@ export function registerDatasetCommands(program: Command): void {
   datasets
     .command('list')
     .description('every dataset with its type, status, accepted records and sources')
-    .option('--owner <userId>', "only this user's datasets (the CLI's own are owned by \"local\")")
+    .option('--owner <userId>', 'only this user\'s datasets (the CLI\'s own are owned by "local")')
     .action(async (opts: { owner?: string }, cmd: Command) => {
       const config = configFor(cmd);
       const rows = await withDatabase(config, (database) => listDatasets(database, opts.owner));
@@ -117,7 +117,9 @@ async function showDataset(database: Database, id: string) {
   const statistics = await datasetStatistics(database, id);
   const sourceRows = await database.sql<{ file_name: string; kind: string; format: string; chunk_count: number; seed_record_count: number; uri: string }[]>`
     select file_name, kind, format, chunk_count, seed_record_count, uri from sources where dataset_id = ${id} order by created_at, id`;
-  const exportRows = await database.sql<{ id: string; format: string; record_count: number; bytes: number; files: { split: string; path: string; records: number }[]; created_at: Date }[]>`
+  const exportRows = await database.sql<
+    { id: string; format: string; record_count: number; bytes: number; files: { split: string; path: string; records: number }[]; created_at: Date }[]
+  >`
     select id, format, record_count, bytes, files, created_at from exports where dataset_id = ${id} order by created_at desc, id`;
   return {
     id,
@@ -130,8 +132,22 @@ async function showDataset(database: Database, id: string) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...statistics,
-    sourceList: sourceRows.map((s) => ({ file: s.file_name, kind: s.kind, format: s.format, chunks: s.chunk_count, seedRecords: s.seed_record_count, uri: s.uri })),
-    exportList: exportRows.map((e) => ({ id: e.id, format: e.format, records: e.record_count, bytes: Number(e.bytes), files: e.files, createdAt: e.created_at })),
+    sourceList: sourceRows.map((s) => ({
+      file: s.file_name,
+      kind: s.kind,
+      format: s.format,
+      chunks: s.chunk_count,
+      seedRecords: s.seed_record_count,
+      uri: s.uri,
+    })),
+    exportList: exportRows.map((e) => ({
+      id: e.id,
+      format: e.format,
+      records: e.record_count,
+      bytes: Number(e.bytes),
+      files: e.files,
+      createdAt: e.created_at,
+    })),
   };
 }
 
@@ -158,13 +174,7 @@ function humanDetails(d: Awaited<ReturnType<typeof showDataset>>): string {
 }
 
 /** The deletion the API runs too (rows, LanceDB tables, export files; refused while a task runs), with CLI wording. */
-async function removeDataset(
-  config: DatacreekConfig,
-  database: Database,
-  temporal: Client,
-  ownerId: string,
-  id: string,
-) {
+async function removeDataset(config: DatacreekConfig, database: Database, temporal: Client, ownerId: string, id: string) {
   const { DatasetBusyError, deleteDataset } = await import('../../client');
   const { openConfiguredVectorStore } = await import('../../infra/vectors');
   const { openObjectStore } = await import('../../infra/storage');

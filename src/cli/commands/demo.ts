@@ -79,7 +79,14 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     const buildId = buildWorkflowId(DEMO_DATASET);
     log(`demo: building ${plan.target} QA pairs with ${config.llm.model} (workflow ${buildId}) …`);
     const startedAt = Date.now();
-    await startWorkflow(client, config, TASK_WORKFLOW_TYPES.build, buildId, { datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build }, { conflict: 'USE_EXISTING' });
+    await startWorkflow(
+      client,
+      config,
+      TASK_WORKFLOW_TYPES.build,
+      buildId,
+      { datasetId: DEMO_DATASET, target: plan.target, type: 'qa', ...plan.build },
+      { conflict: 'USE_EXISTING' },
+    );
     // The same progress display as `datacreek build`: accepted/target, rates, ETA and the model.
     const outcome = await followBuild(client, buildId, { display: displayFor(false), taskQueue: config.temporal.task_queue, model: config.llm.model });
     if (outcome.kind !== 'completed') {
@@ -96,7 +103,10 @@ export async function runDemo(config: DatacreekConfig, log: (m: string) => void)
     });
     const exported = await exporting.result();
     for (const f of exported.files) log(`demo: export ${f.split}: ${f.path} (${f.records} records)`);
-    const examples = await sampleRecords(exported.files.map((f) => f.path), 3);
+    const examples = await sampleRecords(
+      exported.files.map((f) => f.path),
+      3,
+    );
     log(`demo: ${examples.length} of the records:`);
     for (const sample of examples) {
       log(`demo:   Q: ${sample.question}`);

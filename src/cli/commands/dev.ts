@@ -28,7 +28,9 @@ export function registerDevCommands(program: Command): void {
         // Leave nothing running behind a failed start (a taken port, most often).
         await worker.shutdown();
         await services.stop();
-        throw new Error(`the HTTP API could not start on ${config.api.host}:${config.api.port}: ${(err as Error).message}. Free the port or set DATACREEK_API_PORT.`);
+        throw new Error(
+          `the HTTP API could not start on ${config.api.host}:${config.api.port}: ${(err as Error).message}. Free the port or set DATACREEK_API_PORT.`,
+        );
       }
       log(`API: ${api.url} (docs ${api.url}/docs)`);
       log(`ready. Temporal Web UI: ${config.temporal.ui_url}  (Ctrl-C to stop)`);
@@ -59,10 +61,7 @@ export function registerDevCommands(program: Command): void {
   program
     .command('worker')
     .description('run a worker against the configured Temporal server and database (production)')
-    .option(
-      '--serve <kinds>',
-      'kinds of work to serve, comma-separated: workflows, llm, accept, files, or all (default: config worker.serve, all)',
-    )
+    .option('--serve <kinds>', 'kinds of work to serve, comma-separated: workflows, llm, accept, files, or all (default: config worker.serve, all)')
     .action(async (opts: { serve?: string }, cmd: Command) => {
       const config = configFor(cmd);
       console.log(`[worker] config: ${JSON.stringify(redactConfig(config).temporal)}`);

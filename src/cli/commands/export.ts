@@ -44,14 +44,18 @@ export function registerExportCommand(program: Command): void {
       const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
       const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.save, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
       if (outcome.detached) {
-        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, { workflowId, status: 'running', url: outcome.url });
+        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, {
+          workflowId,
+          status: 'running',
+          url: outcome.url,
+        });
         return;
       }
       const r = outcome.result;
-      print(
-        cmd,
-        `${table(r.files, ['split', 'records', 'bytes', 'path'])}\n\n${r.recordCount} records written as ${r.format}\nhistory: ${outcome.url}`,
-        { workflowId, url: outcome.url, ...r },
-      );
+      print(cmd, `${table(r.files, ['split', 'records', 'bytes', 'path'])}\n\n${r.recordCount} records written as ${r.format}\nhistory: ${outcome.url}`, {
+        workflowId,
+        url: outcome.url,
+        ...r,
+      });
     });
 }

@@ -22,12 +22,16 @@ export function registerFormatCommands(program: Command): void {
     .option('-o, --output <path>', 'write here (a file; for hf a directory); default: standard output')
     .addOption(new Option('--from <shape>', 'how the input rows are laid out (default: detected)').choices(DATASET_SHAPES))
     .option('--system-prompt <text>', 'a system message for chat formats')
-    .option('--keep-metadata', 'carry each row\'s metadata, so converting back restores it exactly')
+    .option('--keep-metadata', "carry each row's metadata, so converting back restores it exactly")
     .action(async (input: string, opts, cmd: Command) => {
       const { convertFile, resolveExportFormat, DatasetFormatError, ExportFormatError } = await import('../../domain/formats');
       const to = formatArgument(() => resolveExportFormat(opts.to), ExportFormatError);
       if (to === 'hf' && !opts.output) {
-        throw new CliError('the hf format is a directory of Parquet files, not a stream', EXIT.usage, 'Give the directory to create with -o, e.g. -o ./out/mydata');
+        throw new CliError(
+          'the hf format is a directory of Parquet files, not a stream',
+          EXIT.usage,
+          'Give the directory to create with -o, e.g. -o ./out/mydata',
+        );
       }
       const bytes = await readInput(input);
       const output = opts.output ? path.resolve(opts.output) : undefined;
@@ -65,7 +69,8 @@ export function registerFormatCommands(program: Command): void {
         problems: imported.problems,
         files,
       };
-      const human = `${summary.records} records converted from ${imported.shape} to ${to}` +
+      const human =
+        `${summary.records} records converted from ${imported.shape} to ${to}` +
         `${summary.skipped ? `, ${summary.skipped} rows skipped` : ''}${imported.problems.length ? `, ${imported.problems.length} rows with problems (listed above)` : ''}` +
         (files.length ? `\n${files.join('\n')}` : '');
       // Without -o the converted rows own standard output, so the summary goes to standard error.
@@ -78,7 +83,10 @@ export function registerFormatCommands(program: Command): void {
     .command('validate')
     .description('check that a file loads in the trainer its format is meant for; prints every problem with its line (exit 3 when there are problems)')
     .argument('<file>', 'a JSONL / JSON / CSV file, or an hf export directory')
-    .requiredOption('-f, --format <format>', `the format to check against: jsonl, alpaca, openai-chat (chatml), sharegpt, dpo, kto, text, csv, hf or ${AXOLOTL_CHAT_TEMPLATE}`)
+    .requiredOption(
+      '-f, --format <format>',
+      `the format to check against: jsonl, alpaca, openai-chat (chatml), sharegpt, dpo, kto, text, csv, hf or ${AXOLOTL_CHAT_TEMPLATE}`,
+    )
     .action(async (file: string, opts: { format: string }, cmd: Command) => {
       const { validateExport, resolveExportFormat, ExportFormatError } = await import('../../domain/formats');
       const format = opts.format === AXOLOTL_CHAT_TEMPLATE ? AXOLOTL_CHAT_TEMPLATE : formatArgument(() => resolveExportFormat(opts.format), ExportFormatError);
@@ -98,9 +106,7 @@ export function registerFormatCommands(program: Command): void {
     .addOption(new Option('--goal <goal>', 'only this training goal').choices(TRAINING_GOAL_NAMES))
     .addOption(new Option('--type <type>', 'only the goals this record type serves').choices(DATASET_TYPES))
     .action(async (opts: { goal?: TrainingGoal; type?: DatasetType }, cmd: Command) => {
-      const goals = Object.values(TRAINING_GOALS).filter(
-        (g) => (!opts.goal || g.goal === opts.goal) && (!opts.type || g.types.includes(opts.type)),
-      );
+      const goals = Object.values(TRAINING_GOALS).filter((g) => (!opts.goal || g.goal === opts.goal) && (!opts.type || g.types.includes(opts.type)));
       const rows = goals.map((g) => ({ goal: g.goal, title: g.title, types: g.types.join(', '), formats: g.formats.join(', ') }));
       const why = goals.map((g) => `${g.goal}: ${g.why}`).join('\n');
       print(cmd, goals.length ? `${table(rows)}\n\n${why}` : '(no goal matches)', goals);
@@ -132,7 +138,8 @@ async function requireInput(file: string, kind: 'file' | 'directory'): Promise<v
     throw err;
   }
   if (kind === 'file' && isDirectory) throw new CliError(`${file} is a directory`, EXIT.usage, 'Give a file; only the hf format is a directory.');
-  if (kind === 'directory' && !isDirectory) throw new CliError(`${file} is a file`, EXIT.usage, 'An hf export is the directory holding the Parquet files and README.md.');
+  if (kind === 'directory' && !isDirectory)
+    throw new CliError(`${file} is a file`, EXIT.usage, 'An hf export is the directory holding the Parquet files and README.md.');
 }
 
 function problemPlace(p: { line?: number; index?: number }): string {

@@ -34,12 +34,21 @@ export function registerIngestCommand(program: Command): void {
           size: e.size ?? '',
           action: e.reason ? `${e.action}: ${e.reason}` : e.linkTarget ? `${e.action} (follows link to ${e.linkTarget})` : e.action,
         }));
-        const note = 'Run locally, ingest follows symbolic links to files wherever they lead; through the HTTP API, links out of ingest.allowed_roots are skipped.';
+        const note =
+          'Run locally, ingest follows symbolic links to files wherever they lead; through the HTTP API, links out of ingest.allowed_roots are skipped.';
         print(cmd, `${table(rows)}\n\n${note}`, rows);
         return;
       }
-      const { connectTemporalClient, describeWorkflowFailure, ingestWorkflowId, refuseWhileDatasetBusy, startWorkflow, TASK_WORKFLOW_TYPES, uniqueSuffix, workflowUiUrl } =
-        await import('../../client');
+      const {
+        connectTemporalClient,
+        describeWorkflowFailure,
+        ingestWorkflowId,
+        refuseWhileDatasetBusy,
+        startWorkflow,
+        TASK_WORKFLOW_TYPES,
+        uniqueSuffix,
+        workflowUiUrl,
+      } = await import('../../client');
       const client = await connectTemporalClient(config);
       await withDatabase(config, (database) => refuseWhileDatasetBusy({ database, temporal: client }, opts.dataset));
       const workflowId = ingestWorkflowId(opts.dataset, uniqueSuffix());

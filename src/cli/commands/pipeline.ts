@@ -49,11 +49,16 @@ export function registerPipelineCommands(program: Command): void {
     const config = configFor(cmd);
     const { PipelineValidationError, taxonomyRows } = await import('../../domain/pipelines');
     const { resolvePipelineSource, namedPipelinePath } = await import('../../activities');
-    let inputColumns: string[] | undefined = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+    let inputColumns: string[] | undefined = flags.columns
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (flags.taxonomy) inputColumns = [...new Set((await taxonomyRows(flags.taxonomy, { docsDir: flags.docs })).flatMap((r) => Object.keys(r.data)))];
     if (flags.input) {
       const { readFileSync } = await import('node:fs');
-      const first = readFileSync(flags.input, 'utf8').split('\n').find((l) => l.trim());
+      const first = readFileSync(flags.input, 'utf8')
+        .split('\n')
+        .find((l) => l.trim());
       inputColumns = first ? Object.keys(JSON.parse(first)) : [];
     }
     const source = pipelineSource(file);
@@ -65,7 +70,13 @@ export function registerPipelineCommands(program: Command): void {
         ...(resolved.requiredInputColumns.length ? [`input rows need: ${resolved.requiredInputColumns.join(', ')}`] : []),
         ...resolved.warnings.map((w) => `warning: ${w}`),
       ];
-      print(cmd, lines.join('\n'), { valid: true, version: resolved.version, blocks: resolved.blocks.map((b) => ({ name: b.name, type: b.type })), requiredInputColumns: resolved.requiredInputColumns, warnings: resolved.warnings });
+      print(cmd, lines.join('\n'), {
+        valid: true,
+        version: resolved.version,
+        blocks: resolved.blocks.map((b) => ({ name: b.name, type: b.type })),
+        requiredInputColumns: resolved.requiredInputColumns,
+        warnings: resolved.warnings,
+      });
     } catch (error) {
       if (error instanceof PipelineValidationError) {
         if (globalOptions(cmd).json) console.log(JSON.stringify({ valid: false, issues: error.issues }, null, 2));
@@ -123,7 +134,12 @@ export function registerPipelineCommands(program: Command): void {
         }).filter(([, v]) => v !== undefined),
       ),
     );
-    if (!parsed.success) throw new CliError(`invalid options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage, 'see datacreek pipeline run --help');
+    if (!parsed.success)
+      throw new CliError(
+        `invalid options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        EXIT.usage,
+        'see datacreek pipeline run --help',
+      );
     // Validate here first, so a bad file is reported before anything starts.
     const { resolvePipelineSource } = await import('../../activities');
     const { PipelineValidationError } = await import('../../domain/pipelines');
@@ -150,7 +166,12 @@ export function registerPipelineCommands(program: Command): void {
         const rejects = Object.entries(p.rejected).map(([reason, n]) => `  ${reason}: ${n}`);
         print(
           cmd,
-          [`completed ${workflowId}: ${p.inputRows} input rows → ${p.outputRows} output rows in ${p.outputPath}`, pipelineLine(p), ...(rejects.length ? ['rejected:', ...rejects] : []), ...p.warnings.map((w) => `warning: ${w}`)].join('\n'),
+          [
+            `completed ${workflowId}: ${p.inputRows} input rows → ${p.outputRows} output rows in ${p.outputPath}`,
+            pipelineLine(p),
+            ...(rejects.length ? ['rejected:', ...rejects] : []),
+            ...p.warnings.map((w) => `warning: ${w}`),
+          ].join('\n'),
           { workflowId, ...p },
         );
       } else if (outcome.kind === 'detached') {

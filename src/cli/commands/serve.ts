@@ -13,7 +13,9 @@ export function registerServeCommand(program: Command): void {
       const config = configFor(cmd);
       const { startApiServer } = await import('../../api');
       const api = await startApiServer(config, { databaseUrl: databaseUrlOf(config) });
-      console.log(`[serve] API: ${api.url} (docs ${api.url}/docs); Temporal ${config.temporal.address}, task queue "${config.temporal.task_queue}" (Ctrl-C to stop)`);
+      console.log(
+        `[serve] API: ${api.url} (docs ${api.url}/docs); Temporal ${config.temporal.address}, task queue "${config.temporal.task_queue}" (Ctrl-C to stop)`,
+      );
       await waitForStop(async () => {
         console.log('[serve] stopping …');
         await api.close();

@@ -96,7 +96,11 @@ export function registerTaskCommands(program: Command): void {
         const workflow = await findWorkflow(client, id);
         const status = statusOf(workflow.description);
         if (status !== 'running') {
-          throw new CliError(`${workflow.workflowId} is ${status}; there is nothing to cancel`, EXIT.failure, `See it with \`datacreek status ${workflow.workflowId}\`.`);
+          throw new CliError(
+            `${workflow.workflowId} is ${status}; there is nothing to cancel`,
+            EXIT.failure,
+            `See it with \`datacreek status ${workflow.workflowId}\`.`,
+          );
         }
         await cancelTask(client, workflow.workflowId);
         const closed = await waitUntilClosed(client, workflow.workflowId, CANCEL_WAIT_MS);
@@ -213,7 +217,7 @@ async function humanStatus(view: Record<string, unknown>, isBuild: boolean): Pro
 /** Ingest and export results say what matters in a line or a table; anything else is shown as JSON. */
 function describeResult(result: unknown): string {
   const r = result as Record<string, any>;
-  if (r && r.totals && Array.isArray(r.files)) {
+  if (r?.totals && Array.isArray(r.files)) {
     const t = r.totals;
     return `${t.ingested} ingested, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped; ${t.chunks} chunks, ${t.seedRecords} seed records`;
   }

@@ -19,8 +19,7 @@ export async function chunkDocument(doc: ParsedDocument, opts: ChunkOptions): Pr
   validate(opts);
   const text = doc.text;
   if (text.trim().length === 0) return [];
-  const spans: Span[] =
-    text.length < opts.wholeDocumentBelow ? [{ start: 0, end: text.length }] : await spansFor(text, opts);
+  const spans: Span[] = text.length < opts.wholeDocumentBelow ? [{ start: 0, end: text.length }] : await spansFor(text, opts);
   return spans.map((span, index) => {
     const chunk = toChunk(doc, span, index);
     if (opts.strategy === 'token') chunk.tokenCount = span.units ?? countTokens(chunk.text);
@@ -48,14 +47,17 @@ async function spansFor(text: string, opts: ChunkOptions): Promise<Span[]> {
 
 function validate(opts: ChunkOptions): void {
   const problems: string[] = [];
-  if (!['basic', 'sliding', 'semantic', 'token'].includes(opts.strategy)) problems.push(`strategy must be basic, sliding, semantic or token (got ${String(opts.strategy)})`);
+  if (!['basic', 'sliding', 'semantic', 'token'].includes(opts.strategy))
+    problems.push(`strategy must be basic, sliding, semantic or token (got ${String(opts.strategy)})`);
   if (!Number.isInteger(opts.chunkSize) || opts.chunkSize < 1) problems.push(`chunkSize must be a positive integer (got ${opts.chunkSize})`);
   if (!Number.isInteger(opts.overlap) || opts.overlap < 0) problems.push(`overlap must be a non-negative integer (got ${opts.overlap})`);
-  else if (opts.overlap >= opts.chunkSize && opts.strategy !== 'basic' && opts.strategy !== 'semantic') problems.push(`overlap (${opts.overlap}) must be smaller than chunkSize (${opts.chunkSize})`);
+  else if (opts.overlap >= opts.chunkSize && opts.strategy !== 'basic' && opts.strategy !== 'semantic')
+    problems.push(`overlap (${opts.overlap}) must be smaller than chunkSize (${opts.chunkSize})`);
   if (!(opts.wholeDocumentBelow >= 0)) problems.push(`wholeDocumentBelow must be 0 or more (got ${opts.wholeDocumentBelow})`);
   if (opts.strategy === 'semantic') {
     if (typeof opts.embed !== 'function') problems.push('the semantic strategy needs an embed(texts) function');
-    if (opts.similarityDrop !== undefined && !(opts.similarityDrop >= 0 && opts.similarityDrop <= 2)) problems.push(`similarityDrop must be between 0 and 2 (got ${opts.similarityDrop})`);
+    if (opts.similarityDrop !== undefined && !(opts.similarityDrop >= 0 && opts.similarityDrop <= 2))
+      problems.push(`similarityDrop must be between 0 and 2 (got ${opts.similarityDrop})`);
   }
   if (problems.length > 0) throw new RangeError(`Invalid chunk options: ${problems.join('; ')}`);
 }

@@ -16,7 +16,10 @@ export interface SemanticOptions {
 export async function semanticSpans(text: string, options: SemanticOptions): Promise<Span[]> {
   const sentences = splitSentences(text, Math.min(1000, options.chunkSize));
   if (sentences.length <= 1) return splitIntoWindows(text, { size: options.chunkSize, overlap: 0, measure: characterMeasure });
-  const vectors = await embedAll(sentences.map((span) => text.slice(span.start, span.end)), options);
+  const vectors = await embedAll(
+    sentences.map((span) => text.slice(span.start, span.end)),
+    options,
+  );
   const similarities = sentences.slice(1).map((_, i) => cosineSimilarity(vectors[i], vectors[i + 1]));
   const typical = median(similarities);
 
@@ -25,7 +28,8 @@ export async function semanticSpans(text: string, options: SemanticOptions): Pro
   const closeGroup = (lastSentence: number) => {
     const span = { start: sentences[groupStart].start, end: sentences[lastSentence].end };
     // A single sentence longer than the limit is cut like basic chunking would cut it.
-    if (span.end - span.start > options.chunkSize) spans.push(...splitIntoWindows(text, { size: options.chunkSize, overlap: 0, measure: characterMeasure }, span.start, span.end));
+    if (span.end - span.start > options.chunkSize)
+      spans.push(...splitIntoWindows(text, { size: options.chunkSize, overlap: 0, measure: characterMeasure }, span.start, span.end));
     else spans.push(span);
   };
   for (let i = 1; i < sentences.length; i++) {
@@ -46,7 +50,9 @@ async function embedAll(texts: string[], options: SemanticOptions): Promise<numb
     const batch = texts.slice(i, i + options.embedBatchSize);
     const embedded = await options.embed(batch);
     if (!Array.isArray(embedded) || embedded.length !== batch.length) {
-      throw new Error(`semantic chunking: embed() returned ${Array.isArray(embedded) ? embedded.length : 'no'} vectors for ${batch.length} texts; it must return one vector per text, in order`);
+      throw new Error(
+        `semantic chunking: embed() returned ${Array.isArray(embedded) ? embedded.length : 'no'} vectors for ${batch.length} texts; it must return one vector per text, in order`,
+      );
     }
     vectors.push(...embedded);
   }

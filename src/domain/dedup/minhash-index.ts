@@ -30,9 +30,7 @@ export class MinHashIndex {
     this.numPerm = options.numPerm ?? 128;
     this.bands = options.bands ?? 32;
     if (!Number.isInteger(this.bands) || this.bands < 1 || this.numPerm % this.bands !== 0) {
-      throw new Error(
-        `MinHash LSH needs bands to divide numPerm evenly; got numPerm=${this.numPerm}, bands=${this.bands}. Try bands=32 with numPerm=128.`,
-      );
+      throw new Error(`MinHash LSH needs bands to divide numPerm evenly; got numPerm=${this.numPerm}, bands=${this.bands}. Try bands=32 with numPerm=128.`);
     }
     this.rows = this.numPerm / this.bands;
     const expected = options.expectedItems ?? 1024;

@@ -11,13 +11,7 @@ const WHITESPACE = /\s+/gu;
 
 /** Lowercase, Unicode NFKC, punctuation removed, whitespace collapsed to single spaces, trimmed. */
 export function normalizeForHash(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(INTRA_WORD_JOINERS, '')
-    .replace(PUNCTUATION, ' ')
-    .replace(WHITESPACE, ' ')
-    .trim();
+  return text.normalize('NFKC').toLowerCase().replace(INTRA_WORD_JOINERS, '').replace(PUNCTUATION, ' ').replace(WHITESPACE, ' ').trim();
 }
 
 /** sha256 hex of the normalized text. */

@@ -134,9 +134,7 @@ export class SemanticIndex {
   /** Normalizes a vector and, once hash tables exist, sketches it. Reuse the result for `nearest` and `add`. */
   prepare(vector: ArrayLike<number>): PreparedVector {
     if (vector.length !== this.dims) {
-      throw new Error(
-        `Vector has ${vector.length} dimensions but this index holds ${this.dims}-dimensional vectors; embed every record with the same model`,
-      );
+      throw new Error(`Vector has ${vector.length} dimensions but this index holds ${this.dims}-dimensional vectors; embed every record with the same model`);
     }
     const unit = new Float32Array(this.dims);
     let norm = 0;

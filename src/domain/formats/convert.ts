@@ -25,11 +25,7 @@ export interface ConvertResult {
   written?: WriteExportResult;
 }
 
-export async function convertFile(
-  input: { fileName: string; bytes: Uint8Array },
-  to: ExportFormat,
-  opts: ConvertOptions = {},
-): Promise<ConvertResult> {
+export async function convertFile(input: { fileName: string; bytes: Uint8Array }, to: ExportFormat, opts: ConvertOptions = {}): Promise<ConvertResult> {
   const imported = await importDataset(input, opts.import);
   // File names from uploads may hold spaces or other characters that are not safe as an output name.
   const baseName = opts.baseName ?? basename(input.fileName, extname(input.fileName)).replace(/[^\w.-]+/g, '_');

@@ -5,8 +5,26 @@ import { parseHTML } from 'linkedom';
 
 /** Elements that stand apart as paragraphs (blank line around them). */
 const PARAGRAPH_ELEMENTS = new Set([
-  'P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'BLOCKQUOTE', 'UL', 'OL', 'DL', 'TABLE', 'HR', 'FIGURE',
-  'SECTION', 'ARTICLE', 'ASIDE', 'HEADER', 'FOOTER', 'ADDRESS',
+  'P',
+  'H1',
+  'H2',
+  'H3',
+  'H4',
+  'H5',
+  'H6',
+  'BLOCKQUOTE',
+  'UL',
+  'OL',
+  'DL',
+  'TABLE',
+  'HR',
+  'FIGURE',
+  'SECTION',
+  'ARTICLE',
+  'ASIDE',
+  'HEADER',
+  'FOOTER',
+  'ADDRESS',
 ]);
 /** Elements that start a new line. */
 const LINE_ELEMENTS = new Set(['BR', 'DIV', 'LI', 'TR', 'DT', 'DD', 'FIGCAPTION']);

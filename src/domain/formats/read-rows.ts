@@ -49,13 +49,12 @@ function detectContainer(fileName: string, bytes: Uint8Array): FileContainer {
   if (lower.endsWith('.tsv')) return 'tsv';
   if (lower.endsWith('.json')) return 'json';
   if (bytes.length >= 4 && new TextDecoder().decode(bytes.subarray(0, 4)) === PARQUET_MAGIC) return 'parquet';
-  const start = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
+  const start = new TextDecoder()
+    .decode(bytes.subarray(0, 64))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (start.startsWith('[') || start.startsWith('{')) return 'json';
-  throw new DatasetFormatError(
-    fileName,
-    'cannot tell the file type from its name or first bytes',
-    'Name it .json, .jsonl, .csv, .tsv or .parquet',
-  );
+  throw new DatasetFormatError(fileName, 'cannot tell the file type from its name or first bytes', 'Name it .json, .jsonl, .csv, .tsv or .parquet');
 }
 
 function decodeUtf8(fileName: string, bytes: Uint8Array): string {
@@ -116,8 +115,7 @@ function looksLikeJsonLines(text: string): boolean {
 
 function invalidJsonError(fileName: string, text: string, error: Error): DatasetFormatError {
   const position = jsonErrorPosition(error.message, text);
-  const where =
-    position === undefined ? '' : ` at ${describePosition(text, position)}`;
+  const where = position === undefined ? '' : ` at ${describePosition(text, position)}`;
   return new DatasetFormatError(
     fileName,
     `invalid JSON${where}: ${error.message}`,
@@ -220,9 +218,7 @@ async function readParquetRows(fileName: string, bytes: Uint8Array): Promise<Rea
 /** Parquet INT64 arrives as BigInt; JSON-minded code (and JSON.stringify) wants numbers. */
 function withPlainNumbers(value: unknown): unknown {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   }
   if (Array.isArray(value)) return value.map(withPlainNumbers);
   if (value !== null && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Uint8Array)) {

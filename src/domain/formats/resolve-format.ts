@@ -7,9 +7,5 @@ export function resolveExportFormat(name: string): ExportFormat {
   if ((EXPORT_FORMATS as readonly string[]).includes(key)) return key as ExportFormat;
   const alias = (EXPORT_FORMAT_ALIASES as Readonly<Record<string, ExportFormat>>)[key];
   if (alias) return alias;
-  throw new ExportFormatError(
-    name,
-    'is not an export format',
-    `Use one of ${EXPORT_FORMATS.join(', ')} (or ${Object.keys(EXPORT_FORMAT_ALIASES).join(', ')})`,
-  );
+  throw new ExportFormatError(name, 'is not an export format', `Use one of ${EXPORT_FORMATS.join(', ')} (or ${Object.keys(EXPORT_FORMAT_ALIASES).join(', ')})`);
 }

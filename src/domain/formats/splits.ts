@@ -145,9 +145,7 @@ export function largestRemainder(n: number, ratios: readonly number[]): number[]
   const ideal = ratios.map((r) => n * r);
   const parts = ideal.map((x) => Math.floor(x + 1e-9));
   let left = n - sum(parts);
-  const order = ideal
-    .map((x, i) => ({ i, remainder: x - parts[i] }))
-    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  const order = ideal.map((x, i) => ({ i, remainder: x - parts[i] })).sort((a, b) => b.remainder - a.remainder || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
     if (ratios[i] > 0) {

@@ -26,8 +26,7 @@ const itemRules: Partial<Record<DatasetType, (item: Record<string, unknown>) => 
     if (roles[roles.length - 1] !== 'assistant') return 'a conversation must end with an assistant turn';
     return null;
   },
-  preference: (item) =>
-    normalize(String(item.chosen)) === normalize(String(item.rejected)) ? 'chosen and rejected are the same text' : null,
+  preference: (item) => (normalize(String(item.chosen)) === normalize(String(item.rejected)) ? 'chosen and rejected are the same text' : null),
 };
 
 export function itemsSchemaName(type: DatasetType): string {

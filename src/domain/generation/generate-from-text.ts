@@ -89,17 +89,10 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
 
 const summaryAnswer = z.object({ summary: z.string().trim().min(1) });
 
-export type SummaryResult =
-  | { ok: true; summary: string; usage: TokenCount }
-  | { ok: false; raw: string; reason: string; usage: TokenCount };
+export type SummaryResult = { ok: true; summary: string; usage: TokenCount } | { ok: false; raw: string; reason: string; usage: TokenCount };
 
 /** Summarizes a text with the `document_summary` prompt: context for templates that use {summary}. */
-export async function summarizeText(
-  llm: LlmClient,
-  text: string,
-  prompts: PromptTemplates,
-  options: LlmCallOptions = {},
-): Promise<SummaryResult> {
+export async function summarizeText(llm: LlmClient, text: string, prompts: PromptTemplates, options: LlmCallOptions = {}): Promise<SummaryResult> {
   const prompt = renderPrompt(requirePrompt(prompts, 'document_summary'), { text }, 'document_summary');
   const answer = await llm.chatJson({
     messages: [{ role: 'user', content: prompt }],

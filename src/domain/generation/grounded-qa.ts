@@ -56,9 +56,18 @@ export function answerChoices(text: string): AnswerChoice[] {
       // Case-sensitive: "Animals" (of "Cruelty to Animals") is no name of a sentence about "2,000 animals".
       const flat = sentence.replace(/\s+/g, ' ');
       const named = names.filter((name) => flat.includes(name));
-      const subjects = (named.length ? named : contentWords(sentence).filter((word) => word.length >= 5 && !/\d/.test(word)).map((word) => `the ${word}`)).slice(0, MAX_SUBJECTS);
+      const subjects = (
+        named.length
+          ? named
+          : contentWords(sentence)
+              .filter((word) => word.length >= 5 && !/\d/.test(word))
+              .map((word) => `the ${word}`)
+      ).slice(0, MAX_SUBJECTS);
       const subjectWords = new Set(subjects.flatMap((subject) => contentWords(subject)));
-      const participles = [...new Set(contentWords(sentence).filter((word) => /^[a-z]{2,}(?:ed|en|wn|rn)$/.test(word) && !subjectWords.has(word)))].slice(0, MAX_PARTICIPLES);
+      const participles = [...new Set(contentWords(sentence).filter((word) => /^[a-z]{2,}(?:ed|en|wn|rn)$/.test(word) && !subjectWords.has(word)))].slice(
+        0,
+        MAX_PARTICIPLES,
+      );
       return { sentence, subjects, participles };
     })
     .filter((choice) => choice.subjects.length > 0);
@@ -147,7 +156,7 @@ export async function generateGroundedQa(llm: LlmClient, options: GroundedQaOpti
   });
   if (!answer.ok) return { items: [], failures: [{ raw: answer.raw, reason: answer.reason }], usage: answer.usage };
 
-    const usedAnswers = new Map<string, number>();
+  const usedAnswers = new Map<string, number>();
   const items: RecordContent[] = [];
   const failures: GenerationFailure[] = [];
   const answered = answer.value.items;

@@ -106,7 +106,11 @@ async function judgeBatch(llm: LlmClient, batch: RecordToJudge[], template: stri
     signal: options.signal,
   });
   if (!answer.ok) {
-    return { ratings: [], failures: batch.map((record) => ({ id: record.id, raw: answer.raw, reason: `judge answer unusable: ${answer.reason}` })), usage: answer.usage };
+    return {
+      ratings: [],
+      failures: batch.map((record) => ({ id: record.id, raw: answer.raw, reason: `judge answer unusable: ${answer.reason}` })),
+      usage: answer.usage,
+    };
   }
 
   const ratings: Judgement[] = [];

@@ -96,8 +96,7 @@ async function rewriteRecord(
     const converted = toRecordContent(record.type, variant, { sourceText: record.type === 'summary' ? record.input : undefined });
     if (!converted.ok) {
       failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: ${converted.reason}${cutOffNote(answer.finishReason)}` });
-    }
-    else if (normalize(recordText(converted.content)) === original) {
+    } else if (normalize(recordText(converted.content)) === original) {
       failures.push({ raw: JSON.stringify(variant), reason: `${kind} variant ${index}: identical to the original record` });
     } else items.push(converted.content);
   });

@@ -55,14 +55,18 @@ export function answerSentences(text: string): string[] {
   const sentences: string[] = [];
   const seen = new Set<string>();
   for (const block of text.split(/\n\s*\n/)) {
-    const paragraph = block.replace(/<!--[\s\S]*?-->/g, ' ').replace(/\s+/g, ' ').trim();
+    const paragraph = block
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (paragraph === '' || paragraph.startsWith('#') || paragraph.startsWith('|')) continue;
     for (const piece of paragraph.split(/\s*(?:\[\d+\])+\s*|(?<=[.!?])\s+(?=["'(\p{Lu}\d])/u)) {
       const sentence = piece.trim();
       if (sentence.length < MIN_SENTENCE_CHARS || sentence.length > MAX_SENTENCE_CHARS) continue;
       if (!/^["'(\p{Lu}\d]/u.test(sentence) || !/[.!?]["')]?$/.test(sentence)) continue;
       // Markup debris, references (URLs, "Retrieved …") and text a parser garbled are no answers.
-      if (/GLYPH|[<>{}|\\]|https?:|:\/\/|\.com\b|^(Retrieved|Archived)\b/.test(sentence) || contentWords(sentence).length < 4 || sentence.split(' ').length < 6) continue;
+      if (/GLYPH|[<>{}|\\]|https?:|:\/\/|\.com\b|^(Retrieved|Archived)\b/.test(sentence) || contentWords(sentence).length < 4 || sentence.split(' ').length < 6)
+        continue;
       const key = squeezeText(sentence);
       if (seen.has(key)) continue;
       seen.add(key);

@@ -30,7 +30,7 @@ export function assertTextual(bytes: Uint8Array, fileName: string): void {
       'binary_content',
       fileName,
       `contains a NUL byte at offset ${lateNul}, which text never holds`,
-      'Remove the NUL bytes (e.g. `tr -d \'\\000\' < FILE > clean.txt`), or remove the file from the input',
+      "Remove the NUL bytes (e.g. `tr -d '\\000' < FILE > clean.txt`), or remove the file from the input",
     );
   }
   const evidence = nulBytes > 0 ? `${nulBytes} NUL bytes` : `${controlBytes} control characters`;
@@ -82,9 +82,7 @@ function decodeWithLabel(bytes: Uint8Array, encoding: string, fileName: string):
   try {
     decoder = new TextDecoder(encoding);
   } catch {
-    throw new RangeError(
-      `Unknown text encoding '${encoding}' for ${fileName}: use a WHATWG label such as utf-8, latin1, windows-1252, utf-16le, shift_jis`,
-    );
+    throw new RangeError(`Unknown text encoding '${encoding}' for ${fileName}: use a WHATWG label such as utf-8, latin1, windows-1252, utf-16le, shift_jis`);
   }
   return decoder.decode(bytes);
 }

@@ -66,7 +66,10 @@ export function sniffFormat(bytes: Uint8Array): DocumentFormat | null {
     if (latin.includes('ppt/presentation.xml')) return 'pptx';
     return null;
   }
-  const head = asciiView(bytes, 1024).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const head = asciiView(bytes, 1024)
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body)[\s>]/.test(head)) return 'html';
   return null;
 }

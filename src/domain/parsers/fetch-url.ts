@@ -66,7 +66,12 @@ export async function fetchUrl(url: string, opts: FetchUrlOptions = {}): Promise
     if (REDIRECT_STATUSES.has(response.statusCode ?? 0) && location) {
       response.resume(); // the redirect's own body is irrelevant
       if (redirects >= maxRedirects) {
-        throw new DocumentError('fetch_failed', url, `redirects more than ${maxRedirects} times (last hop: ${current.href})`, 'Use the final address of the page directly');
+        throw new DocumentError(
+          'fetch_failed',
+          url,
+          `redirects more than ${maxRedirects} times (last hop: ${current.href})`,
+          'Use the final address of the page directly',
+        );
       }
       current = parseHttpUrl(url, new URL(location, current).href);
       continue;
@@ -78,7 +83,11 @@ export async function fetchUrl(url: string, opts: FetchUrlOptions = {}): Promise
         'fetch_failed',
         url,
         `answered HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd() + (current.href === url ? '' : ` (at ${current.href})`),
-        status === 404 || status === 410 ? 'Check the address' : status === 401 || status === 403 ? 'The page needs a login: save it from a browser and ingest the file' : 'Try again later',
+        status === 404 || status === 410
+          ? 'Check the address'
+          : status === 401 || status === 403
+            ? 'The page needs a login: save it from a browser and ingest the file'
+            : 'Try again later',
         { retryable: status === 429 || status >= 500 },
       );
     }
@@ -99,7 +108,12 @@ function parseHttpUrl(originalUrl: string, candidate: string): URL {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     const where = candidate === originalUrl ? '' : ` (redirected to ${candidate})`;
-    throw new DocumentError('url_forbidden', originalUrl, `uses the ${parsed.protocol} scheme${where}; only http and https are fetched`, 'Give an http(s) URL; local files are ingested by path, not by URL');
+    throw new DocumentError(
+      'url_forbidden',
+      originalUrl,
+      `uses the ${parsed.protocol} scheme${where}; only http and https are fetched`,
+      'Give an http(s) URL; local files are ingested by path, not by URL',
+    );
   }
   return parsed;
 }
@@ -147,7 +161,13 @@ function readBody(url: string, response: IncomingMessage, maxBytes: number, sign
     });
     stream.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
     // 'close' without 'end' means the connection dropped mid-body (a settled promise ignores this).
-    stream.on('close', () => reject(new DocumentError('fetch_failed', url, `closed the connection after ${describeBytes(received)}, before the body was complete`, 'Try again later', { retryable: true })));
+    stream.on('close', () =>
+      reject(
+        new DocumentError('fetch_failed', url, `closed the connection after ${describeBytes(received)}, before the body was complete`, 'Try again later', {
+          retryable: true,
+        }),
+      ),
+    );
     const fail = (error: Error) => reject(translateNetworkError(url, new URL(url), error, signal, timeoutMs));
     stream.on('error', fail);
     if (stream !== response) response.on('error', fail);
@@ -164,7 +184,12 @@ function decompressed(response: IncomingMessage): Readable {
 }
 
 function tooLarge(url: string, what: string, maxBytes: number): DocumentError {
-  return new DocumentError('too_large', url, `is over the ${describeBytes(maxBytes)} download limit (the server ${what})`, 'Download it yourself and split it, or raise maxBytes for this import');
+  return new DocumentError(
+    'too_large',
+    url,
+    `is over the ${describeBytes(maxBytes)} download limit (the server ${what})`,
+    'Download it yourself and split it, or raise maxBytes for this import',
+  );
 }
 
 function translateNetworkError(originalUrl: string, target: URL, error: unknown, signal: AbortSignal, timeoutMs: number): unknown {
@@ -182,16 +207,28 @@ function translateNetworkError(originalUrl: string, target: URL, error: unknown,
     );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new DocumentError('fetch_failed', originalUrl, `cannot be reached: the host ${target.hostname} does not resolve${hop}`, 'Check the address for typos', {
-      retryable: code === 'EAI_AGAIN',
-      cause: error,
-    });
+    return new DocumentError(
+      'fetch_failed',
+      originalUrl,
+      `cannot be reached: the host ${target.hostname} does not resolve${hop}`,
+      'Check the address for typos',
+      {
+        retryable: code === 'EAI_AGAIN',
+        cause: error,
+      },
+    );
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new DocumentError('fetch_failed', originalUrl, `could not be downloaded (${code || detail})${hop}`, 'Check the address and the network, then try again', {
-    retryable: true,
-    cause: error,
-  });
+  return new DocumentError(
+    'fetch_failed',
+    originalUrl,
+    `could not be downloaded (${code || detail})${hop}`,
+    'Check the address and the network, then try again',
+    {
+      retryable: true,
+      cause: error,
+    },
+  );
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
@@ -222,5 +259,8 @@ function decodeURIComponentSafe(value: string): string {
 }
 
 function sanitize(name: string): string {
-  return name.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 200);
+  return name
+    .replace(/[^\p{L}\p{N}._-]+/gu, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 200);
 }

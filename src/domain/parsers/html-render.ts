@@ -6,13 +6,53 @@ import TurndownService from 'turndown';
 import { ELEMENT_NODE, TEXT_NODE, type DomElement, type DomNode } from './dom-types';
 
 const SKIPPED_ELEMENTS = new Set([
-  'script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe', 'object', 'embed',
-  'head', 'button', 'input', 'select', 'textarea', 'img', 'picture', 'video', 'audio', 'map',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'canvas',
+  'iframe',
+  'object',
+  'embed',
+  'head',
+  'button',
+  'input',
+  'select',
+  'textarea',
+  'img',
+  'picture',
+  'video',
+  'audio',
+  'map',
 ]);
 const BLOCK_ELEMENTS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'center', 'dd', 'details', 'div', 'dl', 'dt',
-  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'p', 'pre',
-  'section', 'summary', 'body', 'html', 'caption',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'center',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'header',
+  'hr',
+  'main',
+  'nav',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'body',
+  'html',
+  'caption',
 ]);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
@@ -52,7 +92,11 @@ class BlockRenderer {
     } else if (tag === 'ul' || tag === 'ol') {
       this.emit(renderList(element, 0));
     } else if (tag === 'table') {
-      this.emit(renderTableRows(element).map((cells) => cells.join(' | ')).join('\n'));
+      this.emit(
+        renderTableRows(element)
+          .map((cells) => cells.join(' | '))
+          .join('\n'),
+      );
     } else if (tag === 'pre') {
       this.emit(element.textContent ?? '', true);
     } else if (BLOCK_ELEMENTS.has(tag) || tag === 'li') {

@@ -49,7 +49,9 @@ export async function listDocuments(root: string, opts: ListOptions = {}): Promi
   try {
     rootStats = await stat(root);
   } catch (error) {
-    throw new DocumentError('not_found', root, 'does not exist or cannot be read', 'Check the path (it is resolved from the current directory)', { cause: error });
+    throw new DocumentError('not_found', root, 'does not exist or cannot be read', 'Check the path (it is resolved from the current directory)', {
+      cause: error,
+    });
   }
   const walker = new FolderWalker(root, opts);
   if (rootStats.isFile()) await walker.addFile(root, root.split(sep).pop()!, false);

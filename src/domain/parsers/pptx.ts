@@ -172,7 +172,11 @@ function chartSummary(archive: ZipArchive, chartPath: string): string | undefine
   if (!xml) return undefined;
   const chart = parseXml(xml).documentElement;
   const title = elementsNamed(chart, 'title')
-    .map((element) => elementsNamed(element, 't').map((run) => run.textContent ?? '').join(''))
+    .map((element) =>
+      elementsNamed(element, 't')
+        .map((run) => run.textContent ?? '')
+        .join(''),
+    )
     .find((text) => text.trim().length > 0);
   const series = elementsNamed(chart, 'ser')
     .map((element) => elementsNamed(childrenNamed(element, 'tx')[0] ?? element, 'v')[0]?.textContent?.trim())

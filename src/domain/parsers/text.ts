@@ -4,12 +4,7 @@ import { assertTextual, decodeText } from './decode-text';
 import { TextAssembler } from './text-assembly';
 import type { ParsedDocument, ParseOptions } from './types';
 
-export function parseTextDocument(
-  fileName: string,
-  bytes: Uint8Array,
-  format: 'text' | 'markdown',
-  options: ParseOptions,
-): ParsedDocument {
+export function parseTextDocument(fileName: string, bytes: Uint8Array, format: 'text' | 'markdown', options: ParseOptions): ParsedDocument {
   assertTextual(bytes, fileName);
   const raw = decodeText(bytes, fileName, options.encoding);
   const assembler = new TextAssembler();

@@ -6,14 +6,7 @@ import { DocumentError } from './errors';
 import { fetchUrl, type FetchUrlOptions } from './fetch-url';
 import { TextAssembler } from './text-assembly';
 import type { ParsedDocument } from './types';
-import {
-  extractPlayerData,
-  parseJson3Captions,
-  parseXmlCaptions,
-  pickCaptionTrack,
-  type CaptionCue,
-  type CaptionTrack,
-} from './youtube-captions';
+import { extractPlayerData, parseJson3Captions, parseXmlCaptions, pickCaptionTrack, type CaptionCue, type CaptionTrack } from './youtube-captions';
 
 export interface YouTubeOptions extends FetchUrlOptions {
   /** Preferred caption language (e.g. 'en', 'de'); the first track is used when it is missing. */
@@ -59,7 +52,12 @@ export function youTubeVideoId(url: string): string | null {
 export async function fetchYouTubeTranscript(url: string, opts: YouTubeOptions = {}): Promise<ParsedDocument> {
   const videoId = youTubeVideoId(url);
   if (!videoId) {
-    throw new DocumentError('unsupported_format', url, 'is not a YouTube video URL', 'Use a link such as https://www.youtube.com/watch?v=VIDEO_ID or https://youtu.be/VIDEO_ID');
+    throw new DocumentError(
+      'unsupported_format',
+      url,
+      'is not a YouTube video URL',
+      'Use a link such as https://www.youtube.com/watch?v=VIDEO_ID or https://youtu.be/VIDEO_ID',
+    );
   }
   const canonicalUrl = `${YOUTUBE_ORIGIN}/watch?v=${videoId}`;
   const { language: requestedLanguage, baseUrl, ...networkOptions } = opts;
@@ -84,7 +82,10 @@ export async function fetchYouTubeTranscript(url: string, opts: YouTubeOptions =
   }
   const track = pickCaptionTrack(player.captionTracks, requestedLanguage);
   if (!track) {
-    const why = player.playability?.status && player.playability.status !== 'OK' ? ` (${player.playability.status}: ${player.playability.reason ?? 'no reason given'})` : '';
+    const why =
+      player.playability?.status && player.playability.status !== 'OK'
+        ? ` (${player.playability.status}: ${player.playability.reason ?? 'no reason given'})`
+        : '';
     throw noTranscript(canonicalUrl, `has no captions${why}`);
   }
 
@@ -140,9 +141,15 @@ async function downloadCues(videoUrl: string, trackUrl: URL, fetchOptions: Fetch
     return parseXmlCaptions(body);
   } catch (error) {
     if (error instanceof DocumentError) throw error;
-    throw new DocumentError('no_transcript', videoUrl, 'has a caption track that could not be read in json3 or XML form', 'Try again later; if it persists, YouTube may have changed its caption formats', {
-      cause: json3Failure ?? error,
-    });
+    throw new DocumentError(
+      'no_transcript',
+      videoUrl,
+      'has a caption track that could not be read in json3 or XML form',
+      'Try again later; if it persists, YouTube may have changed its caption formats',
+      {
+        cause: json3Failure ?? error,
+      },
+    );
   }
 }
 

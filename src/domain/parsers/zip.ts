@@ -145,7 +145,12 @@ export class ZipArchive {
 
 function readCentralDirectory(bytes: Uint8Array, fileName: string): ZipEntry[] {
   const corrupt = (detail: string) =>
-    new DocumentError('corrupt_file', fileName, `is not a readable zip package (${detail})`, 'Re-save or re-download the document; a truncated copy is the usual cause');
+    new DocumentError(
+      'corrupt_file',
+      fileName,
+      `is not a readable zip package (${detail})`,
+      'Re-save or re-download the document; a truncated copy is the usual cause',
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const endRecord = findEndOfCentralDirectory(view);
   if (endRecord < 0) throw corrupt('no end-of-central-directory record');

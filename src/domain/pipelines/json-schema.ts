@@ -68,7 +68,11 @@ export const BLOCK_CONFIG_SCHEMAS = {
     operation: { type: 'string', enum: ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'contains'] },
   }),
   SamplePopulatorBlock: object('SamplePopulatorBlock', ['config_paths', 'column_name'], { config_paths: strList, column_name: str, post_fix: str }),
-  SelectorBlock: object('SelectorBlock', ['choice_map', 'choice_col', 'output_col'], { choice_map: { type: 'object', additionalProperties: str }, choice_col: str, output_col: str }),
+  SelectorBlock: object('SelectorBlock', ['choice_map', 'choice_col', 'output_col'], {
+    choice_map: { type: 'object', additionalProperties: str },
+    choice_col: str,
+    output_col: str,
+  }),
   CombineColumnsBlock: object('CombineColumnsBlock', ['columns', 'output_col'], { output_col: str, columns: strList, separator: str }),
   FlattenColumnsBlock: object('FlattenColumnsBlock', ['value_name', 'var_cols', 'var_name'], { value_name: str, var_cols: strList, var_name: str }),
   DuplicateColumnsBlock: object('DuplicateColumnsBlock', ['columns_map'], { columns_map: { type: 'object', additionalProperties: str } }),

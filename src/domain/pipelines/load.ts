@@ -36,7 +36,10 @@ export interface LoadOptions {
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateFile = ajv.compile(PIPELINE_FILE_SCHEMA);
-const validateConfig = Object.fromEntries(BLOCK_TYPES.map((type) => [type, ajv.compile(BLOCK_CONFIG_SCHEMAS[type])])) as Record<BlockType, ReturnType<typeof ajv.compile>>;
+const validateConfig = Object.fromEntries(BLOCK_TYPES.map((type) => [type, ajv.compile(BLOCK_CONFIG_SCHEMAS[type])])) as Record<
+  BlockType,
+  ReturnType<typeof ajv.compile>
+>;
 
 export function loadPipelineFile(path: string, options: Partial<Omit<LoadOptions, 'file' | 'baseDir'>> = {}): ResolvedPipeline {
   let text: string;
@@ -44,7 +47,12 @@ export function loadPipelineFile(path: string, options: Partial<Omit<LoadOptions
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new PipelineValidationError([
-      { file: path, path: '(file)', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, fix: 'check the path; pipeline files are YAML (see configs/pipelines/)' },
+      {
+        file: path,
+        path: '(file)',
+        message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        fix: 'check the path; pipeline files are YAML (see configs/pipelines/)',
+      },
     ]);
   }
   return loadPipeline(text, { ...options, file: path, baseDir: dirname(resolve(path)) });
@@ -82,7 +90,8 @@ export function loadPipeline(text: string, options: LoadOptions): ResolvedPipeli
   });
   if (blocks.length === 0 && issues.length === 0) issue('blocks', 'is empty', 'add at least one block');
   const sourceIndex = blocks.findIndex((b) => b.type === 'SourceBlock');
-  if (sourceIndex > 0) issue(`blocks[${sourceIndex}].type`, 'a SourceBlock must be the first block', 'move it to the top of the list', label(blocks[sourceIndex]));
+  if (sourceIndex > 0)
+    issue(`blocks[${sourceIndex}].type`, 'a SourceBlock must be the first block', 'move it to the top of the list', label(blocks[sourceIndex]));
 
   const required = issues.length === 0 ? checkColumns(blocks, options, issue) : [];
   if (issues.length > 0) throw new PipelineValidationError(issues);
@@ -102,15 +111,24 @@ function checkVersion(raw: unknown, issue: (p: string, m: string, f: string) => 
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
   if (major > PARSER_MAJOR) {
-    issue('version', `"${version}" is from a future major version of the format; this datacreek reads ${PARSER_MAJOR}.x`, `write version: "${PARSER_MAJOR}.${PARSER_MINOR}" and use only 1.x features, or upgrade datacreek`);
+    issue(
+      'version',
+      `"${version}" is from a future major version of the format; this datacreek reads ${PARSER_MAJOR}.x`,
+      `write version: "${PARSER_MAJOR}.${PARSER_MINOR}" and use only 1.x features, or upgrade datacreek`,
+    );
   } else if (minor > PARSER_MINOR) {
-    warnings.push(`${file}: version "${version}" may use features of a newer format that are ignored here (this datacreek reads ${PARSER_MAJOR}.${PARSER_MINOR})`);
+    warnings.push(
+      `${file}: version "${version}" may use features of a newer format that are ignored here (this datacreek reads ${PARSER_MAJOR}.${PARSER_MINOR})`,
+    );
   }
   return version;
 }
 
 function jsonPath(error: ErrorObject, prefix = ''): string {
-  const parts = error.instancePath.split('/').filter(Boolean).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`));
+  const parts = error.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`));
   let path = `${prefix}${parts.join('')}`.replace(/^\./, '');
   if (error.keyword === 'additionalProperties') path += `${path ? '.' : ''}${(error.params as { additionalProperty: string }).additionalProperty}`;
   if (error.keyword === 'required') path += `${path ? '.' : ''}${(error.params as { missingProperty: string }).missingProperty}`;
@@ -136,16 +154,26 @@ function configPath(baseDir: string, path: string): string {
 }
 
 function readYaml(path: string, confineTo: string | undefined): { ok: true; value: any } | { ok: false; reason: string } {
-  if (confineTo && !resolve(path).startsWith(resolve(confineTo) + sep)) return { ok: false, reason: `is outside ${confineTo}, where this pipeline may read files` };
+  if (confineTo && !resolve(path).startsWith(resolve(confineTo) + sep))
+    return { ok: false, reason: `is outside ${confineTo}, where this pipeline may read files` };
   try {
     return { ok: true, value: parseYaml(readFileSync(path, 'utf8')) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? 'does not exist' : code ? `cannot be read (${code})` : `is not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+    return {
+      ok: false,
+      reason: code === 'ENOENT' ? 'does not exist' : code ? `cannot be read (${code})` : `is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+    };
   }
 }
 
-function resolveBlock(raw: any, index: number, at: string, options: LoadOptions, issue: (p: string, m: string, f: string, b?: string) => void): ResolvedBlock | undefined {
+function resolveBlock(
+  raw: any,
+  index: number,
+  at: string,
+  options: LoadOptions,
+  issue: (p: string, m: string, f: string, b?: string) => void,
+): ResolvedBlock | undefined {
   const type = raw.type as string;
   const name = String(raw.name);
   const where = `#${index + 1} ${name} (${type})`;
@@ -170,10 +198,17 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
 
   if (LLM_PROMPT_BLOCKS.includes(block.type)) {
     const family = config.model_family as string | undefined;
-    if (family !== undefined && !isModelFamily(family)) issue(`${at}.config.model_family`, `"${family}" is not a known model family`, `use one of: ${MODEL_FAMILIES.join(', ')}, or set model_prompt`, where);
+    if (family !== undefined && !isModelFamily(family))
+      issue(`${at}.config.model_family`, `"${family}" is not a known model family`, `use one of: ${MODEL_FAMILIES.join(', ')}, or set model_prompt`, where);
     const custom = config.parser_kwargs?.parser_name === 'custom';
     if (custom) {
-      if (!config.parser_kwargs.parsing_pattern) issue(`${at}.config.parser_kwargs.parsing_pattern`, 'is missing for parser_name: custom', 'add a regex whose groups are the output_cols in order', where);
+      if (!config.parser_kwargs.parsing_pattern)
+        issue(
+          `${at}.config.parser_kwargs.parsing_pattern`,
+          'is missing for parser_name: custom',
+          'add a regex whose groups are the output_cols in order',
+          where,
+        );
       else {
         try {
           toJsRegExp(config.parser_kwargs.parsing_pattern);
@@ -190,7 +225,12 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
       if (prompt) block.prompts![block.type === 'ConditionalLLMBlock' && pairs.length === 1 && key === 'All' ? '*' : key] = prompt;
     });
     if (config.gen_kwargs?.n === 'scaled' && options.numInstructions !== undefined && !(options.numInstructions >= 1)) {
-      issue(`${at}.config.gen_kwargs.n`, 'is "scaled" but no number of instructions was given', 'run with --num-instructions N (how many samples per input row)', where);
+      issue(
+        `${at}.config.gen_kwargs.n`,
+        'is "scaled" but no number of instructions was given',
+        'run with --num-instructions N (how many samples per input row)',
+        where,
+      );
     }
   }
   if (block.type === 'SamplePopulatorBlock') {
@@ -200,14 +240,21 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
       const loaded = readYaml(configPath(options.baseDir, file), options.confineTo);
       const key = path.split('/').pop()!.split('.')[0];
       if (!loaded.ok) issue(`${at}.config.config_paths[${i}]`, `${file} ${loaded.reason}`, 'give a path relative to the pipeline file', where);
-      else if (!loaded.value || typeof loaded.value !== 'object') issue(`${at}.config.config_paths[${i}]`, `${file} is not a mapping`, 'a populator config is a mapping of column → value', where);
+      else if (!loaded.value || typeof loaded.value !== 'object')
+        issue(`${at}.config.config_paths[${i}]`, `${file} is not a mapping`, 'a populator config is a mapping of column → value', where);
       else block.populate[key] = loaded.value;
     }
   }
   if (block.type === 'QualityFilterBlock') {
     const parsed = filterStepConfigSchema.safeParse(config.filter);
     if (!parsed.success) {
-      for (const problem of parsed.error.issues) issue(`${at}.config.filter.${problem.path.join('.')}`.replace(/\.$/, ''), problem.message, 'see the quality filter steps in the README (step: length, language, pii, toxicity, html_clean, score_threshold, empty)', where);
+      for (const problem of parsed.error.issues)
+        issue(
+          `${at}.config.filter.${problem.path.join('.')}`.replace(/\.$/, ''),
+          problem.message,
+          'see the quality filter steps in the README (step: length, language, pii, toxicity, html_clean, score_threshold, empty)',
+          where,
+        );
     } else if (parsed.data.step === 'groundedness') {
       issue(`${at}.config.filter.step`, 'groundedness needs an LLM judge', 'use a JudgeBlock (it sees the source_col) instead', where);
     } else block.config = { ...config, filter: parsed.data };
@@ -215,7 +262,8 @@ function resolveBlock(raw: any, index: number, at: string, options: LoadOptions,
   if (block.type === 'IterBlock') {
     const { num_iters, block_type, ...inner } = config;
     const innerBlock = resolveBlock({ name, type: block_type, config: inner }, index, at, options, issue);
-    if (innerBlock?.type === 'IterBlock' || innerBlock?.type === 'SourceBlock') issue(`${at}.config.block_type`, `an IterBlock cannot repeat a ${innerBlock.type}`, 'repeat an LLM or column block', where);
+    if (innerBlock?.type === 'IterBlock' || innerBlock?.type === 'SourceBlock')
+      issue(`${at}.config.block_type`, `an IterBlock cannot repeat a ${innerBlock.type}`, 'repeat an LLM or column block', where);
     else if (innerBlock) block.inner = innerBlock;
     block.config = { num_iters, block_type };
   }
@@ -244,7 +292,12 @@ function loadPromptConfig(
   let ok = true;
   for (const key of PROMPT_KEYS) {
     if (!(key in cfg)) {
-      issue(`${path} › ${key}`, `the prompt config has no "${key}" key`, `add ${key}: "" if the prompt needs no ${key}; every prompt config has ${PROMPT_KEYS.join(', ')}`, where);
+      issue(
+        `${path} › ${key}`,
+        `the prompt config has no "${key}" key`,
+        `add ${key}: "" if the prompt needs no ${key}; every prompt config has ${PROMPT_KEYS.join(', ')}`,
+        where,
+      );
       ok = false;
     }
   }
@@ -268,7 +321,12 @@ function loadPromptConfig(
     compileTemplate(template);
     return { file: path, template, startTags, endTags, variables: templateVariables(template) };
   } catch (error) {
-    issue(path, `is not a valid Jinja template: ${(error as Error).message.split('\n').pop()?.trim()}`, 'fix the {{ }} / {% %} syntax in the prompt config', where);
+    issue(
+      path,
+      `is not a valid Jinja template: ${(error as Error).message.split('\n').pop()?.trim()}`,
+      'fix the {{ }} / {% %} syntax in the prompt config',
+      where,
+    );
     return undefined;
   }
 }
@@ -296,10 +354,20 @@ function checkColumns(blocks: ResolvedBlock[], options: LoadOptions, issue: (p: 
       if (known.has(col) || open) return;
       const remover = removedBy.get(col);
       if (remover) {
-        issue(path, `reads column "${col}", which block ${remover} removed`, `keep "${col}" (drop_columns / rename) until this block, or read another column`, where);
+        issue(
+          path,
+          `reads column "${col}", which block ${remover} removed`,
+          `keep "${col}" (drop_columns / rename) until this block, or read another column`,
+          where,
+        );
       } else if (options.inputColumns) {
         const available = [...known].sort().join(', ') || '(none)';
-        issue(path, `reads column "${col}", which neither the input nor an earlier block produces`, `use one of the columns available here: ${available}; or add a block that produces "${col}"`, where);
+        issue(
+          path,
+          `reads column "${col}", which neither the input nor an earlier block produces`,
+          `use one of the columns available here: ${available}; or add a block that produces "${col}"`,
+          where,
+        );
       } else required.add(col);
     };
     applyBlockColumns(block, at, need, add, remove, label(block), () => (open = true));
@@ -329,7 +397,8 @@ function applyBlockColumns(
     case 'ConditionalLLMBlock': {
       if (c.batch_kwargs?.num_samples !== undefined) add('num_samples');
       if (block.type === 'ConditionalLLMBlock') need(c.selector_column_name, `${at}.selector_column_name`);
-      for (const prompt of Object.values(block.prompts ?? {})) for (const v of prompt.variables) need(v, `${at}.${block.type === 'ConditionalLLMBlock' ? 'config_paths' : 'config_path'} › {{${v}}}`);
+      for (const prompt of Object.values(block.prompts ?? {}))
+        for (const v of prompt.variables) need(v, `${at}.${block.type === 'ConditionalLLMBlock' ? 'config_paths' : 'config_path'} › {{${v}}}`);
       (c.output_cols as string[]).forEach(add);
       return;
     }

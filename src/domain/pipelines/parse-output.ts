@@ -18,7 +18,10 @@ function escapeRegExp(text: string): string {
 
 /** Python regex syntax that JavaScript spells differently; InstructLab's patterns need none of it, but users' might. */
 export function toJsRegExp(pattern: string): RegExp {
-  const source = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>').replace(/\\Z/g, '$');
+  const source = pattern
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>')
+    .replace(/\\Z/g, '$');
   return new RegExp(source, 'gs');
 }
 

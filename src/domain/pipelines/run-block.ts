@@ -36,7 +36,11 @@ async function applyBlock(block: ResolvedBlock, rows: PipelineRow[], ctx: BlockC
       // Each iteration runs the inner block on the same input; the outputs are concatenated.
       const result: BlockResult = { rows: [], rejects: [], usage: none };
       for (let i = 0; i < block.config.num_iters; i++) {
-        const iteration = await applyBlock(block.inner!, rows.map((row) => ({ id: `${row.id}.i${i}`, data: row.data })), ctx);
+        const iteration = await applyBlock(
+          block.inner!,
+          rows.map((row) => ({ id: `${row.id}.i${i}`, data: row.data })),
+          ctx,
+        );
         result.rows.push(...iteration.rows);
         result.rejects.push(...iteration.rejects);
         result.usage = addTokenCounts(result.usage, iteration.usage);

@@ -49,7 +49,11 @@ export async function taxonomyRows(qnaPath: string, options: TaxonomyOptions = {
     throw new TaxonomyError(`${qnaPath} cannot be read as YAML (${(error as Error).message.split('\n')[0]})`, 'give the path of an InstructLab qna.yaml');
   }
   const seeds = contents?.seed_examples;
-  if (!Array.isArray(seeds) || seeds.length === 0) throw new TaxonomyError(`${qnaPath} has no seed_examples`, 'a qna.yaml lists seed_examples (knowledge: context + questions_and_answers; skills: question + answer)');
+  if (!Array.isArray(seeds) || seeds.length === 0)
+    throw new TaxonomyError(
+      `${qnaPath} has no seed_examples`,
+      'a qna.yaml lists seed_examples (knowledge: context + questions_and_answers; skills: question + answer)',
+    );
   const leaf = basename(dirname(resolve(qnaPath)));
   const domain = contents.domain ?? '';
   const isKnowledge = seeds.some((s: any) => Array.isArray(s?.questions_and_answers));
@@ -57,7 +61,10 @@ export async function taxonomyRows(qnaPath: string, options: TaxonomyOptions = {
   if (!isKnowledge) {
     return seeds.map((seed: any, i: number) => {
       if (typeof seed?.question !== 'string' || typeof seed?.answer !== 'string') {
-        throw new TaxonomyError(`${qnaPath} seed_examples[${i}] has no question and answer`, 'each skill seed example needs question and answer (and context for grounded skills)');
+        throw new TaxonomyError(
+          `${qnaPath} seed_examples[${i}] has no question and answer`,
+          'each skill seed example needs question and answer (and context for grounded skills)',
+        );
       }
       const data: Record<string, unknown> = { task_description: contents.task_description ?? '', seed_question: seed.question, seed_response: seed.answer };
       if (seed.context) data.seed_context = seed.context;
@@ -69,7 +76,8 @@ export async function taxonomyRows(qnaPath: string, options: TaxonomyOptions = {
   }
 
   const patterns: string[] = contents.document?.patterns ?? [];
-  if (patterns.length === 0) throw new TaxonomyError(`${qnaPath} has no document.patterns`, 'a knowledge qna.yaml names its documents under document: { repo, commit, patterns }');
+  if (patterns.length === 0)
+    throw new TaxonomyError(`${qnaPath} has no document.patterns`, 'a knowledge qna.yaml names its documents under document: { repo, commit, patterns }');
   const docsDir = resolve(options.docsDir ?? dirname(resolve(qnaPath)));
   const matchers = patterns.map((p) => picomatch(p, { dot: false }));
   const files = listFiles(docsDir)

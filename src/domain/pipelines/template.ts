@@ -31,7 +31,9 @@ export function renderTemplate(template: nunjucks.Template, row: Record<string, 
     const variables = missing ? templateVariables(template).filter((name) => !(name in row) || row[name] === undefined) : [];
     return {
       ok: false,
-      reason: missing ? `missing_column: the row has no ${variables.map((v) => `"${v}"`).join(', ') || 'value for a template variable'}` : `template_error: ${message.split('\n').pop()?.trim()}`,
+      reason: missing
+        ? `missing_column: the row has no ${variables.map((v) => `"${v}"`).join(', ') || 'value for a template variable'}`
+        : `template_error: ${message.split('\n').pop()?.trim()}`,
     };
   }
 }

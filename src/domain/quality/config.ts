@@ -49,7 +49,10 @@ export const piiStepSchema = z
     ...common,
     /** `redact` replaces findings with [EMAIL]-style placeholders; `remove` drops the record. */
     action: z.enum(['redact', 'remove']).default('redact'),
-    kinds: z.array(z.enum(PII_KINDS)).min(1).default([...PII_KINDS]),
+    kinds: z
+      .array(z.enum(PII_KINDS))
+      .min(1)
+      .default([...PII_KINDS]),
   })
   .strict();
 

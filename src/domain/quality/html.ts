@@ -10,31 +10,98 @@ export interface HtmlCleanResult {
 }
 
 const HTML_ELEMENTS = new Set(
-  ('a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col ' +
+  (
+    'a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption cite code col ' +
     'colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form ' +
     'h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map mark menu ' +
     'meta meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp ' +
     'script search section select small source span strong style sub summary sup svg table tbody td template ' +
-    'textarea tfoot th thead time title tr track u ul var video wbr center big tt strike').split(' '),
+    'textarea tfoot th thead time title tr track u ul var video wbr center big tt strike'
+  ).split(' '),
 );
 /** Elements that end a line of text when removed. */
 const BLOCK_ELEMENTS = new Set(
-  ('address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 ' +
-    'header hr li main nav ol p pre section table tbody tfoot thead tr ul').split(' '),
+  (
+    'address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 ' +
+    'header hr li main nav ol p pre section table tbody tfoot thead tr ul'
+  ).split(' '),
 );
 const CELL_ELEMENTS = new Set(['td', 'th']);
 const LINE_BREAK = '\u0000';
 const CELL_BREAK = '\u0001';
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
-  ndash: '–', mdash: '—', hellip: '…', lsquo: '‘', rsquo: '’', sbquo: '‚', ldquo: '“', rdquo: '”', bdquo: '„',
-  laquo: '«', raquo: '»', lsaquo: '‹', rsaquo: '›', bull: '•', middot: '·', copy: '©', reg: '®', trade: '™',
-  euro: '€', pound: '£', yen: '¥', cent: '¢', deg: '°', plusmn: '±', times: '×', divide: '÷', micro: 'µ',
-  para: '¶', sect: '§', shy: '', zwj: '\u200d', zwnj: '\u200c', iexcl: '¡', iquest: '¿', frac12: '½',
-  frac14: '¼', frac34: '¾', sup2: '²', sup3: '³', larr: '←', rarr: '→', uarr: '↑', darr: '↓', hearts: '♥',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', aacute: 'á', agrave: 'à', acirc: 'â', auml: 'ä', ouml: 'ö', uuml: 'ü',
-  Auml: 'Ä', Ouml: 'Ö', Uuml: 'Ü', szlig: 'ß', ccedil: 'ç', ntilde: 'ñ', oacute: 'ó', iacute: 'í', uacute: 'ú',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ensp: ' ',
+  emsp: ' ',
+  thinsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  sbquo: '‚',
+  ldquo: '“',
+  rdquo: '”',
+  bdquo: '„',
+  laquo: '«',
+  raquo: '»',
+  lsaquo: '‹',
+  rsaquo: '›',
+  bull: '•',
+  middot: '·',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  deg: '°',
+  plusmn: '±',
+  times: '×',
+  divide: '÷',
+  micro: 'µ',
+  para: '¶',
+  sect: '§',
+  shy: '',
+  zwj: '\u200d',
+  zwnj: '\u200c',
+  iexcl: '¡',
+  iquest: '¿',
+  frac12: '½',
+  frac14: '¼',
+  frac34: '¾',
+  sup2: '²',
+  sup3: '³',
+  larr: '←',
+  rarr: '→',
+  uarr: '↑',
+  darr: '↓',
+  hearts: '♥',
+  eacute: 'é',
+  egrave: 'è',
+  ecirc: 'ê',
+  aacute: 'á',
+  agrave: 'à',
+  acirc: 'â',
+  auml: 'ä',
+  ouml: 'ö',
+  uuml: 'ü',
+  Auml: 'Ä',
+  Ouml: 'Ö',
+  Uuml: 'Ü',
+  szlig: 'ß',
+  ccedil: 'ç',
+  ntilde: 'ñ',
+  oacute: 'ó',
+  iacute: 'í',
+  uacute: 'ú',
 };
 
 const COMMENT = /<!--[\s\S]*?-->/g;
@@ -96,7 +163,13 @@ export function tidyWhitespace(text: string): string {
     .split('\n')
     .map((line) => {
       const indent = /^[ \t]*/.exec(line)![0];
-      return indent + line.slice(indent.length).replace(/[ \t\f\v\u00a0]+/g, ' ').trimEnd();
+      return (
+        indent +
+        line
+          .slice(indent.length)
+          .replace(/[ \t\f\v\u00a0]+/g, ' ')
+          .trimEnd()
+      );
     })
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')

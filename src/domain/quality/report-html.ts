@@ -37,7 +37,10 @@ export function renderQualityReportHtml(report: QualityReport): string {
     ),
     section(
       'Scores',
-      verticalBars('Records per score (1–10)', report.scores.histogram.map((b) => ({ label: String(b.score), value: b.count }))) +
+      verticalBars(
+        'Records per score (1–10)',
+        report.scores.histogram.map((b) => ({ label: String(b.score), value: b.count })),
+      ) +
         `<p class="note">${report.scores.scored} scored, ${report.scores.unscored} unscored${report.scores.outOfRange ? `, ${report.scores.outOfRange} outside 1–10` : ''}.</p>`,
     ),
     section(
@@ -55,20 +58,21 @@ export function renderQualityReportHtml(report: QualityReport): string {
     section(
       'Toxicity',
       (report.toxicity.topTerms.length > 0
-        ? horizontalBars('Most frequent listed terms (at any score)', report.toxicity.topTerms.map((t) => ({ label: t.term, value: t.count })), ALERT_COLOR)
+        ? horizontalBars(
+            'Most frequent listed terms (at any score)',
+            report.toxicity.topTerms.map((t) => ({ label: t.term, value: t.count })),
+            ALERT_COLOR,
+          )
         : '<p class="note">No listed terms found.</p>') +
         `<p class="note">${report.toxicity.flaggedRecords} record(s) at score ≥ ${report.toxicity.threshold}; mean score ${report.toxicity.meanScore}.</p>`,
     ),
     section(
       'Duplicates',
-      horizontalBars(
-        'Duplicate records',
-        [
-          { label: 'exact', value: report.duplicates.exact },
-          { label: `near (Jaccard ≥ ${report.duplicates.nearThreshold})`, value: report.duplicates.near },
-          { label: 'unique', value: report.counts.total - report.duplicates.exact - report.duplicates.near },
-        ],
-      ),
+      horizontalBars('Duplicate records', [
+        { label: 'exact', value: report.duplicates.exact },
+        { label: `near (Jaccard ≥ ${report.duplicates.nearThreshold})`, value: report.duplicates.near },
+        { label: 'unique', value: report.counts.total - report.duplicates.exact - report.duplicates.near },
+      ]),
     ),
   ];
   return `<!DOCTYPE html>

@@ -19,20 +19,83 @@ const MINOR = 0.15;
 
 const LEXICON: Record<string, number> = Object.fromEntries([
   ...[
-    'kill yourself', 'kys', 'go die', 'hope you die', 'die in a fire', 'i will kill you', 'i will hurt you',
-    'i am going to kill you', 'i will find you', 'slit your throat', 'nigger', 'niggers', 'faggot', 'faggots',
-    'tranny', 'chink', 'spic', 'kike', 'wetback', 'raghead', 'gook', 'retard', 'retards', 'retarded',
+    'kill yourself',
+    'kys',
+    'go die',
+    'hope you die',
+    'die in a fire',
+    'i will kill you',
+    'i will hurt you',
+    'i am going to kill you',
+    'i will find you',
+    'slit your throat',
+    'nigger',
+    'niggers',
+    'faggot',
+    'faggots',
+    'tranny',
+    'chink',
+    'spic',
+    'kike',
+    'wetback',
+    'raghead',
+    'gook',
+    'retard',
+    'retards',
+    'retarded',
   ].map((term) => [term, SEVERE]),
   ...[
-    'fuck', 'fucking', 'fucked', 'fucker', 'motherfucker', 'fck', 'f*ck', 'shit', 'shitty', 'bullshit', 'sh*t',
-    'cunt', 'bitch', 'bitches', 'asshole', 'assholes', 'bastard', 'dickhead', 'pussy', 'whore', 'slut',
-    'twat', 'wanker', 'douchebag', 'piss off', 'screw you', 'fag',
+    'fuck',
+    'fucking',
+    'fucked',
+    'fucker',
+    'motherfucker',
+    'fck',
+    'f*ck',
+    'shit',
+    'shitty',
+    'bullshit',
+    'sh*t',
+    'cunt',
+    'bitch',
+    'bitches',
+    'asshole',
+    'assholes',
+    'bastard',
+    'dickhead',
+    'pussy',
+    'whore',
+    'slut',
+    'twat',
+    'wanker',
+    'douchebag',
+    'piss off',
+    'screw you',
+    'fag',
   ].map((term) => [term, STRONG]),
   ...[
-    'idiot', 'idiots', 'stupid', 'moron', 'morons', 'dumb', 'dumbass', 'loser', 'pathetic', 'worthless', 'imbecile',
-    'jerk', 'scum', 'shut up', 'i hate you', 'useless', 'disgusting', 'ugly', 'freak',
+    'idiot',
+    'idiots',
+    'stupid',
+    'moron',
+    'morons',
+    'dumb',
+    'dumbass',
+    'loser',
+    'pathetic',
+    'worthless',
+    'imbecile',
+    'jerk',
+    'scum',
+    'shut up',
+    'i hate you',
+    'useless',
+    'disgusting',
+    'ugly',
+    'freak',
     // Everyday meanings too ("a needle's prick", "the cock crowed"): toxic mostly when aimed at someone.
-    'prick', 'cock',
+    'prick',
+    'cock',
   ].map((term) => [term, MILD]),
   ...['crap', 'damn', 'hell', 'sucks'].map((term) => [term, MINOR]),
 ]);
@@ -68,7 +131,11 @@ export function scoreToxicity(text: string): ToxicityResult {
 }
 
 function tokenize(text: string): string[] {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}@$*']+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}@$*']+/gu) ?? [];
   return words.map((word) => {
     let token = word.replace(/^'+|'+$/g, '');
     // Leetspeak only inside words that have letters ("sh1t"), so plain numbers stay numbers.

@@ -86,7 +86,10 @@ export function recordPromptText(content: RecordContent): string {
     case 'summary':
       return `${content.instruction}\n${content.input}`.trim();
     case 'conversation':
-      return content.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+      return content.messages
+        .filter((m) => m.role === 'user')
+        .map((m) => m.content)
+        .join('\n');
     case 'preference':
       return content.prompt;
   }
@@ -101,7 +104,10 @@ export function recordResponseText(content: RecordContent): string {
     case 'summary':
       return content.summary;
     case 'conversation':
-      return content.messages.filter((m) => m.role === 'assistant').map((m) => m.content).join('\n');
+      return content.messages
+        .filter((m) => m.role === 'assistant')
+        .map((m) => m.content)
+        .join('\n');
     case 'preference':
       return content.chosen;
   }

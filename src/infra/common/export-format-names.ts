@@ -1,17 +1,7 @@
 // The names of the export formats and their aliases: one list that the config, the workflow input, the API, the
 // CLI and the exporters all read (src/domain/formats re-exports it), kept here so the config schema can use it.
 /** Files that fine-tuning tools load. `hf` is a directory (Parquet splits + dataset card). */
-export const EXPORT_FORMATS = [
-  'jsonl',
-  'alpaca',
-  'openai-chat',
-  'sharegpt',
-  'dpo',
-  'kto',
-  'text',
-  'csv',
-  'hf',
-] as const;
+export const EXPORT_FORMATS = ['jsonl', 'alpaca', 'openai-chat', 'sharegpt', 'dpo', 'kto', 'text', 'csv', 'hf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Other names people use for the same files. */
@@ -32,4 +22,3 @@ export const EXPORT_FORMAT_NAMES = [...EXPORT_FORMATS, ...(Object.keys(EXPORT_FO
   ExportFormat,
   ...(ExportFormat | keyof typeof EXPORT_FORMAT_ALIASES)[],
 ];
-

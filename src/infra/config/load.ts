@@ -157,7 +157,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): DatacreekConfig {
   // `auto`: an endpoint when one is configured, the bundled local model when none is.
   if (cfg.llm.provider === 'auto') cfg.llm = { ...cfg.llm, provider: cfg.llm.base_url ? 'openai' : 'local' };
   if (cfg.llm.provider === 'openai' && !cfg.llm.base_url) {
-    throw new ConfigError('llm', ['llm.base_url: required with llm.provider "openai"; set OPENAI_BASE_URL (e.g. http://127.0.0.1:8000/v1), or use provider "local"']);
+    throw new ConfigError('llm', [
+      'llm.base_url: required with llm.provider "openai"; set OPENAI_BASE_URL (e.g. http://127.0.0.1:8000/v1), or use provider "local"',
+    ]);
   }
   return cfg;
 }
@@ -176,7 +178,10 @@ function resolvePaths(cfg: DatacreekConfig, cwd: string): DatacreekConfig {
     },
     ingest: { ...cfg.ingest, allowed_roots: cfg.ingest.allowed_roots.map(abs) },
     // A local store's folder is made absolute here, so every process of one machine finds the same one.
-    storage: { ...cfg.storage, url: cfg.storage.url.startsWith('file:') ? `file:${path.resolve(dataDir, cfg.storage.url.slice('file:'.length))}` : cfg.storage.url },
+    storage: {
+      ...cfg.storage,
+      url: cfg.storage.url.startsWith('file:') ? `file:${path.resolve(dataDir, cfg.storage.url.slice('file:'.length))}` : cfg.storage.url,
+    },
   };
 }
 

@@ -229,11 +229,9 @@ export const storageSchema = z
      * `file:<dir>` (a relative dir is inside paths.data_dir; LanceDB stays at paths.lancedb_dir) or
      * `s3://<bucket>/<prefix>` (LanceDB at `<prefix>/lancedb` in the bucket), which every machine can share.
      */
-    url: z
-      .string()
-      .refine((v) => /^file:.+/.test(v) || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v), {
-        message: 'use file:<directory> (e.g. file:store) or s3://<bucket>/<prefix> (bucket: 3-63 lowercase letters, digits, "." or "-")',
-      }),
+    url: z.string().refine((v) => /^file:.+/.test(v) || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v), {
+      message: 'use file:<directory> (e.g. file:store) or s3://<bucket>/<prefix> (bucket: 3-63 lowercase letters, digits, "." or "-")',
+    }),
     /** An S3-compatible server's URL (SeaweedFS, Ceph, R2, …); empty: AWS S3 for the region. */
     endpoint: z.union([z.literal(''), z.string().url()]),
     region: z.string().min(1),
@@ -262,7 +260,13 @@ export const workerSchema = z
      */
     serve: z.preprocess(
       (value) => {
-        const list = typeof value === 'string' ? value.split(',').map((kind) => kind.trim()).filter(Boolean) : value;
+        const list =
+          typeof value === 'string'
+            ? value
+                .split(',')
+                .map((kind) => kind.trim())
+                .filter(Boolean)
+            : value;
         return Array.isArray(list) && list.includes('all') ? [...WORKER_KINDS] : list;
       },
       z.array(z.enum(WORKER_KINDS)).min(1, 'worker.serve needs at least one of workflows, llm, accept, files (or all)'),

@@ -2,20 +2,7 @@
 // Every id a workflow writes is deterministic (derived from workflow id, round, batch, position or a content
 // hash), and unique keys back each one, so every write can be an idempotent upsert.
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  customType,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  real,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -187,9 +174,7 @@ export const records = pgTable(
     index('records_dataset_status_idx').on(t.datasetId, t.status),
     index('records_batch_idx').on(t.batchId),
     // No duplicate content among accepted records of a dataset, whatever retries happen.
-    uniqueIndex('records_accepted_content_uq')
-      .on(t.datasetId, t.contentHash)
-      .where(sql`status = 'accepted'`),
+    uniqueIndex('records_accepted_content_uq').on(t.datasetId, t.contentHash).where(sql`status = 'accepted'`),
     uniqueIndex('records_accept_seq_uq').on(t.datasetId, t.acceptSeq),
   ],
 );

@@ -8,13 +8,7 @@ import { decodeBase64Embedding } from './embedding-encoding';
 import { abortReason, endpointKey, getEndpointLimiter, type EndpointLimiter } from './endpoint-limiter';
 import { backoffDelayMs, classifyFailure, sleep, type FailureKind } from './retry';
 import { sharedEndpointBudget, type EndpointLease } from './shared-budget';
-import {
-  jsonInstruction,
-  parseLlmJson,
-  reaskInstruction,
-  toEndpointJsonSchema,
-  validateJson,
-} from './structured-output';
+import { jsonInstruction, parseLlmJson, reaskInstruction, toEndpointJsonSchema, validateJson } from './structured-output';
 import { estimateTokens, UsageMeter } from './token-usage';
 import {
   addTokenCounts,
@@ -130,8 +124,7 @@ export class LlmClient {
       calls: 1,
     };
     this.meter.add(options.callSite ?? 'chat', usage);
-    const logprobs: TokenLogprob[] | null =
-      choice?.logprobs?.content?.map((entry) => ({ token: entry.token, logprob: entry.logprob })) ?? null;
+    const logprobs: TokenLogprob[] | null = choice?.logprobs?.content?.map((entry) => ({ token: entry.token, logprob: entry.logprob })) ?? null;
     return { content, choices, finishReason: choice?.finish_reason ?? null, usage, logprobs, attempts };
   }
 
@@ -358,27 +351,17 @@ function withoutKey(message: string, apiKey: string | undefined): string {
 }
 
 /** In prompt and json_object modes the schema goes into the last user message (json_object also needs the word JSON there). */
-function structuredMessages(
-  messages: LlmMessage[],
-  mode: StructuredOutputMode,
-  schemaName: string,
-  jsonSchema: Record<string, unknown>,
-): LlmMessage[] {
+function structuredMessages(messages: LlmMessage[], mode: StructuredOutputMode, schemaName: string, jsonSchema: Record<string, unknown>): LlmMessage[] {
   if (mode === 'json_schema') return messages;
   const instruction = jsonInstruction(schemaName, jsonSchema);
   const lastUser = messages.map((m) => m.role).lastIndexOf('user');
   // Appending to the user turn rather than adding a system turn keeps roles alternating, which
   // several chat templates (Mistral, Gemma) require.
   if (lastUser < 0) return [...messages, { role: 'user', content: instruction }];
-  return messages.map((message, index) =>
-    index === lastUser ? { ...message, content: `${message.content}\n\n${instruction}` } : message,
-  );
+  return messages.map((message, index) => (index === lastUser ? { ...message, content: `${message.content}\n\n${instruction}` } : message));
 }
 
-function interpretJson<T>(
-  result: ChatResult,
-  schema: z.ZodType<T>,
-): { ok: true; value: T; repaired: boolean } | { ok: false; reason: string } {
+function interpretJson<T>(result: ChatResult, schema: z.ZodType<T>): { ok: true; value: T; repaired: boolean } | { ok: false; reason: string } {
   const cutOff = result.finishReason === 'length' ? ' (the answer was cut off at the token limit: raise maxTokens or ask for fewer items)' : '';
   const parsed = parseLlmJson(result.content);
   if (!parsed.ok) return { ok: false, reason: parsed.reason + cutOff };

@@ -82,11 +82,13 @@ export class PostgresEndpointBudget implements SharedEndpointBudget {
   }
 
   private listen(): void {
-    this.listening ??= this.sql.listen(FREED_CHANNEL, (endpoint) => this.wake(endpoint)).catch((error: unknown) => {
-      // Without notifications waiters still poll; try listening again on the next acquire.
-      this.listening = null;
-      console.warn(`[endpoint-budget] cannot listen for freed slots (waiters poll every ${this.pollMs} ms): ${String(error)}`);
-    });
+    this.listening ??= this.sql
+      .listen(FREED_CHANNEL, (endpoint) => this.wake(endpoint))
+      .catch((error: unknown) => {
+        // Without notifications waiters still poll; try listening again on the next acquire.
+        this.listening = null;
+        console.warn(`[endpoint-budget] cannot listen for freed slots (waiters poll every ${this.pollMs} ms): ${String(error)}`);
+      });
   }
 
   private wake(endpoint: string): void {
@@ -125,18 +127,21 @@ export class PostgresEndpointBudget implements SharedEndpointBudget {
   }
 
   private hold(endpoint: string, slot: number, holder: string): EndpointLease {
-    const renew = setInterval(() => {
-      this.sql`
+    const renew = setInterval(
+      () => {
+        this.sql`
         UPDATE endpoint_lease_slots SET expires_at = now() + ${this.leaseTtlMs} * interval '1 millisecond'
         WHERE endpoint = ${endpoint} AND slot = ${slot} AND holder = ${holder}
         RETURNING slot`
-        .then((rows) => {
-          if (rows.length === 0) this.reportLostLease(endpoint);
-        })
-        .catch(() => {
-          // PostgreSQL unreachable: the next renewal tries again; the lease only lapses after the whole lease time.
-        });
-    }, Math.max(50, Math.floor(this.leaseTtlMs / 4)));
+          .then((rows) => {
+            if (rows.length === 0) this.reportLostLease(endpoint);
+          })
+          .catch(() => {
+            // PostgreSQL unreachable: the next renewal tries again; the lease only lapses after the whole lease time.
+          });
+      },
+      Math.max(50, Math.floor(this.leaseTtlMs / 4)),
+    );
     renew.unref();
     let released = false;
     const lease = {
@@ -172,8 +177,12 @@ export class PostgresEndpointBudget implements SharedEndpointBudget {
  * A shared budget on its own small pool, so claiming a slot never queues behind an activity's bulk writes.
  * `close` frees the slots still held and ends the pool.
  */
-export function connectEndpointBudget(databaseUrl: string, options: PostgresEndpointBudgetOptions = {}): { budget: PostgresEndpointBudget; close(): Promise<void> } {
-  if (!databaseUrl) throw new Error('The shared LLM concurrency budget needs a database: set DATABASE_URL or database.url, or set llm.concurrency_scope: process.');
+export function connectEndpointBudget(
+  databaseUrl: string,
+  options: PostgresEndpointBudgetOptions = {},
+): { budget: PostgresEndpointBudget; close(): Promise<void> } {
+  if (!databaseUrl)
+    throw new Error('The shared LLM concurrency budget needs a database: set DATABASE_URL or database.url, or set llm.concurrency_scope: process.');
   const sql = postgres(databaseUrl, { max: 4, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
   const budget = new PostgresEndpointBudget(sql, options);
   return {

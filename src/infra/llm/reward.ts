@@ -42,7 +42,9 @@ const ATTRIBUTE_PAIR = /([A-Za-z][A-Za-z_-]*)\s*[:=]\s*(-?\d+(?:\.\d+)?(?:[eE][-
  * by commas, spaces or newlines) or its logprobs (an array of `{token, logprob}` or an object with
  * such a `content` array). Names are lower-cased; the last value of a repeated name wins.
  */
-export function parseRewardAttributes(contentOrLogprobs: string | readonly TokenLogprob[] | { content?: readonly TokenLogprob[] | null } | null | undefined): RewardAttributes {
+export function parseRewardAttributes(
+  contentOrLogprobs: string | readonly TokenLogprob[] | { content?: readonly TokenLogprob[] | null } | null | undefined,
+): RewardAttributes {
   if (contentOrLogprobs == null) return {};
   if (typeof contentOrLogprobs === 'string') {
     const fromJson = jsonAttributes(contentOrLogprobs);

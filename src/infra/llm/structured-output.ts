@@ -51,10 +51,7 @@ export function describeIssues(error: z.ZodError, maxIssues = 5): string {
  * strict structured outputs reject (`$schema`, string lengths); zod still enforces them on receipt.
  */
 export function toEndpointJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return stripKeywords(z.toJSONSchema(schema, { unrepresentable: 'any' }), new Set(['$schema', 'minLength', 'maxLength'])) as Record<
-    string,
-    unknown
-  >;
+  return stripKeywords(z.toJSONSchema(schema, { unrepresentable: 'any' }), new Set(['$schema', 'minLength', 'maxLength'])) as Record<string, unknown>;
 }
 
 /** The instruction appended in `prompt` and `json_object` modes; it names the schema so any server can tell tasks apart. */

@@ -33,7 +33,11 @@ export const chatRequestSchema = z.object({
   presence_penalty: z.number().min(-2).max(2).nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   response_format: responseFormatSchema.nullish(),
-  n: z.number().int().nullish().refine((n) => n == null || n === 1, 'only n = 1 is supported by the local server'),
+  n: z
+    .number()
+    .int()
+    .nullish()
+    .refine((n) => n == null || n === 1, 'only n = 1 is supported by the local server'),
   stream: z
     .boolean()
     .nullish()

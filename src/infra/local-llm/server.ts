@@ -108,7 +108,9 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions): Promi
         threads,
         onNotice: log,
       });
-      log(`local model ${modelIdFromPath(options.modelPath)}: ${parallelSequences} parallel sequences of ${chat.contextSize} tokens, ${threads} threads, ${llama.gpu || 'CPU'}`);
+      log(
+        `local model ${modelIdFromPath(options.modelPath)}: ${parallelSequences} parallel sequences of ${chat.contextSize} tokens, ${threads} threads, ${llama.gpu || 'CPU'}`,
+      );
     }
     if (options.embeddingModelPath) {
       embeddings = await EmbeddingEngine.create(await loadModel(options.embeddingModelPath), { contextSize, threads });
@@ -141,9 +143,7 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions): Promi
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: chatModel,
-        choices: [
-          { index: 0, message: { role: 'assistant', content: completion.content }, finish_reason: completion.finishReason, logprobs: null },
-        ],
+        choices: [{ index: 0, message: { role: 'assistant', content: completion.content }, finish_reason: completion.finishReason, logprobs: null }],
         usage: {
           prompt_tokens: completion.promptTokens,
           completion_tokens: completion.completionTokens,

@@ -104,10 +104,7 @@ export async function ensureLocalPostgres(opts: { dataDir: string; port: number;
     if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
     runPg(bin, 'initdb', ['-D', dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C']);
     // Tuned for a small dev machine: durability stays on (fsync), checkpoints are spread out.
-    writeFileSync(
-      path.join(dataDir, 'postgresql.auto.conf'),
-      'max_connections = 200\nshared_buffers = 256MB\nsynchronous_commit = on\n',
-    );
+    writeFileSync(path.join(dataDir, 'postgresql.auto.conf'), 'max_connections = 200\nshared_buffers = 256MB\nsynchronous_commit = on\n');
     if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
   }
 

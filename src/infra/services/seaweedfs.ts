@@ -26,7 +26,10 @@ export interface SeaweedFsHandle {
   secretAccessKey: string;
   region: string;
   /** The settings that point datacreek's `storage` section at `bucket` on this server. */
-  storageConfig(bucket: string, prefix?: string): {
+  storageConfig(
+    bucket: string,
+    prefix?: string,
+  ): {
     url: string;
     endpoint: string;
     region: string;
@@ -53,9 +56,22 @@ export async function startSeaweedFs(options: SeaweedFsOptions = {}): Promise<Se
   // The S3 gateway accepts only this identity, so the tests exercise real request signing.
   writeFileSync(
     path.join(dir, 's3.json'),
-    JSON.stringify({ identities: [{ name: 'datacreek', credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }] }),
+    JSON.stringify({
+      identities: [
+        { name: 'datacreek', credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] },
+      ],
+    }),
   );
-  const ports = { master: await freePort(), masterGrpc: await freePort(), volume: await freePort(), volumeGrpc: await freePort(), filer: await freePort(), filerGrpc: await freePort(), s3: await freePort(), s3Grpc: await freePort() };
+  const ports = {
+    master: await freePort(),
+    masterGrpc: await freePort(),
+    volume: await freePort(),
+    volumeGrpc: await freePort(),
+    filer: await freePort(),
+    filerGrpc: await freePort(),
+    s3: await freePort(),
+    s3Grpc: await freePort(),
+  };
   const log = openSync(path.join(dir, 'weed.log'), 'a');
   const child = spawn(
     weed,
@@ -98,7 +114,14 @@ export async function startSeaweedFs(options: SeaweedFsOptions = {}): Promise<Se
       clearTimeout(timer);
     }
     // Some of weed's unix sockets ignore TMPDIR and go to /tmp, named by port.
-    for (const [name, port] of [['master-grpc', ports.masterGrpc], ['volume-grpc', ports.volumeGrpc], ['s3', ports.s3], ['s3-grpc', ports.s3Grpc], ['filer', ports.filer], ['filer-grpc', ports.filerGrpc]] as const) {
+    for (const [name, port] of [
+      ['master-grpc', ports.masterGrpc],
+      ['volume-grpc', ports.volumeGrpc],
+      ['s3', ports.s3],
+      ['s3-grpc', ports.s3Grpc],
+      ['filer', ports.filer],
+      ['filer-grpc', ports.filerGrpc],
+    ] as const) {
       rmSync(`/tmp/seaweedfs-${name}-${port}.sock`, { force: true });
     }
     rmSync(dir, { recursive: true, force: true });

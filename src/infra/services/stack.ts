@@ -47,7 +47,11 @@ export async function ensureServices(
       owned.postgres = { dataDir: pg.dataDir, port: pg.port };
       record();
     }
-    const state = pg.startedHere ? '' : adopted ? `, left running by datacreek dev pid ${leftover!.ownerPid}: adopted, stops with this one` : ', already running, not ours: left running';
+    const state = pg.startedHere
+      ? ''
+      : adopted
+        ? `, left running by datacreek dev pid ${leftover!.ownerPid}: adopted, stops with this one`
+        : ', already running, not ours: left running';
     log(`PostgreSQL: ${pg.url} (data in ${pg.dataDir}${state})`);
   } else {
     log('PostgreSQL: using database.url / DATABASE_URL');

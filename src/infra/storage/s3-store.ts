@@ -1,7 +1,7 @@
 // Objects in an S3 bucket (AWS or any S3-compatible server), under an optional key prefix. Writes go through
 // lib-storage's Upload: one PUT for small bodies, a multipart upload for large ones, and S3 makes either visible
 // only once complete, so a reader never sees half an object.
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -51,21 +51,23 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: ObjectBody, options: { contentType?: string } = {}): Promise<ObjectInfo> {
     const Key = this.fullKey(key);
-    let size = 0;
-    const counted =
-      typeof body === 'string' || body instanceof Uint8Array
-        ? ((size = Buffer.byteLength(body)), body)
-        : body.pipe(
-            new Transform({
-              transform(chunk: Buffer, _encoding, done) {
-                size += chunk.length;
-                done(null, chunk);
-              },
-            }),
-          );
+    const whole = typeof body === 'string' || body instanceof Uint8Array;
+    let size = whole ? Buffer.byteLength(body) : 0;
+    const counted = whole
+      ? body
+      : body.pipe(
+          new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              size += chunk.length;
+              done(null, chunk);
+            },
+          }),
+        );
     // A failing source stream must fail the upload (pipe alone would leave it waiting).
     if (counted !== body) (body as Readable).once('error', (err) => (counted as Transform).destroy(err));
-    await this.call(key, () => new Upload({ client: this.client, params: { Bucket: this.options.bucket, Key, Body: counted, ContentType: options.contentType } }).done());
+    await this.call(key, () =>
+      new Upload({ client: this.client, params: { Bucket: this.options.bucket, Key, Body: counted, ContentType: options.contentType } }).done(),
+    );
     return { key, size, lastModified: new Date() };
   }
 
@@ -115,10 +117,16 @@ export class S3ObjectStore implements ObjectStore {
     } catch (err) {
       if (!(err instanceof S3ServiceException)) throw err;
       if (err.name === 'NoSuchBucket') {
-        throw new Error(`the bucket "${this.options.bucket}" of storage.url ${this.url} does not exist${this.atEndpoint()}: create it, or set storage.url to an existing bucket`, { cause: err });
+        throw new Error(
+          `the bucket "${this.options.bucket}" of storage.url ${this.url} does not exist${this.atEndpoint()}: create it, or set storage.url to an existing bucket`,
+          { cause: err },
+        );
       }
       if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied'].includes(err.name)) {
-        throw new Error(`the object store ${this.url}${this.atEndpoint()} refused "${key}" (${err.name}): check storage.access_key_id and storage.secret_access_key`, { cause: err });
+        throw new Error(
+          `the object store ${this.url}${this.atEndpoint()} refused "${key}" (${err.name}): check storage.access_key_id and storage.secret_access_key`,
+          { cause: err },
+        );
       }
       if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) return null;
       throw err;

@@ -1,5 +1,13 @@
 // Vectors: the LanceDB-backed store, table naming per dataset, the Embedder interface and the lexical fallback embedder.
-export { openVectorStore, openConfiguredVectorStore, type VectorStore, type VectorRow, type VectorSearchResult, type StoredVectors, type VectorStoreOptions } from './store';
+export {
+  openVectorStore,
+  openConfiguredVectorStore,
+  type VectorStore,
+  type VectorRow,
+  type VectorSearchResult,
+  type StoredVectors,
+  type VectorStoreOptions,
+} from './store';
 export { vectorTableName, datasetTablePrefix, assertValidTableName, chunkTableName, recordTableName, belongsToDataset } from './table-names';
 export { dropDatasetTables } from './dataset-tables';
 export type { Embedder } from './embedder';

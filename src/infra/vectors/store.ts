@@ -206,7 +206,13 @@ class LanceVectorStore implements VectorStore {
     const target = ids.length ? await this.openTable(table) : null;
     if (target === null) return found;
     for (let start = 0; start < ids.length; start += 500) {
-      const arrow = await this.queryLimit(() => target.query().where(idInList(ids.slice(start, start + 500))).select(['id', 'vector']).toArrow());
+      const arrow = await this.queryLimit(() =>
+        target
+          .query()
+          .where(idInList(ids.slice(start, start + 500)))
+          .select(['id', 'vector'])
+          .toArrow(),
+      );
       const idColumn = arrow.getChild('id')!;
       const vectorColumn = arrow.getChild('vector')!;
       for (let i = 0; i < arrow.numRows; i++) {
@@ -378,11 +384,15 @@ function toArrowTable(table: string, rows: VectorRow[], schema: Schema): ArrowTa
   const flat = new Float32Array(rows.length * dims);
   rows.forEach((row, i) => {
     if (row.vector.length !== dims) {
-      throw new Error(`Row "${row.id}" has a ${row.vector.length}-dim vector but table "${table}" holds ${dims}-dim vectors; use one embedding model per table or drop the table`);
+      throw new Error(
+        `Row "${row.id}" has a ${row.vector.length}-dim vector but table "${table}" holds ${dims}-dim vectors; use one embedding model per table or drop the table`,
+      );
     }
     for (const name of Object.keys(row)) {
       if (!known.has(name) && row[name] !== undefined) {
-        throw new Error(`Row "${row.id}" has column "${name}" that table "${table}" lacks (columns: ${[...known].join(', ')}); send the same columns on every upsert`);
+        throw new Error(
+          `Row "${row.id}" has column "${name}" that table "${table}" lacks (columns: ${[...known].join(', ')}); send the same columns on every upsert`,
+        );
       }
     }
     for (let d = 0; d < dims; d++) {

@@ -60,7 +60,5 @@ export const candidateVectorTableName = (datasetId: string) => `${recordTableNam
  */
 export function belongsToDataset(tableName: string, datasetId: string): boolean {
   if (tableName.startsWith(datasetTablePrefix(datasetId))) return true;
-  return [chunkTableName(datasetId), recordTableName(datasetId)].some(
-    (base) => tableName === base || tableName.startsWith(`${base}${PURPOSE_SEPARATOR}`),
-  );
+  return [chunkTableName(datasetId), recordTableName(datasetId)].some((base) => tableName === base || tableName.startsWith(`${base}${PURPOSE_SEPARATOR}`));
 }

@@ -44,7 +44,7 @@ describe('/v1/datasets', () => {
     expect(malformed.body.error.code).toBe('malformed_body');
   });
 
-  it('lists the caller\'s datasets in pages', async () => {
+  it("lists the caller's datasets in pages", async () => {
     const user = await h.createUser('pager');
     for (let i = 0; i < 3; i++) await h.call('POST', '/v1/datasets', { key: user.key, json: { id: `page-${i}-${uid()}` } });
     const first = await h.call('GET', '/v1/datasets?limit=2', { key: user.key });

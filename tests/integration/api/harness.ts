@@ -30,7 +30,7 @@ export interface ApiHarness {
 export interface CallOptions {
   key?: string;
   json?: unknown;
-  body?: RequestInit["body"];
+  body?: RequestInit['body'];
   headers?: Record<string, string>;
 }
 

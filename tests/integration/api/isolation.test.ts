@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('isolation between users', () => {
-  it('lists none of the other user\'s datasets or tasks', async () => {
+  it("lists none of the other user's datasets or tasks", async () => {
     expect((await h.call('GET', '/v1/datasets', { key: bob.key })).body).toMatchObject({ items: [], total: 0 });
     expect((await h.call('GET', '/v1/tasks', { key: bob.key })).body).toMatchObject({ items: [], total: 0 });
     expect((await h.call('GET', `/v1/tasks?datasetId=${datasetId}`, { key: bob.key })).body.total).toBe(0);

@@ -17,7 +17,10 @@ describe('POST /v1/tasks/pipeline', () => {
     llm = await startTestLlmServer({ duplicates: { exact: 0, near: 0, semantic: 0 } });
     h = await startApiHarness({ llm: { base_url: llm.url, model: 'datacreek-test-llm' }, embedding: { provider: 'lexical' } });
     alice = await h.createUser('alice');
-    const rows = ['Tides are the rise and fall of sea levels caused by the Moon and the Sun.', 'Spring tides happen at new and full moon, when the pull of Sun and Moon adds up.'];
+    const rows = [
+      'Tides are the rise and fall of sea levels caused by the Moon and the Sun.',
+      'Spring tides happen at new and full moon, when the pull of Sun and Moon adds up.',
+    ];
     writeFileSync(path.join(h.allowedRoot, 'rows.jsonl'), rows.map((document) => JSON.stringify({ document })).join('\n'));
     const { testWorker } = await import('../../support/env');
     worker = await testWorker(h.config);
@@ -32,7 +35,11 @@ describe('POST /v1/tasks/pipeline', () => {
     const res = await h.call('POST', '/v1/tasks/pipeline', { key: alice.key, json: { pipeline: { name: 'summary' }, input: { rowsPath: 'rows.jsonl' } } });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ kind: 'pipeline', status: 'running' });
-    expect(await workflowStartInput(h.temporal, res.body.taskId)).toMatchObject({ pipeline: { name: 'summary' }, input: { rowsPath: path.join(h.allowedRoot, 'rows.jsonl') }, ownerId: alice.id });
+    expect(await workflowStartInput(h.temporal, res.body.taskId)).toMatchObject({
+      pipeline: { name: 'summary' },
+      input: { rowsPath: path.join(h.allowedRoot, 'rows.jsonl') },
+      ownerId: alice.id,
+    });
     const task = await waitFor('pipeline task', async () => {
       const r = await h.call('GET', `/v1/tasks/${res.body.taskId}`, { key: alice.key });
       return r.body.status === 'running' ? undefined : r.body;

@@ -38,13 +38,17 @@ afterAll(async () => {
 
 const getTask = async () => (await h.call('GET', `/v1/tasks/${taskId}`, { key: alice.key })).body;
 const progressOf = (pred: (p: any) => boolean) =>
-  waitFor('progress', async () => {
-    const task = await getTask();
-    return task.progress && pred(task.progress) ? task : undefined;
-  }, 30_000);
+  waitFor(
+    'progress',
+    async () => {
+      const task = await getTask();
+      return task.progress && pred(task.progress) ? task : undefined;
+    },
+    30_000,
+  );
 
 describe('live controls of a running build', () => {
-  it('reports the build\'s live progress from its progress query', async () => {
+  it("reports the build's live progress from its progress query", async () => {
     const res = await h.call('POST', '/v1/tasks/build', { key: alice.key, json: { datasetId, target: 10, concurrency: 3 } });
     expect(res.status).toBe(202);
     const task = await progressOf((p) => p.target === 10);
@@ -58,7 +62,7 @@ describe('live controls of a running build', () => {
     await progressOf((p) => p.status === 'running');
   });
 
-  it('changes target and concurrency with PATCH, and returns the workflow\'s refusal as a 409', async () => {
+  it("changes target and concurrency with PATCH, and returns the workflow's refusal as a 409", async () => {
     const patched = await h.call('PATCH', `/v1/tasks/${taskId}`, { key: alice.key, json: { target: 25, concurrency: 8 } });
     expect(patched.status).toBe(200);
     expect(patched.body.progress).toMatchObject({ target: 25, concurrency: 8 });

@@ -1,21 +1,15 @@
 // Starting tasks over HTTP. Ingest runs for real on a worker (a Markdown file needs no LLM); build, generate,
 // curate and save are checked up to the started workflow (its input, its row, its status) on a task queue no
 // worker polls, and terminated at the end.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openObjectStore, readObject } from '../../../src/infra/storage';
-import {
-  startApiHarness,
-  terminateQuietly,
-  waitFor,
-  workflowStartInput,
-  type ApiHarness,
-  type TestUser,
-} from './harness';
+import { startApiHarness, terminateQuietly, waitFor, workflowStartInput, type ApiHarness, type TestUser } from './harness';
 
 const uid = () => Math.random().toString(36).slice(2, 8);
-const MARKDOWN = '# Tides\n\nTides are the rise and fall of sea levels caused by the Moon and the Sun.\n\n## Spring tides\n\nThey happen at new and full moon.\n';
+const MARKDOWN =
+  '# Tides\n\nTides are the rise and fall of sea levels caused by the Moon and the Sun.\n\n## Spring tides\n\nThey happen at new and full moon.\n';
 
 describe('tasks started for real on a worker (ingest)', () => {
   let h: ApiHarness;
@@ -38,7 +32,7 @@ describe('tasks started for real on a worker (ingest)', () => {
   async function finished(taskId: string) {
     return waitFor(`task ${taskId}`, async () => {
       const res = await h.call('GET', `/v1/tasks/${taskId}`, { key: alice.key });
-      return res.body.status === "running" ? undefined : res.body;
+      return res.body.status === 'running' ? undefined : res.body;
     });
   }
 
@@ -92,7 +86,7 @@ describe('tasks started for real on a worker (ingest)', () => {
     expect(await countUploads()).toBe(before);
   });
 
-  it('ingests an earlier upload named by key, but never another user\'s', async () => {
+  it("ingests an earlier upload named by key, but never another user's", async () => {
     const mallory = await h.createUser(`mallory-${uid()}`);
     const form = new FormData();
     form.set('datasetId', `upload-${uid()}`);
@@ -196,7 +190,13 @@ describe('tasks checked up to the started workflow', () => {
     ['an unknown field', 'build', { target: 5, colour: 'red' }, 'invalid_request', '(root)'],
     ['ownerId from the request', 'build', { target: 5, ownerId: 'someone' }, 'invalid_request', '(root)'],
     ['an override of database', 'build', { target: 5, config: { database: { url: 'postgres://x' } } }, 'override_forbidden', undefined],
-    ['an override of ingest.allowed_roots', 'ingest', { items: [{ url: 'https://example.com' }], config: { ingest: { allowed_roots: ['/'] } } }, 'override_forbidden', undefined],
+    [
+      'an override of ingest.allowed_roots',
+      'ingest',
+      { items: [{ url: 'https://example.com' }], config: { ingest: { allowed_roots: ['/'] } } },
+      'override_forbidden',
+      undefined,
+    ],
     ['an override with an invalid value', 'build', { target: 5, config: { generation: { batch_size: 0 } } }, 'invalid_config', undefined],
     ['an override the task cannot apply', 'save', { config: { llm: { api_key: 'sk-x' } } }, 'override_not_applicable', undefined],
     ['a config name with a path', 'curate', { configName: '../../etc/passwd' }, 'invalid_config_name', undefined],

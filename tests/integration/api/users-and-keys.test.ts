@@ -56,7 +56,7 @@ describe('users and API keys', () => {
     expect((await h.call('POST', '/v1/users', { json: {}, headers: { 'x-admin-token': ADMIN_TOKEN } })).status).toBe(400);
   });
 
-  it('makes more keys, revokes one (401 from then on), and cannot revoke another user\'s key', async () => {
+  it("makes more keys, revokes one (401 from then on), and cannot revoke another user's key", async () => {
     const alice = await h.createUser('alice-keys');
     const bob = await h.createUser('bob-keys');
     const second = await h.call('POST', '/v1/users/me/keys', { key: alice.key });
@@ -85,7 +85,10 @@ describe('users and API keys', () => {
   });
 
   it('serves over HTTP: /health without a key, the API with one', async () => {
-    const server = await startApiServer({ ...h.config, api: { ...h.config.api, port: 0 }, log_level: 'silent' }, { database: h.database, temporal: h.temporal });
+    const server = await startApiServer(
+      { ...h.config, api: { ...h.config.api, port: 0 }, log_level: 'silent' },
+      { database: h.database, temporal: h.temporal },
+    );
     try {
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(200);

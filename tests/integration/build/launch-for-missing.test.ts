@@ -30,7 +30,10 @@ function sampleDocument(): string {
     { length: 40 },
     (_, i) =>
       `## Station ${i}\n\n` +
-      Array.from({ length: 6 }, (_, j) => `Station ${i} recorded reading ${(i * 37 + j * 11) % 101} on sensor ${String.fromCharCode(65 + ((i + j) % 26))} during week ${j + 1}.`).join(' '),
+      Array.from(
+        { length: 6 },
+        (_, j) => `Station ${i} recorded reading ${(i * 37 + j * 11) % 101} on sensor ${String.fromCharCode(65 + ((i + j) % 26))} during week ${j + 1}.`,
+      ).join(' '),
   ).join('\n\n');
 }
 

@@ -59,9 +59,7 @@ describe('a model slower than the heartbeat timeout', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const timeouts = events.filter((e) => e.activityTaskTimedOutEventAttributes);
     expect(timeouts).toEqual([]);
-    const attempts = events
-      .filter((e) => e.activityTaskStartedEventAttributes)
-      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(attempts.length).toBeGreaterThan(2);
     expect(attempts.every((a) => a === 1)).toBe(true);
     // The calls really were slower than the heartbeat timeout.

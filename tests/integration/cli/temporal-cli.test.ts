@@ -132,9 +132,7 @@ describe('the temporal CLI drives datacreek workflows', () => {
     expect(retargeted.output).toMatch(/\baccepted:0\b/);
 
     // Visibility (the list's index) trails the history by a moment.
-    await expect
-      .poll(async () => (await temporal('list', ds)).output, { timeout: 20_000, interval: 1_000 })
-      .toContain(`build-${ds}`);
+    await expect.poll(async () => (await temporal('list', ds)).output, { timeout: 20_000, interval: 1_000 }).toContain(`build-${ds}`);
 
     const resumed = await temporal('resume', ds);
     expect(resumed.code, resumed.output).toBe(0);

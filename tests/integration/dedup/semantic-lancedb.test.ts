@@ -34,8 +34,7 @@ async function startWorker(config: DatacreekConfig): Promise<Worker> {
   return {
     deps,
     accept: (args) => new MockActivityEnvironment().run(() => acceptCandidates(deps, args, Context.current())),
-    curateBatch: (args) =>
-      new MockActivityEnvironment().run(() => curate.curateBatch({ ...args, threshold: 0, scoring: 'none' })),
+    curateBatch: (args) => new MockActivityEnvironment().run(() => curate.curateBatch({ ...args, threshold: 0, scoring: 'none' })),
   };
 }
 
@@ -126,9 +125,21 @@ describe('semantic dedup in LanceDB', () => {
     const v = randomUnit();
     const first = await processedBatch(workerA, [{ question: 'How do glaciers carve valleys?', vector: v }]);
     const second = await processedBatch(workerB, [{ question: 'Tell me what forces let ice sheets shape the land', vector: near(v) }]);
-    const a = await workerA.accept({ batchIds: [first.batchId], acceptanceId: `${first.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+    const a = await workerA.accept({
+      batchIds: [first.batchId],
+      acceptanceId: `${first.batchId}/accept`,
+      settings: settingsFor(datasetId),
+      target: 100,
+      remaining: 0,
+    });
     expect(a.accepted).toBe(1);
-    const b = await workerB.accept({ batchIds: [second.batchId], acceptanceId: `${second.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+    const b = await workerB.accept({
+      batchIds: [second.batchId],
+      acceptanceId: `${second.batchId}/accept`,
+      settings: settingsFor(datasetId),
+      target: 100,
+      remaining: 0,
+    });
     expect(b).toMatchObject({ accepted: 0, duplicates: { semantic_duplicate: 1 } });
     expect(await statusOf(workerA, [...first.ids, ...second.ids])).toEqual({
       [first.ids[0]]: { status: 'accepted', reason: null },
@@ -141,7 +152,9 @@ describe('semantic dedup in LanceDB', () => {
     const v = randomUnit();
     const x = await processedBatch(workerA, [{ question: 'Why is the sky blue at noon?', vector: v }]);
     const y = await processedBatch(workerB, [{ question: 'Explain Rayleigh scattering of daylight', vector: near(v) }]);
-    expect(cosine(v, (await (await workerA.deps.vectors()).readVectorsByIds(candidateVectorTableName(datasetId), y.ids)).get(y.ids[0])! as unknown as number[])).toBeGreaterThan(THRESHOLD);
+    expect(
+      cosine(v, (await (await workerA.deps.vectors()).readVectorsByIds(candidateVectorTableName(datasetId), y.ids)).get(y.ids[0])! as unknown as number[]),
+    ).toBeGreaterThan(THRESHOLD);
     const [rx, ry] = await Promise.all([
       acceptWithRetries(workerA, { batchIds: [x.batchId], acceptanceId: `${x.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 }),
       acceptWithRetries(workerB, { batchIds: [y.batchId], acceptanceId: `${y.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 }),
@@ -160,7 +173,13 @@ describe('semantic dedup in LanceDB', () => {
       { question: 'Describe the powerhouse of the cell', vector: near(v) },
       { question: 'Who wrote the Odyssey?', vector: w },
     ]);
-    const summary = await workerB.accept({ batchIds: [batch.batchId], acceptanceId: `${batch.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+    const summary = await workerB.accept({
+      batchIds: [batch.batchId],
+      acceptanceId: `${batch.batchId}/accept`,
+      settings: settingsFor(datasetId),
+      target: 100,
+      remaining: 0,
+    });
     expect(summary).toMatchObject({ accepted: 2, duplicates: { semantic_duplicate: 1 } });
     expect((await statusOf(workerB, batch.ids))[batch.ids[1]]).toEqual({ status: 'rejected', reason: 'semantic_duplicate' });
   });
@@ -178,7 +197,13 @@ describe('semantic dedup in LanceDB', () => {
     const ghost = randomUnit();
     await store.upsert(recordTableName(datasetId), [{ id: `build-${datasetId}/e1/r9/b9/0`, vector: ghost, text: 'never accepted' }]);
     const batch = await processedBatch(workerA, [{ question: 'How do tides follow the moon?', vector: near(ghost) }]);
-    const summary = await workerA.accept({ batchIds: [batch.batchId], acceptanceId: `${batch.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+    const summary = await workerA.accept({
+      batchIds: [batch.batchId],
+      acceptanceId: `${batch.batchId}/accept`,
+      settings: settingsFor(datasetId),
+      target: 100,
+      remaining: 0,
+    });
     expect(summary.accepted).toBe(1);
   });
 
@@ -199,7 +224,13 @@ describe('semantic dedup in LanceDB', () => {
     // The first test's rejected candidate was a duplicate of the removed record: a rerun of it is accepted now.
     const original = (await (await workerA.deps.vectors()).readVectorsByIds(candidateVectorTableName(datasetId), [removed])).get(removed)!;
     const again = await processedBatch(workerB, [{ question: 'What sculpts a glacial valley?', vector: near(Array.from(original)) }]);
-    const summary = await workerB.accept({ batchIds: [again.batchId], acceptanceId: `${again.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+    const summary = await workerB.accept({
+      batchIds: [again.batchId],
+      acceptanceId: `${again.batchId}/accept`,
+      settings: settingsFor(datasetId),
+      target: 100,
+      remaining: 0,
+    });
     expect(summary.accepted).toBe(1);
   });
 });

@@ -45,10 +45,13 @@ describe('PostgresEndpointBudget', () => {
     // (250 ms each), so this stays far from 10 rounds of polling even on a loaded machine.
     expect(Date.now() - started).toBeLessThan(2500);
     // Releases are sent without waiting for them: every slot is free shortly after the last one.
-    await vi.waitFor(async () => {
-      const held = await sql`SELECT count(*)::int AS n FROM endpoint_lease_slots WHERE endpoint = ${endpoint} AND holder IS NOT NULL`;
-      expect(held[0]!.n).toBe(0);
-    }, { timeout: 3000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        const held = await sql`SELECT count(*)::int AS n FROM endpoint_lease_slots WHERE endpoint = ${endpoint} AND holder IS NOT NULL`;
+        expect(held[0]!.n).toBe(0);
+      },
+      { timeout: 3000, interval: 50 },
+    );
   });
 
   it('frees a dead worker’s slot once its lease expires', async () => {

@@ -44,7 +44,11 @@ async function ingested(prefix: string): Promise<string> {
   const docPath = path.join(config.paths.data_dir, `${datasetId}.md`);
   const fixture = path.resolve(__dirname, '../../fixtures/instructlab/taxonomy/knowledge/phoenix/phoenix.md');
   writeFileSync(docPath, (await import('node:fs')).readFileSync(fixture, 'utf8'));
-  await client.workflow.execute('ingestWorkflow', { taskQueue: config.temporal.task_queue, workflowId: `ingest-${datasetId}`, args: [{ datasetId, items: [{ path: docPath }] }] });
+  await client.workflow.execute('ingestWorkflow', {
+    taskQueue: config.temporal.task_queue,
+    workflowId: `ingest-${datasetId}`,
+    args: [{ datasetId, items: [{ path: docPath }] }],
+  });
   return datasetId;
 }
 
@@ -77,7 +81,10 @@ describe('build --pipeline', () => {
         workflowId: buildWorkflowId(datasetId),
         args: [{ datasetId, target: 5, pipeline: 'version: "1.0"\nblocks:\n  - name: x\n    type: Nope\n    config: {}\n' }],
       })
-      .then(() => undefined, (err) => err);
+      .then(
+        () => undefined,
+        (err) => err,
+      );
     expect(String(error?.cause?.message)).toContain('"Nope" is not a block type');
   });
 });

@@ -53,7 +53,10 @@ async function run(input: PipelineRunInput, label: string) {
 }
 
 function outputRows(progress: PipelineProgress): Record<string, unknown>[] {
-  return readFileSync(progress.outputPath!, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(progress.outputPath!, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** Rows in, out and rejected add up at every block, in the progress and in PostgreSQL. */
@@ -103,7 +106,9 @@ describe("InstructLab's shipped pipelines, unchanged", () => {
         // The Temporal CLI prints the history in the same proto JSON form as historyToJSON (which fails inside
         // vitest: two copies of the proto module).
         const temporal = path.resolve(__dirname, '../../../.tools/bin/temporal');
-        const shown = execFileSync(temporal, ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporal.address, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+        const shown = execFileSync(temporal, ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporal.address, '--output', 'json'], {
+          maxBuffer: 64 * 1024 * 1024,
+        });
         const history = JSON.parse(shown.toString('utf8'));
         writeFileSync(path.join(dir, 'runPipeline--instructlab-full-knowledge.json'), JSON.stringify({ workflowId, history }, null, 1));
       }
@@ -123,7 +128,10 @@ describe("datacreek's shipped pipelines (configs/pipelines)", () => {
     it(`${name} runs by name over document rows`, async () => {
       const rowsPath = path.join(config.paths.data_dir, 'phoenix-rows.jsonl');
       const doc = readFileSync(path.join(FIXTURES, 'taxonomy/knowledge/phoenix/phoenix.md'), 'utf8');
-      const paragraphs = doc.split(/\n\s*\n/).filter((p) => p.length > 200).slice(0, 6);
+      const paragraphs = doc
+        .split(/\n\s*\n/)
+        .filter((p) => p.length > 200)
+        .slice(0, 6);
       writeFileSync(rowsPath, paragraphs.map((document) => JSON.stringify({ document })).join('\n'));
       const { workflowId, progress } = await run({ pipeline: { name }, input: { rowsPath } }, name);
       expect(progress.status).toBe('completed');
@@ -151,7 +159,10 @@ describe('a row whose call fails for good', () => {
     const questions = Array.from({ length: 10 }, (_, i) => ({ question: i === 6 ? `What is ${marker}?` : `What is fact number ${i} about the sea?` }));
     writeFileSync(path.join(dir, 'rows.jsonl'), questions.map((q) => JSON.stringify(q)).join('\n'));
     try {
-      const { workflowId, progress } = await run({ pipeline: { path: path.join(dir, 'pipeline.yaml') }, input: { rowsPath: path.join(dir, 'rows.jsonl') } }, 'poison');
+      const { workflowId, progress } = await run(
+        { pipeline: { path: path.join(dir, 'pipeline.yaml') }, input: { rowsPath: path.join(dir, 'rows.jsonl') } },
+        'poison',
+      );
       expect(progress.status).toBe('completed');
       expect(progress.outputRows).toBe(9);
       expect(progress.rejected).toEqual({ 'answer: llm_error': 1 });
@@ -183,7 +194,9 @@ describe('validation before anything runs', () => {
       () => undefined,
       (err) => err,
     );
-    expect(String(error?.cause?.message)).toMatch(/p\.yaml › block #1 shout \(ShoutBlock\) › blocks\[0\]\.type: "ShoutBlock" is not a block type — use one of: LLMBlock/);
+    expect(String(error?.cause?.message)).toMatch(
+      /p\.yaml › block #1 shout \(ShoutBlock\) › blocks\[0\]\.type: "ShoutBlock" is not a block type — use one of: LLMBlock/,
+    );
     expect(error?.cause?.type).toBe('InvalidPipeline');
   });
 });
@@ -192,18 +205,32 @@ describe('live controls', () => {
   async function slowRun(label: string) {
     const dir = path.join(config.paths.data_dir, label);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'echo.yaml'), 'system: s\nintroduction: i\nprinciples: ""\nexamples: ""\ngeneration: "Say more about {{topic}}."\nstart_tags: [""]\nend_tags: [""]\n');
-    writeFileSync(path.join(dir, 'p.yaml'), 'version: "1.0"\nblocks:\n  - { name: one, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [a] } }\n  - { name: two, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [b] } }\n');
+    writeFileSync(
+      path.join(dir, 'echo.yaml'),
+      'system: s\nintroduction: i\nprinciples: ""\nexamples: ""\ngeneration: "Say more about {{topic}}."\nstart_tags: [""]\nend_tags: [""]\n',
+    );
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      'version: "1.0"\nblocks:\n  - { name: one, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [a] } }\n  - { name: two, type: LLMBlock, config: { config_path: echo.yaml, output_cols: [b] } }\n',
+    );
     writeFileSync(path.join(dir, 'rows.jsonl'), Array.from({ length: 16 }, (_, i) => JSON.stringify({ topic: `river ${i}` })).join('\n'));
     const workflowId = uniqueId(`pipeline-${label}`);
     const handle = await client.workflow.start('runPipeline', {
       taskQueue: config.temporal.task_queue,
       workflowId,
-      args: [{ pipeline: { path: path.join(dir, 'p.yaml') }, input: { rowsPath: path.join(dir, 'rows.jsonl') }, batchSize: 2, concurrency: 1 } satisfies PipelineRunInput],
+      args: [
+        {
+          pipeline: { path: path.join(dir, 'p.yaml') },
+          input: { rowsPath: path.join(dir, 'rows.jsonl') },
+          batchSize: 2,
+          concurrency: 1,
+        } satisfies PipelineRunInput,
+      ],
     });
     return { workflowId, handle };
   }
-  const checkpointCount = async (runId: string) => (await db.sql<{ n: number }[]>`select count(*)::int as n from pipeline_checkpoints where run_id = ${runId}`)[0].n;
+  const checkpointCount = async (runId: string) =>
+    (await db.sql<{ n: number }[]>`select count(*)::int as n from pipeline_checkpoints where run_id = ${runId}`)[0].n;
 
   it('pause stops new blocks, resume finishes the run', async () => {
     llm.setOptions({ latencyMs: 60 });

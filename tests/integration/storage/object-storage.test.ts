@@ -15,7 +15,8 @@ import { testConfig, testWorker, uniqueId } from '../../support/env';
 import { startApiHarness, waitFor, type ApiHarness, type TestUser } from '../api/harness';
 
 const BUCKET = 'datacreek-it';
-const MARKDOWN = '# Tides\n\nTides are the rise and fall of sea levels caused by the Moon and the Sun.\n\n## Spring tides\n\nThey happen at new and full moon, when the pull of the Sun and the Moon lines up.\n';
+const MARKDOWN =
+  '# Tides\n\nTides are the rise and fall of sea levels caused by the Moon and the Sun.\n\n## Spring tides\n\nThey happen at new and full moon, when the pull of the Sun and the Moon lines up.\n';
 
 let seaweed: SeaweedFsHandle;
 let workerConfig: DatacreekConfig;
@@ -47,10 +48,14 @@ afterAll(async () => {
 });
 
 async function finished(taskId: string): Promise<any> {
-  return waitFor(`task ${taskId}`, async () => {
-    const task = await h.call('GET', `/v1/tasks/${taskId}`, { key: alice.key });
-    return task.body.status === 'running' ? undefined : task.body;
-  }, 90_000);
+  return waitFor(
+    `task ${taskId}`,
+    async () => {
+      const task = await h.call('GET', `/v1/tasks/${taskId}`, { key: alice.key });
+      return task.body.status === 'running' ? undefined : task.body;
+    },
+    90_000,
+  );
 }
 
 describe('object storage shared by the API and the worker', () => {
@@ -101,7 +106,10 @@ describe('object storage shared by the API and the worker', () => {
       await h.database.sql`insert into records (id, dataset_id, batch_id, round, position, status, type, content, content_hash, accept_seq)
         values (${`seed-${datasetId}/${i}`}, ${datasetId}, ${`b-${datasetId}`}, 1, ${i}, 'accepted', 'qa', ${h.database.sql.json(content)}, ${`h-${datasetId}-${i}`}, ${i + 1})`;
     }
-    const started = await h.call('POST', '/v1/tasks/save', { key: alice.key, json: { datasetId, format: 'alpaca', split: { train: 0.8, validation: 0, test: 0.2 }, seed: 3 } });
+    const started = await h.call('POST', '/v1/tasks/save', {
+      key: alice.key,
+      json: { datasetId, format: 'alpaca', split: { train: 0.8, validation: 0, test: 0.2 }, seed: 3 },
+    });
     expect(started.status).toBe(202);
     const task = await finished(started.body.taskId);
     expect(task.status).toBe('completed');
@@ -118,7 +126,13 @@ describe('object storage shared by the API and the worker', () => {
     expect(body.equals(await readObject(store, train.key))).toBe(true);
     expect(download.headers.get('content-length')).toBe(String(body.length));
     expect(download.headers.get('content-disposition')).toContain(train.key.split('/').pop()!);
-    expect(body.toString().trim().split('\n').map((line) => JSON.parse(line).instruction)).toHaveLength(8);
+    expect(
+      body
+        .toString()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).instruction),
+    ).toHaveLength(8);
 
     // A file gone from the bucket is a clear 404, not a broken stream.
     await store.delete(train.key);

@@ -13,7 +13,12 @@ describe('PriorityGate', () => {
         started.push(name);
         return new Promise<void>((resolve) => releases.set(name, resolve));
       });
-    const all = [call('young-1', batchPriority(1, 5)), call('young-2', batchPriority(1, 5)), call('old', batchPriority(1, 2)), call('next-round', batchPriority(2, 0))];
+    const all = [
+      call('young-1', batchPriority(1, 5)),
+      call('young-2', batchPriority(1, 5)),
+      call('old', batchPriority(1, 2)),
+      call('next-round', batchPriority(2, 0)),
+    ];
     await tick();
     expect(started).toEqual(['young-1', 'young-2']);
     expect(gate.stats()).toEqual({ active: 2, waiting: 2, capacity: 2 });

@@ -9,7 +9,14 @@ import { loadConfig } from '../../../src/infra/config/load';
 import type { Database } from '../../../src/infra/db/client';
 
 const untouchable = <T>(what: string) =>
-  new Proxy({}, { get: (_t, prop) => { throw new Error(`${what}.${String(prop)} must not be used here`); } }) as T;
+  new Proxy(
+    {},
+    {
+      get: (_t, prop) => {
+        throw new Error(`${what}.${String(prop)} must not be used here`);
+      },
+    },
+  ) as T;
 
 function appWith(api: Record<string, unknown> = {}) {
   const config = loadConfig({ env: {}, overrides: { api: { admin_token: 'admin-secret', max_body_bytes: 1024, ...api } } });

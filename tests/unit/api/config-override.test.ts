@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTaskOverrides } from '../../../src/client/config-override';
-import { ApiError, toApiError } from '../../../src/api/errors';
+import { type ApiError, toApiError } from '../../../src/api/errors';
 import { InvalidRequestError } from '../../../src/client/errors';
 import { loadConfig } from '../../../src/infra/config/load';
 
@@ -50,15 +50,17 @@ describe('resolveTaskOverrides', () => {
     });
   });
 
-  it.each([['database', { database: { url: 'postgres://evil' } }], ['paths', { paths: { data_dir: '/' } }], ['temporal', { temporal: { task_queue: 'x' } }], ['api', { api: { admin_token: 'x' } }]])(
-    'refuses the server-only section %s',
-    (section, config) => {
-      const err = refusal(() => resolveTaskOverrides('build', base, { config }));
-      expect(err.status).toBe(400);
-      expect(err.code).toBe('override_forbidden');
-      expect(err.message).toContain(`config.${section}`);
-    },
-  );
+  it.each([
+    ['database', { database: { url: 'postgres://evil' } }],
+    ['paths', { paths: { data_dir: '/' } }],
+    ['temporal', { temporal: { task_queue: 'x' } }],
+    ['api', { api: { admin_token: 'x' } }],
+  ])('refuses the server-only section %s', (section, config) => {
+    const err = refusal(() => resolveTaskOverrides('build', base, { config }));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe('override_forbidden');
+    expect(err.message).toContain(`config.${section}`);
+  });
 
   it('refuses ingest.allowed_roots even on an ingest task', () => {
     const err = refusal(() => resolveTaskOverrides('ingest', base, { config: { ingest: { allowed_roots: ['/'] } } }));

@@ -30,7 +30,7 @@ describe('uploads', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lets an ingest name only the caller\'s own uploads', () => {
+  it("lets an ingest name only the caller's own uploads", () => {
     expect(() => assertOwnUpload('uploads/usr_1/abc/notes.md', 'usr_1')).not.toThrow();
     expect(() => assertOwnUpload('uploads/usr_2/abc/notes.md', 'usr_1')).toThrow(/not one of your uploads/);
     expect(() => assertOwnUpload('uploads/usr_1/../usr_2/abc/notes.md', 'usr_1')).toThrow(/not one of your uploads/);

@@ -68,7 +68,12 @@ describe('sliding and basic chunking', () => {
       expect(chunks[i].start).toBeGreaterThanOrEqual(chunks[i - 1].end);
       expect(text.slice(chunks[i - 1].end, chunks[i].start).trim()).toBe('');
     }
-    expect(chunks.map((chunk) => chunk.text).join(' ').split(/\s+/)).toEqual(text.split(/\s+/));
+    expect(
+      chunks
+        .map((chunk) => chunk.text)
+        .join(' ')
+        .split(/\s+/),
+    ).toEqual(text.split(/\s+/));
     expectExactSlices(doc, chunks);
   });
 

@@ -69,9 +69,9 @@ describe('semantic chunking', () => {
       },
     });
     expect(batches).toEqual([4, 4, 1]);
-    await expect(
-      chunkDocument(doc(text), { strategy: 'semantic', chunkSize: 4000, overlap: 0, wholeDocumentBelow: 0, embed: async () => [] }),
-    ).rejects.toThrow(/one vector per text/);
+    await expect(chunkDocument(doc(text), { strategy: 'semantic', chunkSize: 4000, overlap: 0, wholeDocumentBelow: 0, embed: async () => [] })).rejects.toThrow(
+      /one vector per text/,
+    );
   });
 
   it('computes cosine similarity', () => {

@@ -74,7 +74,19 @@ describe('formatting', () => {
   });
 
   it('a progress line and a summary carry every count', () => {
-    const p = progress({ accepted: 40, target: 40, generated: 52, rejected: { low_score: 4, exact_duplicate: 3 }, surplus: 5, round: 3, batchesDone: 12, tokensIn: 12345, tokensOut: 6789, status: 'completed', stopReason: 'target_reached' });
+    const p = progress({
+      accepted: 40,
+      target: 40,
+      generated: 52,
+      rejected: { low_score: 4, exact_duplicate: 3 },
+      surplus: 5,
+      round: 3,
+      batchesDone: 12,
+      tokensIn: 12345,
+      tokensOut: 6789,
+      status: 'completed',
+      stopReason: 'target_reached',
+    });
     expect(progressLine(p, { recordsPerSecond: 2, tokensPerSecond: 300, etaSeconds: 0 })).toBe(
       '40/40 accepted | 52 generated | 7 rejected | round 3 | 2 batches in flight | completed | 2.00 rec/s | 300 tok/s | ETA 0s',
     );

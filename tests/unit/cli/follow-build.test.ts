@@ -8,8 +8,21 @@ import type { BuildProgress } from '../../../src/workflows/build-input';
 
 function progress(accepted: number, overrides: Partial<BuildProgress> = {}): BuildProgress {
   return {
-    datasetId: 'docs', status: 'running', target: 10, accepted, generated: accepted * 2, parseFailures: 0, rejected: {}, surplus: 0,
-    round: 1, batchesDone: accepted, batchesInFlight: 1, tokensIn: accepted * 100, tokensOut: accepted * 50, concurrency: 2, continuedAsNew: 0,
+    datasetId: 'docs',
+    status: 'running',
+    target: 10,
+    accepted,
+    generated: accepted * 2,
+    parseFailures: 0,
+    rejected: {},
+    surplus: 0,
+    round: 1,
+    batchesDone: accepted,
+    batchesInFlight: 1,
+    tokensIn: accepted * 100,
+    tokensOut: accepted * 50,
+    concurrency: 2,
+    continuedAsNew: 0,
     ...overrides,
   };
 }

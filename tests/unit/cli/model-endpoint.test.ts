@@ -72,7 +72,10 @@ describe('checkEmbedding', () => {
   });
 
   it('probes the llm endpoint when embedding.base_url is empty', async () => {
-    const config = loadConfig({ env: {}, overrides: { llm: { base_url: `${baseUrl}/v1` }, embedding: { provider: 'openai', base_url: '', model: 'embedder' } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { llm: { base_url: `${baseUrl}/v1` }, embedding: { provider: 'openai', base_url: '', model: 'embedder' } },
+    });
     expect(await checkEmbedding(config)).toMatchObject({ status: 'ok', detail: `${baseUrl}/v1: model "embedder" served` });
   });
 });

@@ -10,12 +10,22 @@ const workflowFailed = (cause: Error) => new WorkflowFailedError('Workflow execu
 describe('describeWorkflowFailure', () => {
   it("reports the activity's own message, type and hint under the workflow and activity wrappers", () => {
     const cause = ApplicationFailure.create({ message: 'dataset "docs" has no chunks', type: 'NoChunks', details: [{ hint: 'ingest first' }] });
-    expect(describeWorkflowFailure(workflowFailed(activityFailure(cause)))).toEqual({ code: 'NoChunks', message: 'dataset "docs" has no chunks', hint: 'ingest first' });
+    expect(describeWorkflowFailure(workflowFailed(activityFailure(cause)))).toEqual({
+      code: 'NoChunks',
+      message: 'dataset "docs" has no chunks',
+      hint: 'ingest first',
+    });
   });
 
   it('looks through a child workflow too', () => {
     const cause = ApplicationFailure.create({ message: 'busy', type: 'DatasetBusy' });
-    const child = new ChildWorkflowFailure('default', { workflowId: 'c', runId: 'r' }, 'exportDataset', RetryState.NON_RETRYABLE_FAILURE, activityFailure(cause));
+    const child = new ChildWorkflowFailure(
+      'default',
+      { workflowId: 'c', runId: 'r' },
+      'exportDataset',
+      RetryState.NON_RETRYABLE_FAILURE,
+      activityFailure(cause),
+    );
     expect(describeWorkflowFailure(workflowFailed(child))).toEqual({ code: 'DatasetBusy', message: 'busy', hint: undefined });
   });
 

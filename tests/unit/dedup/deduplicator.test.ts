@@ -85,7 +85,12 @@ describe('Deduplicator.check', () => {
   it('explains what to do when a vector is missing or a batch repeats an id', async () => {
     const dedup = await Deduplicator.open({});
     expect(() => dedup.check([{ id: 'x', text: 'no vector here' }])).toThrow(/"x" has no vector.*semantic.enabled: false/);
-    expect(() => dedup.check([{ id: 'y', text: 'a', vector: [1] }, { id: 'y', text: 'b', vector: [1] }])).toThrow(/"y" twice/);
+    expect(() =>
+      dedup.check([
+        { id: 'y', text: 'a', vector: [1] },
+        { id: 'y', text: 'b', vector: [1] },
+      ]),
+    ).toThrow(/"y" twice/);
     expect(() => dedup.accept(['never-checked'])).toThrow(/without a preceding check/);
     dedup.check([{ id: 'z', text: 'z', vector: [1] }]);
     expect(() => dedup.accept(['never-checked'])).toThrow(/not in the last check/);

@@ -19,7 +19,10 @@ describe('docs/ARCHITECTURE.md', () => {
     const linked = [...table.matchAll(/\]\(\.\.\/([^)]+)\)/g)].map(([, file]) => file);
     expect(linked.filter((file) => !existsSync(path.join(ROOT, file)))).toEqual([]);
     for (const kind of ['src/cli/commands/', 'src/api/routes/', 'src/workflows/', 'src/activities/']) {
-      expect(linked.some((file) => file.startsWith(kind)), `no entry from ${kind}`).toBe(true);
+      expect(
+        linked.some((file) => file.startsWith(kind)),
+        `no entry from ${kind}`,
+      ).toBe(true);
     }
   });
 

@@ -27,6 +27,9 @@ describe('parseCsv / formatCsvRow (RFC 4180)', () => {
   });
 
   it('reads tab-separated text', () => {
-    expect(parseCsv('a\tb\n1\t2', '\t').rows.map((r) => r.fields)).toEqual([['a', 'b'], ['1', '2']]);
+    expect(parseCsv('a\tb\n1\t2', '\t').rows.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 });

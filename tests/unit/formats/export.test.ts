@@ -68,7 +68,10 @@ describe('export formats', () => {
   }
 
   it('maps each record type to chat turns, with the cot template and system prompt applied', () => {
-    const lines = exportText(chatRecords, 'openai-chat', { systemPrompt: 'Be helpful.' }).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = exportText(chatRecords, 'openai-chat', { systemPrompt: 'Be helpful.' })
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].messages).toEqual([
       { role: 'system', content: 'Be helpful.' },
       { role: 'user', content: 'What is 2+2?' },
@@ -87,7 +90,10 @@ describe('export formats', () => {
   });
 
   it('writes Alpaca history, system and ShareGPT from/value turns', () => {
-    const [alpaca] = exportText([chatRecords[3]], 'alpaca').trim().split('\n').map((l) => JSON.parse(l));
+    const [alpaca] = exportText([chatRecords[3]], 'alpaca')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(alpaca).toEqual({ instruction: 'Bye', input: '', output: 'Bye', system: 'You are terse.', history: [['Hi', 'Hello']] });
     const sharegpt = JSON.parse(exportText([chatRecords[0]], 'sharegpt', { systemPrompt: 'S' }));
     expect(sharegpt).toEqual({
@@ -101,7 +107,10 @@ describe('export formats', () => {
   });
 
   it('splits each preference pair into a desirable and an undesirable KTO row', () => {
-    const rows = exportText(preferenceRecords, 'kto').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = exportText(preferenceRecords, 'kto')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toEqual([
       { prompt: 'Capital of France?', completion: 'Paris', label: true },
       { prompt: 'Capital of France?', completion: 'Lyon', label: false },
@@ -122,7 +131,14 @@ describe('export formats', () => {
   it('refuses a conversation Alpaca and ShareGPT cannot represent, naming the record', () => {
     const record: DatasetRecord = {
       id: 'odd',
-      content: { type: 'conversation', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] },
+      content: {
+        type: 'conversation',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+          { role: 'assistant', content: 'c' },
+        ],
+      },
     };
     expect(() => exportText([record], 'alpaca')).toThrow(/record "odd" has turns user → user → assistant/);
     expect(() => exportText([record], 'sharegpt')).toThrow(/alternating/);
@@ -148,14 +164,20 @@ describe('round trips', () => {
     const sharegpt = await convertText('alpaca_en_demo_200.json', fixtureInput('alpaca_en_demo_200.json').bytes, 'sharegpt', true);
     expect(validateExportText(sharegpt.text, 'sharegpt').ok).toBe(true);
     const alpaca = await convertText(sharegpt.fileName, sharegpt.bytes, 'alpaca', false);
-    const rows = alpaca.text.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = alpaca.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toEqual(alpacaSource);
   });
 
   it('without kept metadata, the prompt text still survives (input joined to the instruction)', async () => {
     const sharegpt = await convertText('alpaca.json', fixtureInput('alpaca_en_demo_200.json').bytes, 'sharegpt', false);
     const alpaca = await convertText(sharegpt.fileName, sharegpt.bytes, 'alpaca', false);
-    const rows = alpaca.text.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = alpaca.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => `${r.instruction}|${r.output}`)).toEqual(
       alpacaSource.map((r) => `${r.input ? `${r.instruction}\n\n${r.input}` : r.instruction}|${r.output}`),
     );
@@ -166,7 +188,12 @@ describe('round trips', () => {
     const alpaca = await convertText('dummy.json', fixtureInput('sharegpt_dummy_conversation.json').bytes, 'alpaca', true);
     expect(validateExportText(alpaca.text, 'alpaca').ok).toBe(true);
     const back = await convertText(alpaca.fileName, alpaca.bytes, 'sharegpt', false);
-    expect(back.text.trim().split('\n').map((l) => JSON.parse(l))).toEqual(source);
+    expect(
+      back.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(source);
   });
 
   it('chat JSONL → Alpaca → chat keeps every message', async () => {

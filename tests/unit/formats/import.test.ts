@@ -51,9 +51,7 @@ describe('importDataset on real datasets', () => {
     expect(first.metadata.sourceId).toBe(source[0].id);
     expect(first.content.type).toBe('conversation');
     if (first.content.type !== 'conversation') throw new Error('unreachable');
-    expect(first.content.messages.map((m) => m.role)).toEqual(
-      source[0].conversations.map((t) => (t.from === 'human' ? 'user' : 'assistant')),
-    );
+    expect(first.content.messages.map((m) => m.role)).toEqual(source[0].conversations.map((t) => (t.from === 'human' ? 'user' : 'assistant')));
     expect(first.content.messages.map((m) => m.content)).toEqual(source[0].conversations.map((t) => t.value));
   });
 
@@ -209,16 +207,32 @@ describe('importDataset containers', () => {
     const buffer = parquetWriteBuffer({
       columnData: [
         { name: 'id', data: ['a', 'b'], type: 'STRING' },
-        { name: 'messages', data: [
-          [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }],
-          [{ role: 'system', content: 'Be nice' }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }],
-        ] },
+        {
+          name: 'messages',
+          data: [
+            [
+              { role: 'user', content: 'Hi' },
+              { role: 'assistant', content: 'Hello' },
+            ],
+            [
+              { role: 'system', content: 'Be nice' },
+              { role: 'user', content: '2+2?' },
+              { role: 'assistant', content: '4' },
+            ],
+          ],
+        },
       ],
     });
     const result = await importDataset({ fileName: 'chat.parquet', bytes: new Uint8Array(buffer) });
     expect(result.shape).toBe('openai-messages');
     expect(result.records.map((r) => r.content)).toEqual([
-      { type: 'conversation', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] },
+      {
+        type: 'conversation',
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+        ],
+      },
       {
         type: 'conversation',
         messages: [
@@ -249,13 +263,33 @@ describe('importDataset shapes', () => {
 
   it('reads OpenAI messages, joining text parts and refusing tool turns', async () => {
     const lines = [
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }] }, { role: 'assistant', content: 'Hi' }] },
-      { messages: [{ role: 'user', content: 'x' }, { role: 'tool', content: 'y' }, { role: 'assistant', content: 'z' }] },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Hel' },
+              { type: 'text', text: 'lo' },
+            ],
+          },
+          { role: 'assistant', content: 'Hi' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', content: 'y' },
+          { role: 'assistant', content: 'z' },
+        ],
+      },
     ];
     const result = await importDataset(textInput('chat.jsonl', lines.map((l) => JSON.stringify(l)).join('\n')));
     expect(result.records[0].content).toEqual({
       type: 'conversation',
-      messages: [{ role: 'user', content: 'Hello' }, { role: 'assistant', content: 'Hi' }],
+      messages: [
+        { role: 'user', content: 'Hello' },
+        { role: 'assistant', content: 'Hi' },
+      ],
     });
     expect(result.problems).toEqual([{ line: 2, message: expect.stringMatching(/role is "tool"/) }]);
   });
@@ -283,7 +317,10 @@ describe('importDataset shapes', () => {
   });
 
   it('honours a shape override and reports rows that do not match it', async () => {
-    const rows = [{ question: 'Q', answer: 'A' }, { instruction: 'I', output: 'O' }];
+    const rows = [
+      { question: 'Q', answer: 'A' },
+      { instruction: 'I', output: 'O' },
+    ];
     const result = await importDataset(textInput('mixed.json', JSON.stringify(rows)), { shape: 'alpaca' });
     expect(result.shape).toBe('alpaca');
     expect(result.records.map((r) => r.position)).toEqual([1]);

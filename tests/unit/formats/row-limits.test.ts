@@ -13,7 +13,9 @@ describe('row limits on dataset import', () => {
     ];
     const result = await importDataset({ fileName: 'rows.jsonl', bytes: jsonl(rows) }, { maxFieldBytes: 1_000 });
     expect(result.records).toHaveLength(2);
-    expect(result.problems).toEqual([{ line: 2, message: expect.stringContaining('field "instruction" is 2.0 KB, over the 1000 B limit per field (ingest.max_field_bytes)') }]);
+    expect(result.problems).toEqual([
+      { line: 2, message: expect.stringContaining('field "instruction" is 2.0 KB, over the 1000 B limit per field (ingest.max_field_bytes)') },
+    ]);
   });
 
   it('reports a conversation with too many messages, and one holding a NUL character', async () => {

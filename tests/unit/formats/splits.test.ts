@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededShuffle } from '../../../src/infra/common/seeded-random';
 import { apportion, largestRemainder, splitRecords } from '../../../src/domain/formats/index';
 
-const records = (n: number, source = (i: number) => `src-${i % 3}`) =>
-  Array.from({ length: n }, (_, i) => ({ id: `rec-${i}`, source: source(i) }));
+const records = (n: number, source = (i: number) => `src-${i % 3}`) => Array.from({ length: n }, (_, i) => ({ id: `rec-${i}`, source: source(i) }));
 const ids = (split: { id: string }[]) => split.map((r) => r.id).sort();
 
 describe('splitRecords', () => {
@@ -63,14 +62,24 @@ describe('splitRecords', () => {
 
 describe('apportion', () => {
   it('rounds a group × split table so rows and columns both add up', () => {
-    for (const sizes of [[8, 8, 8, 7], [1, 1, 1, 1, 1], [13, 2, 5], [0, 9]]) {
+    for (const sizes of [
+      [8, 8, 8, 7],
+      [1, 1, 1, 1, 1],
+      [13, 2, 5],
+      [0, 9],
+    ]) {
       const counts = apportion(sizes, [0.8, 0.1, 0.1]);
       counts.forEach((row, g) => {
         expect(row.reduce((a, b) => a + b, 0)).toBe(sizes[g]);
         row.forEach((c, s) => expect(Math.abs(c - sizes[g] * [0.8, 0.1, 0.1][s])).toBeLessThan(1));
       });
       const totals = [0, 1, 2].map((s) => counts.reduce((sum, row) => sum + row[s], 0));
-      expect(totals).toEqual(largestRemainder(sizes.reduce((a, b) => a + b, 0), [0.8, 0.1, 0.1]));
+      expect(totals).toEqual(
+        largestRemainder(
+          sizes.reduce((a, b) => a + b, 0),
+          [0.8, 0.1, 0.1],
+        ),
+      );
     }
   });
 });

@@ -9,16 +9,36 @@ const jsonl = (rows: unknown[]): string => `${rows.map((r) => (typeof r === 'str
 const lineNumbers = (problems: { line: number }[]): number[] => [...new Set(problems.map((p) => p.line))];
 
 describe('validateExport: OpenAI chat fine-tuning rules', () => {
-  const good = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] };
+  const good = {
+    messages: [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello' },
+    ],
+  };
   const text = jsonl([
     good,
     { messages: [{ role: 'user', content: 'Hi' }] }, // 2: no assistant
-    { messages: [{ role: 'bot', content: 'x' }, { role: 'assistant', content: 'y' }] }, // 3: bad role
+    {
+      messages: [
+        { role: 'bot', content: 'x' },
+        { role: 'assistant', content: 'y' },
+      ],
+    }, // 3: bad role
     good,
     '{"messages": [', // 5: broken JSON
-    { messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'y' }] }, // 6: empty content
+    {
+      messages: [
+        { role: 'user', content: '' },
+        { role: 'assistant', content: 'y' },
+      ],
+    }, // 6: empty content
     { prompt: 'old style', completion: 'x' }, // 7: no messages
-    { messages: [{ role: 'user', content: 'q', extra: 1 }, { role: 'assistant', content: 'a', weight: 2 }] }, // 8
+    {
+      messages: [
+        { role: 'user', content: 'q', extra: 1 },
+        { role: 'assistant', content: 'a', weight: 2 },
+      ],
+    }, // 8
     good,
   ]);
 
@@ -92,7 +112,12 @@ describe('validateExport: LLaMA-Factory rules', () => {
 describe('validateExport: axolotl, DPO and KTO', () => {
   it('axolotl chat_template needs role/content messages with an assistant turn', () => {
     const text = jsonl([
-      { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] },
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a' },
+        ],
+      },
       { messages: [{ from: 'human', value: 'q' }] },
       { conversations: [] },
     ]);
@@ -101,12 +126,25 @@ describe('validateExport: axolotl, DPO and KTO', () => {
   });
 
   it('dpo needs three non-empty, different texts; kto a boolean label', () => {
-    const dpo = validateExportText(jsonl([{ prompt: 'p', chosen: 'a', rejected: 'b' }, { prompt: 'p', chosen: 'a', rejected: 'a' }, { prompt: 'p', chosen: 'a' }]), 'dpo');
+    const dpo = validateExportText(
+      jsonl([
+        { prompt: 'p', chosen: 'a', rejected: 'b' },
+        { prompt: 'p', chosen: 'a', rejected: 'a' },
+        { prompt: 'p', chosen: 'a' },
+      ]),
+      'dpo',
+    );
     expect(dpo.problems).toEqual([
       { line: 2, message: '"chosen" and "rejected" are identical' },
       { line: 3, message: '"rejected" must be a non-empty string' },
     ]);
-    const kto = validateExportText(jsonl([{ prompt: 'p', completion: 'a', label: true }, { prompt: 'p', completion: 'a', label: 'yes' }]), 'kto');
+    const kto = validateExportText(
+      jsonl([
+        { prompt: 'p', completion: 'a', label: true },
+        { prompt: 'p', completion: 'a', label: 'yes' },
+      ]),
+      'kto',
+    );
     expect(kto.problems).toEqual([{ line: 2, message: '"label" must be true or false' }]);
   });
 

@@ -5,14 +5,7 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../../../src/domain/records/types';
-import {
-  ExportFormatError,
-  importDataset,
-  importedToDatasetRecord,
-  splitRecords,
-  validateExport,
-  writeExport,
-} from '../../../src/domain/formats/index';
+import { ExportFormatError, importDataset, importedToDatasetRecord, splitRecords, validateExport, writeExport } from '../../../src/domain/formats/index';
 import { fixtureInput } from './fixture-files';
 
 const createdDirs: string[] = [];
@@ -38,7 +31,11 @@ describe('writeExport', () => {
     const records = await sharegptRecords();
     const outDir = freshDir();
     const result = await writeExport(records, { format: 'openai-chat', outDir, baseName: 'chat', splits: { seed: 5 } });
-    expect(result.files.map((f) => [f.split, f.records])).toEqual([['train', 400], ['validation', 50], ['test', 50]]);
+    expect(result.files.map((f) => [f.split, f.records])).toEqual([
+      ['train', 400],
+      ['validation', 50],
+      ['test', 50],
+    ]);
     expect(listTree(outDir).sort()).toEqual(['chat.test.jsonl', 'chat.train.jsonl', 'chat.validation.jsonl']);
     const expected = splitRecords(records, { seed: 5 });
     for (const file of result.files) {
@@ -70,12 +67,17 @@ describe('writeExport', () => {
       ...Array.from({ length: 50 }, (_, i): DatasetRecord => ({ id: `ok-${i}`, content: { type: 'qa', question: `Q${i}`, answer: `A${i}` } })),
       {
         id: 'unalternating',
-        content: { type: 'conversation', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] },
+        content: {
+          type: 'conversation',
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'user', content: 'b' },
+            { role: 'assistant', content: 'c' },
+          ],
+        },
       },
     ];
-    await expect(writeExport(records, { format: 'alpaca', outDir, baseName: 'broken', splits: true })).rejects.toThrow(
-      /record "unalternating"/,
-    );
+    await expect(writeExport(records, { format: 'alpaca', outDir, baseName: 'broken', splits: true })).rejects.toThrow(/record "unalternating"/);
     expect(listTree(outDir)).toEqual([]);
     await expect(writeExport(records.slice(0, 2), { format: 'dpo', outDir, baseName: 'x' })).rejects.toBeInstanceOf(ExportFormatError);
     expect(listTree(outDir)).toEqual([]);
@@ -134,7 +136,10 @@ describe('writeExport hf', () => {
     ]);
     expect(frontMatter.dataset_info.features[1]).toEqual({
       name: 'messages',
-      list: [{ name: 'role', dtype: 'string' }, { name: 'content', dtype: 'string' }],
+      list: [
+        { name: 'role', dtype: 'string' },
+        { name: 'content', dtype: 'string' },
+      ],
     });
     expect(card).toContain('500 records (conversation 500)');
     expect(await validateExport({ path: result.directory! }, 'hf')).toEqual({ ok: true, problems: [], records: 500 });

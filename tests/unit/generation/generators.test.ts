@@ -136,7 +136,12 @@ describe('generateVariants and augmentRecord', () => {
   });
 
   it('augments a record, keeping a summary record’s input', async () => {
-    const summary: RecordContent = { type: 'summary', instruction: 'Summarize the text.', input: SAMPLE_TEXT, summary: 'The Rhine is a major river. It carries barges.' };
+    const summary: RecordContent = {
+      type: 'summary',
+      instruction: 'Summarize the text.',
+      input: SAMPLE_TEXT,
+      summary: 'The Rhine is a major river. It carries barges.',
+    };
     const result = await augmentRecord(llm, summary, 'format_variation', { prompts });
     expect(result.items).toHaveLength(1);
     expect(result.items[0]).toMatchObject({ type: 'summary', input: SAMPLE_TEXT, summary: expect.stringMatching(/^- /) });
@@ -183,7 +188,17 @@ describe('judgeRecords', () => {
 describe('rewardScoreRecords', () => {
   const records = [
     { id: 'a', content: seed },
-    { id: 'b', content: { type: 'conversation', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi?' }, { role: 'assistant', content: 'Hello.' }] } as RecordContent },
+    {
+      id: 'b',
+      content: {
+        type: 'conversation',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi?' },
+          { role: 'assistant', content: 'Hello.' },
+        ],
+      } as RecordContent,
+    },
     { id: 'c', content: { type: 'preference', prompt: 'Where?', chosen: 'In the Alps.', rejected: 'Nowhere.' } as RecordContent },
   ];
 

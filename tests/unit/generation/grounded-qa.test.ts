@@ -47,11 +47,16 @@ describe('grounded QA schema', () => {
       for (const subject of choice.subjects) expect(choice.sentence.toLowerCase()).toContain(subject.replace(/^the /, '').toLowerCase());
       for (const participle of choice.participles) expect(choice.sentence.toLowerCase()).toContain(participle);
     }
-    expect(choices.find((c) => c.sentence.startsWith('Moo Deng was born'))).toMatchObject({ subjects: expect.arrayContaining(['Moo Deng']), participles: ['born'] });
+    expect(choices.find((c) => c.sentence.startsWith('Moo Deng was born'))).toMatchObject({
+      subjects: expect.arrayContaining(['Moo Deng']),
+      participles: ['born'],
+    });
   });
 
   it('gives every item its own share of the sentences, and varies the shares with the variation', () => {
-    const schema = groundedQaJsonSchema(choices, 2) as { properties: { items: { prefixItems: { oneOf: { properties: { sentence: { const: number } } }[] }[] } } };
+    const schema = groundedQaJsonSchema(choices, 2) as {
+      properties: { items: { prefixItems: { oneOf: { properties: { sentence: { const: number } } }[] }[] } };
+    };
     const shares = schema.properties.items.prefixItems.map((item) => new Set(item.oneOf.map((option) => option.properties.sentence.const)));
     expect(shares).toHaveLength(2);
     expect([...shares[0]].filter((n) => shares[1].has(n))).toEqual([]);

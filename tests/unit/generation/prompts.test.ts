@@ -39,9 +39,7 @@ describe('prompt templates', () => {
 
   it('renders in one pass, leaves unknown braces alone and names a missing value', () => {
     const template = 'Text: {text}\nExample: {"question": "…"} {example}\nCount: {num_pairs}';
-    expect(renderPrompt(template, { text: 'say {num_pairs}', num_pairs: 3 })).toBe(
-      'Text: say {num_pairs}\nExample: {"question": "…"} {example}\nCount: 3',
-    );
+    expect(renderPrompt(template, { text: 'say {num_pairs}', num_pairs: 3 })).toBe('Text: say {num_pairs}\nExample: {"question": "…"} {example}\nCount: 3');
     expect(() => renderPrompt('About: {summary} {text}', { text: 'x' }, 'qa_generation')).toThrow(
       'Prompt "qa_generation" uses {summary} (a summary of the whole document) but no value was given for it.',
     );

@@ -9,7 +9,14 @@ let client: LlmClient;
 
 beforeAll(async () => {
   server = await startTestLlmServer();
-  client = new LlmClient({ baseURL: server.url, model: 'datacreek-test-llm', timeoutMs: 5_000, maxRetries: 2, maxConcurrency: 4, structuredOutput: 'json_schema' });
+  client = new LlmClient({
+    baseURL: server.url,
+    model: 'datacreek-test-llm',
+    timeoutMs: 5_000,
+    maxRetries: 2,
+    maxConcurrency: 4,
+    structuredOutput: 'json_schema',
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -18,7 +25,8 @@ afterAll(async () => {
 describe('/v1/completions', () => {
   it('answers n different choices in one request, with usage', async () => {
     server.resetStats();
-    const prompt = '<|user|>\nWrite about tides. Return the answer between [Start of Answer] and [End of Answer] tags.\n[Start of Document]\nTides rise and fall twice a day because of the Moon.\n[End of Document]\n<|assistant|>';
+    const prompt =
+      '<|user|>\nWrite about tides. Return the answer between [Start of Answer] and [End of Answer] tags.\n[Start of Document]\nTides rise and fall twice a day because of the Moon.\n[End of Document]\n<|assistant|>';
     const result = await client.complete({ prompt, n: 3, maxTokens: 200 });
     expect(result.texts).toHaveLength(3);
     expect(new Set(result.texts).size).toBe(3);

@@ -95,7 +95,10 @@ describe('reward attributes', () => {
   it('parses the JSON object a structured-output endpoint answers, and asks for exactly the weighted attributes', () => {
     expect(parseRewardAttributes('{"helpfulness": 3.5, "Correctness": 4, "note": "fine"}')).toEqual({ helpfulness: 3.5, correctness: 4 });
     expect(parseRewardAttributes('{not json helpfulness:2}')).toEqual({ helpfulness: 2 });
-    const format = rewardResponseFormat(['helpfulness', 'correctness']) as { type: string; json_schema: { schema: { required: string[]; properties: object } } };
+    const format = rewardResponseFormat(['helpfulness', 'correctness']) as {
+      type: string;
+      json_schema: { schema: { required: string[]; properties: object } };
+    };
     expect(format.type).toBe('json_schema');
     expect(format.json_schema.schema.required).toEqual(['helpfulness', 'correctness']);
     expect(toGrammarSchema(format.json_schema.schema)).toMatchObject({ ok: true });

@@ -8,10 +8,12 @@ describe('EndpointLimiter', () => {
     const limiter = new EndpointLimiter('test', 2);
     const order: number[] = [];
     const permits = await Promise.all([limiter.acquire(), limiter.acquire()]);
-    const waiting = [3, 4].map((n) => limiter.acquire().then((permit) => {
+    const waiting = [3, 4].map((n) =>
+      limiter.acquire().then((permit) => {
         order.push(n);
         return permit;
-      }));
+      }),
+    );
     await tick();
     expect(limiter.stats()).toMatchObject({ inFlight: 2, queued: 2, peakInFlight: 2 });
     permits[0].release('success');

@@ -29,7 +29,14 @@ afterAll(async () => {
   await server.close();
 });
 beforeEach(() => {
-  server.setOptions({ faults: noFaults(), forcedFaults: [], latencyMs: 0, concurrency: 0, requestsPerSecond: 0, duplicates: { exact: 0, near: 0, semantic: 0 } });
+  server.setOptions({
+    faults: noFaults(),
+    forcedFaults: [],
+    latencyMs: 0,
+    concurrency: 0,
+    requestsPerSecond: 0,
+    duplicates: { exact: 0, near: 0, semantic: 0 },
+  });
   server.resetStats();
 });
 

@@ -30,7 +30,10 @@ describe('grounded QA on the local model', () => {
   beforeAll(async () => {
     if (!existsSync(MODEL_PATH)) throw new Error(`needs the local model at ${MODEL_PATH}: run \`bash scripts/fetch-local-model.sh\``);
     clearEndpointLimiters();
-    const config = loadConfig({ env: {}, overrides: { llm: { provider: 'local', local_model_path: MODEL_PATH, retries: 0 }, embedding: { provider: 'lexical' } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { llm: { provider: 'local', local_model_path: MODEL_PATH, retries: 0 }, embedding: { provider: 'lexical' } },
+    });
     provider = await resolveLocalProvider(config, { gpu: false });
     llm = new LlmClient(llmEndpointConfig(provider.config));
   });

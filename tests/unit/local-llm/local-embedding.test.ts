@@ -20,19 +20,46 @@ const dedupSettings = {
 };
 
 const paraphrases: Array<[DatasetRecord, DatasetRecord]> = [
-  [qa('a1', 'What year was the tower finished?', 'The tower was finished in 1889.'), qa('b1', 'When was construction of the tower completed?', 'Construction of the tower was completed in 1889.')],
-  [qa('a2', 'How tall is the Eiffel Tower?', 'It is 330 metres tall.'), qa('b2', 'What is the height of the Eiffel Tower?', 'The Eiffel Tower is 330 metres high.')],
-  [qa('a3', 'Who designed the bridge?', 'Joseph Strauss designed the bridge.'), qa('b3', "Which engineer was responsible for the bridge's design?", 'The bridge was designed by Joseph Strauss.')],
-  [qa('a4', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.'), qa('b4', 'What is the main food of a giant panda?', "Bamboo makes up most of a giant panda's diet.")],
-  [qa('a5', 'Where was Moo Deng born?', 'Moo Deng was born at Khao Kheow Open Zoo.'), qa('b5', 'In which zoo was Moo Deng born?', 'She was born at the Khao Kheow Open Zoo.')],
+  [
+    qa('a1', 'What year was the tower finished?', 'The tower was finished in 1889.'),
+    qa('b1', 'When was construction of the tower completed?', 'Construction of the tower was completed in 1889.'),
+  ],
+  [
+    qa('a2', 'How tall is the Eiffel Tower?', 'It is 330 metres tall.'),
+    qa('b2', 'What is the height of the Eiffel Tower?', 'The Eiffel Tower is 330 metres high.'),
+  ],
+  [
+    qa('a3', 'Who designed the bridge?', 'Joseph Strauss designed the bridge.'),
+    qa('b3', "Which engineer was responsible for the bridge's design?", 'The bridge was designed by Joseph Strauss.'),
+  ],
+  [
+    qa('a4', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.'),
+    qa('b4', 'What is the main food of a giant panda?', "Bamboo makes up most of a giant panda's diet."),
+  ],
+  [
+    qa('a5', 'Where was Moo Deng born?', 'Moo Deng was born at Khao Kheow Open Zoo.'),
+    qa('b5', 'In which zoo was Moo Deng born?', 'She was born at the Khao Kheow Open Zoo.'),
+  ],
 ];
 // Same subject, different fact: these must both stay.
 const distinct: Array<[DatasetRecord, DatasetRecord]> = [
   [qa('c1', 'What year was the tower finished?', 'The tower was finished in 1889.'), qa('d1', 'How tall is the tower?', 'The tower is 330 metres tall.')],
-  [qa('c2', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.'), qa('d2', 'Where do giant pandas live?', 'They live in the mountains of central China.')],
-  [qa('c3', 'Where was Moo Deng born?', 'Moo Deng was born at Khao Kheow Open Zoo.'), qa('d3', 'What kind of animal is Moo Deng?', 'Moo Deng is a pygmy hippopotamus.')],
-  [qa('c4', 'What is the capital of France?', 'Paris is the capital of France.'), qa('d4', 'What is the capital of Germany?', 'Berlin is the capital of Germany.')],
-  [qa('c5', 'What year was the tower finished?', 'The tower was finished in 1889.'), qa('d5', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.')],
+  [
+    qa('c2', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.'),
+    qa('d2', 'Where do giant pandas live?', 'They live in the mountains of central China.'),
+  ],
+  [
+    qa('c3', 'Where was Moo Deng born?', 'Moo Deng was born at Khao Kheow Open Zoo.'),
+    qa('d3', 'What kind of animal is Moo Deng?', 'Moo Deng is a pygmy hippopotamus.'),
+  ],
+  [
+    qa('c4', 'What is the capital of France?', 'Paris is the capital of France.'),
+    qa('d4', 'What is the capital of Germany?', 'Berlin is the capital of Germany.'),
+  ],
+  [
+    qa('c5', 'What year was the tower finished?', 'The tower was finished in 1889.'),
+    qa('d5', 'What do giant pandas mostly eat?', 'Giant pandas eat mostly bamboo.'),
+  ],
 ];
 
 describe('the default local embedding model', () => {
@@ -43,19 +70,26 @@ describe('the default local embedding model', () => {
     expect(embedder.kind).toBe('local');
   });
 
-  it.each(paraphrases.map((pair, i) => [i, pair] as const))('catches paraphrase pair %i, which the lexical embedder misses', async (_, [first, second]) => {
-    const semantic = await dedupeRecords([first, second], dedupSettings, (texts) => embedder.embed(texts));
-    expect(semantic.duplicates).toEqual([expect.objectContaining({ id: second.id, duplicateOf: first.id, reason: 'semantic_duplicate' })]);
-    expect(semantic.duplicates[0].similarity).toBeGreaterThanOrEqual(config.dedup.semantic.threshold);
+  it.each(paraphrases.map((pair, i) => [i, pair] as const))(
+    'catches paraphrase pair %i, which the lexical embedder misses',
+    async (_, [first, second]) => {
+      const semantic = await dedupeRecords([first, second], dedupSettings, (texts) => embedder.embed(texts));
+      expect(semantic.duplicates).toEqual([expect.objectContaining({ id: second.id, duplicateOf: first.id, reason: 'semantic_duplicate' })]);
+      expect(semantic.duplicates[0].similarity).toBeGreaterThanOrEqual(config.dedup.semantic.threshold);
 
-    const lexical = await dedupeRecords([first, second], dedupSettings, createLexicalEmbedder(config.embedding.dimensions));
-    expect(lexical.duplicates).toEqual([]);
-  }, 60_000);
+      const lexical = await dedupeRecords([first, second], dedupSettings, createLexicalEmbedder(config.embedding.dimensions));
+      expect(lexical.duplicates).toEqual([]);
+    },
+    60_000,
+  );
 
   it('keeps records about different facts apart at the same threshold', async () => {
     for (const [first, second] of distinct) {
       const result = await dedupeRecords([first, second], dedupSettings, (texts) => embedder.embed(texts));
-      expect(result.duplicates, `${first.content.type === 'qa' && first.content.question} | ${second.content.type === 'qa' && second.content.question}`).toEqual([]);
+      expect(
+        result.duplicates,
+        `${first.content.type === 'qa' && first.content.question} | ${second.content.type === 'qa' && second.content.question}`,
+      ).toEqual([]);
     }
   }, 60_000);
 

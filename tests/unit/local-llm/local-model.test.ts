@@ -59,7 +59,10 @@ describe.skipIf(!modelPresent && !process.env.CI)('local provider on the default
 
   it('generates QA pairs that are valid JSON of the schema by construction', async () => {
     const pairs = z.object({
-      items: z.array(z.object({ question: z.string().min(1).max(160), answer: z.string().min(1).max(160) })).min(1).max(3),
+      items: z
+        .array(z.object({ question: z.string().min(1).max(160), answer: z.string().min(1).max(160) }))
+        .min(1)
+        .max(3),
     });
     const started = performance.now();
     const answer = await llm.chatJson({
@@ -144,7 +147,9 @@ describe.skipIf(!modelPresent && !process.env.CI)('local provider on the default
     const completionTokens = answers.reduce((sum, answer) => sum + answer.usage.completionTokens, 0);
     expect(answers.every((answer) => answer.content.trim().length > 0)).toBe(true);
     expect(answers.every((answer) => answer.usage.completionTokens <= 32)).toBe(true);
-    console.info(`[local-llm] 4 requests on 2 sequences: ${completionTokens} tokens in ${seconds.toFixed(1)} s (${(completionTokens / seconds).toFixed(1)} tokens/s aggregate)`);
+    console.info(
+      `[local-llm] 4 requests on 2 sequences: ${completionTokens} tokens in ${seconds.toFixed(1)} s (${(completionTokens / seconds).toFixed(1)} tokens/s aggregate)`,
+    );
   }, 90_000);
 
   it('embeds through /v1/embeddings, float and base64, normalized and in order', async () => {

@@ -26,7 +26,10 @@ describe('resolveLocalProvider', () => {
   });
 
   it('turns embedding.provider local without a model into the lexical embedder, and says so plainly', async () => {
-    const config = configWith({ llm: { provider: 'openai', base_url: 'http://127.0.0.1:8000/v1' }, embedding: { provider: 'local', dimensions: 256, local_model_path: './models/does-not-exist.gguf' } });
+    const config = configWith({
+      llm: { provider: 'openai', base_url: 'http://127.0.0.1:8000/v1' },
+      embedding: { provider: 'local', dimensions: 256, local_model_path: './models/does-not-exist.gguf' },
+    });
     const provider = await resolveLocalProvider(config);
     expect(provider.server).toBeNull();
     expect(provider.config.embedding).toMatchObject({ provider: 'lexical', dimensions: 256 });
@@ -35,7 +38,12 @@ describe('resolveLocalProvider', () => {
   });
 
   it('finds planted near-duplicates with the fallback embedder, through the embedder activities use', async () => {
-    const provider = await resolveLocalProvider(configWith({ llm: { provider: 'openai', base_url: 'http://127.0.0.1:8000/v1' }, embedding: { provider: 'local', local_model_path: './models/does-not-exist.gguf' } }));
+    const provider = await resolveLocalProvider(
+      configWith({
+        llm: { provider: 'openai', base_url: 'http://127.0.0.1:8000/v1' },
+        embedding: { provider: 'local', local_model_path: './models/does-not-exist.gguf' },
+      }),
+    );
     const embedder = createEmbedder(provider.config, noLlm);
     expect(embedder.kind).toBe('lexical');
 

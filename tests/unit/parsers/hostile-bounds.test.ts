@@ -56,7 +56,10 @@ describe('parsers refuse hostile documents up front', () => {
   });
 
   it('DOCX with entity expansion or an external entity, before any XML parser sees it', async () => {
-    for (const [name, data] of [['laughs.docx', billionLaughsDocx()], ['xxe.docx', externalEntityDocx('/etc/passwd')]] as const) {
+    for (const [name, data] of [
+      ['laughs.docx', billionLaughsDocx()],
+      ['xxe.docx', externalEntityDocx('/etc/passwd')],
+    ] as const) {
       const error = await refusal(name, data);
       expect(error.code).toBe('unsafe_content');
       expect(error.message).toContain('DOCTYPE');

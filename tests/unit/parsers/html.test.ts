@@ -46,14 +46,20 @@ describe('HTML main-content extraction', () => {
   });
 
   it('renders tables as rows of cells', async () => {
-    const html = '<html><body><article><h1>Prices</h1><p>Our fruit prices, updated every week for the market.</p><table><tr><th>Fruit</th><th>Price</th></tr><tr><td>Apple</td><td>1 &euro;</td></tr></table></article></body></html>';
+    const html =
+      '<html><body><article><h1>Prices</h1><p>Our fruit prices, updated every week for the market.</p><table><tr><th>Fruit</th><th>Price</th></tr><tr><td>Apple</td><td>1 &euro;</td></tr></table></article></body></html>';
     const doc = await parseDocument({ fileName: 'prices.html', bytes: new TextEncoder().encode(html) });
     expect(doc.text).toContain('Fruit | Price\nApple | 1 €');
   });
 
   it('reads legacy pages as a browser would: declared charset, else windows-1252 when not UTF-8', async () => {
     const page = (head: string) =>
-      new Uint8Array(Buffer.from(`<html><head>${head}</head><body><article><p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, served every day in our little caf\u00e9 by the river.</p></article></body></html>`, 'latin1'));
+      new Uint8Array(
+        Buffer.from(
+          `<html><head>${head}</head><body><article><p>Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e, served every day in our little caf\u00e9 by the river.</p></article></body></html>`,
+          'latin1',
+        ),
+      );
     const declared = await parseDocument({ fileName: 'menu.html', bytes: page('<meta charset="iso-8859-1">') });
     expect(declared.text).toContain('Café crème brûlée');
     const undeclared = await parseDocument({ fileName: 'menu.html', bytes: page('') });

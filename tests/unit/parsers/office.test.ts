@@ -107,9 +107,7 @@ describe('Office package guards', () => {
   });
 
   it('refuses an entry that inflates to more than it declares', async () => {
-    const bytes = buildZip([
-      { name: 'word/document.xml', content: 'a'.repeat(1_000_000), declaredSize: 100 },
-    ]);
+    const bytes = buildZip([{ name: 'word/document.xml', content: 'a'.repeat(1_000_000), declaredSize: 100 }]);
     const error = await documentError(parseDocument({ fileName: 'liar.docx', bytes }));
     expect(error.code).toBe('zip_bomb');
     expect(error.message).toContain('word/document.xml');

@@ -96,7 +96,20 @@ describe('PDF page layout', () => {
       items.push(line(`right ${row}`, 320, 700 - row * 12));
     }
     const text = layoutPageText(items, 612);
-    expect(text.split(/\n+/)).toEqual(['left 0', 'left 1', 'left 2', 'left 3', 'left 4', 'left 5', 'right 0', 'right 1', 'right 2', 'right 3', 'right 4', 'right 5']);
+    expect(text.split(/\n+/)).toEqual([
+      'left 0',
+      'left 1',
+      'left 2',
+      'left 3',
+      'left 4',
+      'left 5',
+      'right 0',
+      'right 1',
+      'right 2',
+      'right 3',
+      'right 4',
+      'right 5',
+    ]);
   });
 
   it('reads a full-width title before the columns and keeps words of one line together', () => {

@@ -50,7 +50,13 @@ describe('fetchYouTubeTranscript', () => {
     expect(doc.format).toBe('youtube');
     expect(doc.fileName).toBe(VIDEO_URL);
     expect(doc.title).toBe('Durable workflows for dataset builds (lightning talk)');
-    expect(doc.metadata).toMatchObject({ videoId: VIDEO_ID, channel: 'datacreek demos', language: 'en', captionKind: 'manual', availableLanguages: ['en', 'de'] });
+    expect(doc.metadata).toMatchObject({
+      videoId: VIDEO_ID,
+      channel: 'datacreek demos',
+      language: 'en',
+      captionKind: 'manual',
+      availableLanguages: ['en', 'de'],
+    });
     expect(doc.segments).toHaveLength(11);
     const third = doc.segments[2];
     expect(third.timestampSec).toBeCloseTo(7.3);
@@ -99,7 +105,13 @@ describe('YouTube URLs', () => {
   });
 
   it('rejects other URLs', () => {
-    for (const url of ['https://www.youtube.com/', 'https://www.youtube.com/watch?v=short', 'https://vimeo.com/123', 'https://notyoutube.com/watch?v=dcrk7Fx0q2A', 'not a url']) {
+    for (const url of [
+      'https://www.youtube.com/',
+      'https://www.youtube.com/watch?v=short',
+      'https://vimeo.com/123',
+      'https://notyoutube.com/watch?v=dcrk7Fx0q2A',
+      'not a url',
+    ]) {
       expect(isYouTubeUrl(url)).toBe(false);
     }
   });

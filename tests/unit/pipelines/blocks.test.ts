@@ -20,7 +20,14 @@ import { renderTemplate, compileTemplate, templateVariables } from '../../../src
 import type { PipelineRow, ResolvedBlock } from '../../../src/domain/pipelines/types';
 
 const rows = (...data: Record<string, unknown>[]): PipelineRow[] => data.map((d, i) => ({ id: `r${i}`, data: d }));
-const block = (type: ResolvedBlock['type'], config: Record<string, unknown>): ResolvedBlock => ({ index: 0, name: 'b', type, config, dropColumns: [], dropDuplicates: [] });
+const block = (type: ResolvedBlock['type'], config: Record<string, unknown>): ResolvedBlock => ({
+  index: 0,
+  name: 'b',
+  type,
+  config,
+  dropColumns: [],
+  dropDuplicates: [],
+});
 
 describe('column blocks', () => {
   it('DuplicateColumnsBlock copies, and rejects a row without the column', () => {
@@ -88,9 +95,17 @@ describe('FilterByValueBlock', () => {
   });
 
   it('keeps rows equal to the converted value; a failed conversion is named in the reject', () => {
-    const out = filterByValue(rows({ score: '2' }, { score: '1' }, { score: 'two' }), { filter_column: 'score', filter_value: 2.0, operation: 'eq', convert_dtype: 'float' });
+    const out = filterByValue(rows({ score: '2' }, { score: '1' }, { score: 'two' }), {
+      filter_column: 'score',
+      filter_value: 2.0,
+      operation: 'eq',
+      convert_dtype: 'float',
+    });
     expect(out.rows).toEqual([{ id: 'r0', data: { score: 2 } }]);
-    expect(out.rejects.map((r) => r.reason)).toEqual(['filtered: score=1 is not eq 2', expect.stringMatching(/^convert_failed: could not convert string to float: "two" \(used 0/)]);
+    expect(out.rejects.map((r) => r.reason)).toEqual([
+      'filtered: score=1 is not eq 2',
+      expect.stringMatching(/^convert_failed: could not convert string to float: "two" \(used 0/),
+    ]);
   });
 
   it('uses default_value for what does not convert, and keeps the row when the default passes', () => {
@@ -115,7 +130,11 @@ describe('FilterByValueBlock', () => {
 });
 
 describe('output parsing', () => {
-  const tags = { outputCols: ['explanation', 'judgment'], startTags: ['[Start of Explanation]', '[Start of Answer]'], endTags: ['[End of Explanation]', '[End of Answer]'] };
+  const tags = {
+    outputCols: ['explanation', 'judgment'],
+    startTags: ['[Start of Explanation]', '[Start of Answer]'],
+    endTags: ['[End of Explanation]', '[End of Answer]'],
+  };
 
   it('tags: one row per match position, values trimmed', () => {
     const parsed = parseRows('[Start of Explanation]\n because \n[End of Explanation]\n[Start of Answer] YES [End of Answer]', tags);
@@ -140,7 +159,9 @@ describe('output parsing', () => {
       { question: 'What?', response: 'This.\n' },
       { question: 'Why?', response: 'Because. ' },
     ]);
-    expect(parseRows('no pairs here', { outputCols: ['question', 'response'], pattern, cleanupTags: [] }).reason).toBe('no_match: the answer did not match the parsing_pattern');
+    expect(parseRows('no pairs here', { outputCols: ['question', 'response'], pattern, cleanupTags: [] }).reason).toBe(
+      'no_match: the answer did not match the parsing_pattern',
+    );
   });
 
   it('a one-group pattern fills the first column, like findall', () => {
@@ -162,7 +183,9 @@ describe('prompts', () => {
     expect(() => resolveModelFamily('gpt9', 'x')).toThrow(/Unknown model family "gpt9"/);
     expect(wrapForCompletion('Hi', 'merlinite', undefined)).toBe('<|user|>\nHi\n<|assistant|>');
     expect(wrapForCompletion('Hi', 'mixtral', undefined)).toBe('<s> [INST] Hi [/INST]');
-    expect(wrapForCompletion('Hi', 'llama', undefined)).toMatch(/^<\|begin_of_text\|><\|start_header_id\|>system.*<\|start_header_id\|>user<\|end_header_id\|>\n\nHi<\|eot_id\|><\|start_header_id\|>assistant<\|end_header_id\|>$/s);
+    expect(wrapForCompletion('Hi', 'llama', undefined)).toMatch(
+      /^<\|begin_of_text\|><\|start_header_id\|>system.*<\|start_header_id\|>user<\|end_header_id\|>\n\nHi<\|eot_id\|><\|start_header_id\|>assistant<\|end_header_id\|>$/s,
+    );
     expect(wrapForCompletion('Hi', 'llama', '')).toBe('Hi');
     expect(wrapForCompletion('Hi', 'llama', '### {{prompt}} ###')).toBe('### Hi ###');
   });

@@ -10,7 +10,10 @@ import type { PipelineIssue } from '../../../src/domain/pipelines';
 const FIXTURES = path.resolve(__dirname, '../../fixtures/instructlab');
 const dir = mkdtempSync(path.join(tmpdir(), 'pipelines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-writeFileSync(path.join(dir, 'ok.yaml'), 'system: s\nintroduction: i\nprinciples: p\nexamples: ""\ngeneration: "{{question}}"\nstart_tags: [""]\nend_tags: [""]\n');
+writeFileSync(
+  path.join(dir, 'ok.yaml'),
+  'system: s\nintroduction: i\nprinciples: p\nexamples: ""\ngeneration: "{{question}}"\nstart_tags: [""]\nend_tags: [""]\n',
+);
 writeFileSync(path.join(dir, 'no-generation.yaml'), 'system: s\nintroduction: i\nprinciples: p\nexamples: ""\nstart_tags: [""]\nend_tags: [""]\n');
 
 function issuesOf(yaml: string, inputColumns?: string[]): PipelineIssue[] {
@@ -59,9 +62,16 @@ describe('validation errors', () => {
   });
 
   it('an unknown column names what is available and where', () => {
-    const issues = issuesOf(`version: "1.0"\nblocks:\n${llmBlock('ok.yaml')}  - name: keep\n    type: FilterByValueBlock\n    config: {filter_column: answer, filter_value: "x", operation: eq}\n`, ['question']);
+    const issues = issuesOf(
+      `version: "1.0"\nblocks:\n${llmBlock('ok.yaml')}  - name: keep\n    type: FilterByValueBlock\n    config: {filter_column: answer, filter_value: "x", operation: eq}\n`,
+      ['question'],
+    );
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ block: '#2 keep (FilterByValueBlock)', path: 'blocks[1].config.filter_column', message: 'reads column "answer", which neither the input nor an earlier block produces' });
+    expect(issues[0]).toMatchObject({
+      block: '#2 keep (FilterByValueBlock)',
+      path: 'blocks[1].config.filter_column',
+      message: 'reads column "answer", which neither the input nor an earlier block produces',
+    });
     expect(issues[0].fix).toBe('use one of the columns available here: question, response; or add a block that produces "answer"');
   });
 
@@ -71,22 +81,31 @@ describe('validation errors', () => {
   });
 
   it('a column removed by an earlier block cannot be read later', () => {
-    const issues = issuesOf(`version: "1.0"\nblocks:\n  - name: mv\n    type: RenameColumnsBlock\n    config: {columns_map: {question: q}}\n${llmBlock('ok.yaml')}`, ['question']);
+    const issues = issuesOf(
+      `version: "1.0"\nblocks:\n  - name: mv\n    type: RenameColumnsBlock\n    config: {columns_map: {question: q}}\n${llmBlock('ok.yaml')}`,
+      ['question'],
+    );
     expect(issues[0].message).toBe('reads column "question", which block #1 mv (RenameColumnsBlock) removed');
   });
 
   it('version 2.0 is refused; 1.1 is a warning', () => {
     const [issue] = issuesOf(`version: "2.0"\nblocks:\n${llmBlock('ok.yaml')}`);
     expect(issue).toMatchObject({ path: 'version', message: '"2.0" is from a future major version of the format; this datacreek reads 1.x' });
-    expect(loadPipeline(`version: "1.1"\nblocks:\n${llmBlock('ok.yaml')}`, { file: 'p.yaml', baseDir: dir }).warnings[0]).toMatch(/1\.1.*may use features of a newer format/);
+    expect(loadPipeline(`version: "1.1"\nblocks:\n${llmBlock('ok.yaml')}`, { file: 'p.yaml', baseDir: dir }).warnings[0]).toMatch(
+      /1\.1.*may use features of a newer format/,
+    );
   });
 
   it('unknown keys, tag counts and bad regexes are reported with their paths', () => {
     const issues = issuesOf(`version: "1.0"\nblocks:\n${llmBlock('ok.yaml')}    drop_rows: [x]\n`);
     expect(issues[0]).toMatchObject({ path: 'blocks[0].drop_rows', message: 'is not a known key here' });
-    const tagIssues = issuesOf(`version: "1.0"\nblocks:\n  - name: two\n    type: LLMBlock\n    config:\n      config_path: ok.yaml\n      output_cols: [a, b]\n`);
+    const tagIssues = issuesOf(
+      `version: "1.0"\nblocks:\n  - name: two\n    type: LLMBlock\n    config:\n      config_path: ok.yaml\n      output_cols: [a, b]\n`,
+    );
     expect(tagIssues[0].message).toMatch(/start_tags \(1\) and end_tags \(1\) must have one entry per output column \(2: a, b\)/);
-    const regex = issuesOf(`version: "1.0"\nblocks:\n  - name: r\n    type: LLMBlock\n    config:\n      config_path: ok.yaml\n      output_cols: [a]\n      parser_kwargs: {parser_name: custom, parsing_pattern: "(unclosed"}\n`);
+    const regex = issuesOf(
+      `version: "1.0"\nblocks:\n  - name: r\n    type: LLMBlock\n    config:\n      config_path: ok.yaml\n      output_cols: [a]\n      parser_kwargs: {parser_name: custom, parsing_pattern: "(unclosed"}\n`,
+    );
     expect(regex[0].path).toBe('blocks[0].config.parser_kwargs.parsing_pattern');
   });
 

@@ -15,7 +15,13 @@ const records: DatasetRecord[] = [
   qa('4', 'Who can I email about this?', 'Write to help@example.com and stop being an idiot, you idiot.'),
   {
     id: '5',
-    content: { type: 'conversation', messages: [{ role: 'user', content: 'Bonjour, comment allez-vous aujourd’hui ?' }, { role: 'assistant', content: 'Très bien, merci beaucoup de demander.' }] },
+    content: {
+      type: 'conversation',
+      messages: [
+        { role: 'user', content: 'Bonjour, comment allez-vous aujourd’hui ?' },
+        { role: 'assistant', content: 'Très bien, merci beaucoup de demander.' },
+      ],
+    },
     score: 10,
   },
 ];
@@ -87,7 +93,13 @@ describe('renderQualityReportHtml', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     const charts = html.match(/<svg class="chart"[^>]*>/g) ?? [];
     expect(charts.length).toBeGreaterThanOrEqual(9);
-    for (const label of ['Prompt length (characters)', 'Response length (tokens)', 'Records per score (1–10)', 'Records by detected language', 'PII findings by kind']) {
+    for (const label of [
+      'Prompt length (characters)',
+      'Response length (tokens)',
+      'Records per score (1–10)',
+      'Records by detected language',
+      'PII findings by kind',
+    ]) {
       expect(html).toContain(`aria-label="${label}"`);
     }
     expect(html).toContain('<rect');

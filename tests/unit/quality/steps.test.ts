@@ -20,7 +20,16 @@ describe('filter steps', () => {
       [
         qa('ok', 'Q?', 'A.'),
         qa('blank', 'Q?', '   '),
-        { id: 'turn', content: { type: 'conversation', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '' }] } },
+        {
+          id: 'turn',
+          content: {
+            type: 'conversation',
+            messages: [
+              { role: 'user', content: 'Hi' },
+              { role: 'assistant', content: '' },
+            ],
+          },
+        },
       ],
     );
     expect(out.kept.map((r) => r.id)).toEqual(['ok']);

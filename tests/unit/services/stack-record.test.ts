@@ -33,7 +33,11 @@ describe('the dev stack record', () => {
     const temporal = fakeProcess('temporal server start-dev');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(isTemporalDevServer(temporal.pid!)).toBe(true);
-    writeStackRecord(dataDir, { ownerPid: await deadPid(), startedAt: new Date().toISOString(), temporal: { pid: temporal.pid!, address: '127.0.0.1:1', uiPort: 2 } });
+    writeStackRecord(dataDir, {
+      ownerPid: await deadPid(),
+      startedAt: new Date().toISOString(),
+      temporal: { pid: temporal.pid!, address: '127.0.0.1:1', uiPort: 2 },
+    });
     expect(readStackRecord(dataDir)?.temporal?.pid).toBe(temporal.pid);
 
     const stopped = await stopRecordedStack(dataDir, readStackRecord(dataDir)!);
@@ -45,7 +49,11 @@ describe('the dev stack record', () => {
   it('never stops a process that only has the recorded number', async () => {
     const other = fakeProcess('some-other-program');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    writeStackRecord(dataDir, { ownerPid: await deadPid(), startedAt: new Date().toISOString(), temporal: { pid: other.pid!, address: '127.0.0.1:1', uiPort: 2 } });
+    writeStackRecord(dataDir, {
+      ownerPid: await deadPid(),
+      startedAt: new Date().toISOString(),
+      temporal: { pid: other.pid!, address: '127.0.0.1:1', uiPort: 2 },
+    });
     expect(await stopRecordedStack(dataDir, readStackRecord(dataDir)!)).toEqual([]);
     expect(isAlive(other.pid!)).toBe(true);
     expect(readStackRecord(dataDir)).toBeNull();

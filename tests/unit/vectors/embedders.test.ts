@@ -21,7 +21,10 @@ describe('createEmbedder', () => {
   });
 
   it('gives the lexical embedder, which says it is not semantic, for lexical and for local without a model file', async () => {
-    for (const embedding of [{ provider: 'lexical', dimensions: 64 }, { provider: 'local', dimensions: 64, local_model_path: './models/does-not-exist.gguf' }]) {
+    for (const embedding of [
+      { provider: 'lexical', dimensions: 64 },
+      { provider: 'local', dimensions: 64, local_model_path: './models/does-not-exist.gguf' },
+    ]) {
       const embedder = embedderFor(embedding);
       expect(embedder).toMatchObject({ kind: 'lexical', dimensions: 64 });
       expect(embedder.describe()).toMatch(/lexical, not semantic/i);

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkTableName, dropDatasetTables, embedLexical, openVectorStore, recordTableName, vectorTableName, type VectorStore } from '../../../src/infra/vectors';
+import {
+  chunkTableName,
+  dropDatasetTables,
+  embedLexical,
+  openVectorStore,
+  recordTableName,
+  vectorTableName,
+  type VectorStore,
+} from '../../../src/infra/vectors';
 
 const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'quantum physics lecture notes', 'a cat sat on the mat'];
 const vectors = embedLexical(texts);
@@ -39,7 +47,10 @@ describe('vector store on LanceDB', () => {
 
   it('upserts idempotently: the same ids twice leave the same count, with the latest values', async () => {
     await store.upsert(table, rows);
-    await store.upsert(table, rows.map((row) => ({ ...row, tag: 'updated' })));
+    await store.upsert(
+      table,
+      rows.map((row) => ({ ...row, tag: 'updated' })),
+    );
     expect(await store.count(table)).toBe(4);
     const [top] = await store.search(table, vectors[2], 1);
     expect(top).toMatchObject({ id: 'r2', tag: 'updated' });

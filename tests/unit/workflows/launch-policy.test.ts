@@ -45,7 +45,7 @@ describe('decideLaunch: the first wave', () => {
     const d = decideLaunch(start(150));
     expect(d.launch.length).toBeGreaterThanOrEqual(4);
     expect(d.launch.length).toBeLessThan(12);
-    expect(candidatesOf(d)).toBeLessThanOrEqual(Math.ceil(150 * 1.04 / 0.76) + 40);
+    expect(candidatesOf(d)).toBeLessThanOrEqual(Math.ceil((150 * 1.04) / 0.76) + 40);
   });
 
   it('fills every batch slot for a large target', () => {
@@ -172,7 +172,10 @@ function simulate(target: number, passRate: number, keepRate: number, seed: numb
 
 describe('decideLaunch over whole simulated builds', () => {
   for (const target of [20, 50, 150, 500, 3000]) {
-    for (const [label, pass] of [['unscored', 1], ['judged', 0.7]] as const) {
+    for (const [label, pass] of [
+      ['unscored', 1],
+      ['judged', 0.7],
+    ] as const) {
       it(`${label}, target ${target}: exactly the target with surplus ≤ 10 %`, () => {
         for (let seed = 1; seed <= 10; seed++) {
           const run = simulate(target, pass, 0.85, seed);

@@ -4,18 +4,7 @@ import type { DatasetRecord } from '../../records';
 import { rawRowOf } from './record-mapping';
 
 /** Content columns in a fixed order, so files from different runs line up. */
-const CONTENT_COLUMNS = [
-  'question',
-  'reasoning',
-  'answer',
-  'instruction',
-  'input',
-  'summary',
-  'prompt',
-  'chosen',
-  'rejected',
-  'messages',
-] as const;
+const CONTENT_COLUMNS = ['question', 'reasoning', 'answer', 'instruction', 'input', 'summary', 'prompt', 'chosen', 'rejected', 'messages'] as const;
 
 export function csvColumnsFor(records: readonly DatasetRecord[]): string[] {
   const present = new Set<string>();

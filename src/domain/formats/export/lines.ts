@@ -9,11 +9,7 @@ import { assertFormatCarries, lineRowsOf } from './record-mapping';
 
 export type LineFormat = Exclude<ExportFormat, 'hf'>;
 
-export function* exportLines(
-  records: readonly DatasetRecord[],
-  format: LineFormat,
-  opts: ExportMappingOptions = {},
-): Generator<string> {
+export function* exportLines(records: readonly DatasetRecord[], format: LineFormat, opts: ExportMappingOptions = {}): Generator<string> {
   if (format === 'csv') {
     const columns = csvColumnsFor(records);
     yield formatCsvRow(columns);

@@ -98,10 +98,7 @@ function alternatingTurns(format: string, record: DatasetRecord, messages: ChatM
   const [first, ...rest] = messages;
   const system = first?.role === 'system' ? first.content : undefined;
   const turns = system === undefined ? messages : rest;
-  const ok =
-    turns.length >= 2 &&
-    turns.length % 2 === 0 &&
-    turns.every((m, i) => m.role === (i % 2 === 0 ? 'user' : 'assistant'));
+  const ok = turns.length >= 2 && turns.length % 2 === 0 && turns.every((m, i) => m.role === (i % 2 === 0 ? 'user' : 'assistant'));
   if (!ok) {
     throw recordError(
       format,

@@ -41,10 +41,7 @@ export interface WriteExportResult {
   cardPath?: string;
 }
 
-export async function writeExport(
-  records: readonly DatasetRecord[],
-  opts: WriteExportOptions,
-): Promise<WriteExportResult> {
+export async function writeExport(records: readonly DatasetRecord[], opts: WriteExportOptions): Promise<WriteExportResult> {
   if (records.length === 0) {
     throw new ExportFormatError(opts.format, 'there are no records to export', 'Export after records were accepted');
   }
@@ -60,8 +57,7 @@ export async function writeExport(
   const parts = partition(records, opts.splits);
   const outputs = new AtomicOutputs();
   try {
-    const result =
-      opts.format === 'hf' ? await writeHfDataset(parts, opts, outputs) : await writeFiles(parts, opts, outputs);
+    const result = opts.format === 'hf' ? await writeHfDataset(parts, opts, outputs) : await writeFiles(parts, opts, outputs);
     await outputs.commit();
     return result;
   } catch (error) {

@@ -1,17 +1,6 @@
 // Rows of the three instruction-tuning layouts people already have: Alpaca, ShareGPT, OpenAI messages.
 import type { ChatMessage } from '../../records';
-import {
-  asList,
-  asText,
-  composeAlpacaPrompt,
-  embeddedMetadataOf,
-  isObject,
-  problem,
-  record,
-  requiredText,
-  sourceIdOf,
-  type RowOutcome,
-} from './row-values';
+import { asList, asText, composeAlpacaPrompt, embeddedMetadataOf, isObject, problem, record, requiredText, sourceIdOf, type RowOutcome } from './row-values';
 
 /**
  * Alpaca `{instruction, input?, output, system?, history?}` → qa, or conversation when there is a history or a
@@ -105,9 +94,7 @@ export function openaiMessagesRow(row: Record<string, unknown>): RowOutcome {
     if (!isObject(message)) return problem(`messages[${i}] is not an object`);
     const role = asText(message.role);
     if (role !== 'system' && role !== 'user' && role !== 'assistant') {
-      return problem(
-        `messages[${i}].role is ${JSON.stringify(role ?? null)}; only system, user and assistant are carried (tool calls are not)`,
-      );
+      return problem(`messages[${i}].role is ${JSON.stringify(role ?? null)}; only system, user and assistant are carried (tool calls are not)`);
     }
     const content = messageText(message.content);
     if (content === undefined || content.trim() === '') return problem(`messages[${i}].content is missing or empty`);

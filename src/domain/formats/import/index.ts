@@ -25,10 +25,7 @@ const ROW_READERS: Readonly<Record<Exclude<DatasetShape, 'mapped'>, RowReader>> 
   datacreek: datacreekRow,
 };
 
-export async function importDataset(
-  input: { fileName: string; bytes: Uint8Array },
-  opts: ImportOptions = {},
-): Promise<ImportResult> {
+export async function importDataset(input: { fileName: string; bytes: Uint8Array }, opts: ImportOptions = {}): Promise<ImportResult> {
   const { fileName } = input;
   const { rows, problems: readProblems } = await readRows(fileName, input.bytes);
   const { shape, readRow } = chooseRowReader(fileName, rows, opts);
@@ -39,11 +36,7 @@ export async function importDataset(
   const problems: ImportProblem[] = [...readProblems];
   for (const row of rows) {
     const overLimit = rowLimitViolation(row.value, limits);
-    const outcome = overLimit
-      ? problem(overLimit)
-      : isObject(row.value)
-        ? readRow(row.value)
-        : problem(`is ${describeValue(row.value)}, not an object`);
+    const outcome = overLimit ? problem(overLimit) : isObject(row.value) ? readRow(row.value) : problem(`is ${describeValue(row.value)}, not an object`);
     if (outcome.kind === 'record') {
       records.push({ position: row.position, content: outcome.content, metadata: outcome.metadata });
     } else {
@@ -63,11 +56,7 @@ export async function importDataset(
   return { shape, records, skipped, problems };
 }
 
-function chooseRowReader(
-  fileName: string,
-  rows: SourceRow[],
-  opts: ImportOptions,
-): { shape: DatasetShape; readRow: RowReader } {
+function chooseRowReader(fileName: string, rows: SourceRow[], opts: ImportOptions): { shape: DatasetShape; readRow: RowReader } {
   const wanted = opts.shape ?? 'auto';
   if (opts.mapping || wanted === 'mapped') {
     if (!opts.mapping || Object.keys(opts.mapping).length === 0) {

@@ -67,10 +67,7 @@ export function asObject(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** Reads a required text field; the error names the field as the file spells it. */
-export function requiredText(
-  row: Record<string, unknown>,
-  field: string,
-): { value: string } | { error: string } {
+export function requiredText(row: Record<string, unknown>, field: string): { value: string } | { error: string } {
   const raw = getPath(row, field);
   if (raw === undefined || raw === null) return { error: `"${field}" is missing` };
   const text = asText(raw);

@@ -1,25 +1,7 @@
 // Rows that are already close to a record: {question, answer}, {prompt, chosen, rejected}, datacreek's own
 // export rows, and any other layout through a field mapping.
-import {
-  DATASET_TYPES,
-  recordContentSchema,
-  type ChatMessage,
-  type DatasetType,
-  type RecordContent,
-} from '../../records';
-import {
-  asList,
-  asObject,
-  asText,
-  embeddedMetadataOf,
-  getPath,
-  isObject,
-  problem,
-  record,
-  requiredText,
-  sourceIdOf,
-  type RowOutcome,
-} from './row-values';
+import { DATASET_TYPES, recordContentSchema, type ChatMessage, type DatasetType, type RecordContent } from '../../records';
+import { asList, asObject, asText, embeddedMetadataOf, getPath, isObject, problem, record, requiredText, sourceIdOf, type RowOutcome } from './row-values';
 
 /** `{question, answer}` (Synthetic Data Kit) → qa; with a `reasoning` field → cot. */
 export function qaRow(row: Record<string, unknown>): RowOutcome {

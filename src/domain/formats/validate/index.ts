@@ -7,17 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseCsv } from '../csv';
 import { datacreekRow } from '../import/simple-rows';
 import type { ExportFormat } from '../types';
-import {
-  alpacaRule,
-  axolotlChatTemplateRule,
-  datacreekRule,
-  dpoRule,
-  ktoRule,
-  openaiChatRule,
-  sharegptRule,
-  textRule,
-  type RowRule,
-} from './rules';
+import { alpacaRule, axolotlChatTemplateRule, datacreekRule, dpoRule, ktoRule, openaiChatRule, sharegptRule, textRule, type RowRule } from './rules';
 
 /** Export formats plus the trainer dialects their files are checked against. */
 export type ValidationFormat = ExportFormat | 'axolotl-chat-template';
@@ -47,10 +37,7 @@ const LINE_RULES: Readonly<Record<Exclude<ValidationFormat, 'csv' | 'hf'>, RowRu
 };
 
 /** A string is the file's text; `{ path }` reads a file (or, for `hf`, a dataset directory). */
-export async function validateExport(
-  input: string | { path: string },
-  format: ValidationFormat,
-): Promise<ValidationResult> {
+export async function validateExport(input: string | { path: string }, format: ValidationFormat): Promise<ValidationResult> {
   if (format === 'hf') {
     if (typeof input === 'string') {
       return result([{ line: 0, message: 'an hf export is a directory: pass { path } to it' }], 0);
@@ -213,7 +200,12 @@ async function validateHfDirectory(directory: string): Promise<ValidationResult>
 async function filesMatching(directory: string, pattern: string): Promise<string[]> {
   const slash = pattern.lastIndexOf('/');
   const folder = slash >= 0 ? pattern.slice(0, slash) : '';
-  const namePattern = new RegExp(`^${pattern.slice(slash + 1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+  const namePattern = new RegExp(
+    `^${pattern
+      .slice(slash + 1)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')}$`,
+  );
   try {
     const absolute = join(directory, folder);
     if (!(await stat(absolute)).isDirectory()) return [];

@@ -100,7 +100,12 @@ export function selectColumn(rows: PipelineRow[], choiceMap: Record<string, stri
 export function populateSamples(rows: PipelineRow[], configs: Record<string, Record<string, unknown>>, columnName: string): BlockOutput {
   return perRow(rows, [columnName], (row) => {
     const config = configs[String(row.data[columnName])];
-    if (!config) return { rowId: row.id, reason: `unknown_config: no config named "${String(row.data[columnName])}" (have ${Object.keys(configs).join(', ')})`, data: row.data };
+    if (!config)
+      return {
+        rowId: row.id,
+        reason: `unknown_config: no config named "${String(row.data[columnName])}" (have ${Object.keys(configs).join(', ')})`,
+        data: row.data,
+      };
     return { id: row.id, data: { ...row.data, ...config } };
   });
 }
@@ -128,7 +133,16 @@ export function dropDuplicates(rows: PipelineRow[], columns: string[]): BlockOut
   return out;
 }
 
-export type ColumnBlock = Extract<ResolvedBlock['type'], 'DuplicateColumnsBlock' | 'RenameColumnsBlock' | 'CombineColumnsBlock' | 'FlattenColumnsBlock' | 'SetToMajorityValueBlock' | 'SelectorBlock' | 'SamplePopulatorBlock'>;
+export type ColumnBlock = Extract<
+  ResolvedBlock['type'],
+  | 'DuplicateColumnsBlock'
+  | 'RenameColumnsBlock'
+  | 'CombineColumnsBlock'
+  | 'FlattenColumnsBlock'
+  | 'SetToMajorityValueBlock'
+  | 'SelectorBlock'
+  | 'SamplePopulatorBlock'
+>;
 
 export function runColumnBlock(block: ResolvedBlock, rows: PipelineRow[]): BlockOutput {
   const c = block.config;

@@ -62,7 +62,11 @@ export async function runJudgeBlock(block: ResolvedBlock, rows: PipelineRow[], c
   if (records.length === 0) return { rows: [], rejects, usage: emptyTokenCount() };
   const result = await judgeRecords(
     ctx.llm,
-    records.map((r) => ({ id: r.id, content: r.content, sourceText: typeof byId.get(r.id)!.data[sourceCol] === 'string' ? (byId.get(r.id)!.data[sourceCol] as string) : undefined })),
+    records.map((r) => ({
+      id: r.id,
+      content: r.content,
+      sourceText: typeof byId.get(r.id)!.data[sourceCol] === 'string' ? (byId.get(r.id)!.data[sourceCol] as string) : undefined,
+    })),
     { batchSize: ctx.judgeBatchSize, prompts: ctx.judgePrompts, signal: ctx.signal },
   );
   const out: PipelineRow[] = [];
@@ -86,7 +90,8 @@ export async function runRewardBlock(block: ResolvedBlock, rows: PipelineRow[], 
   for (const failure of result.failures) rejects.push({ rowId: failure.id, reason: `reward_failed: ${failure.reason}`, data: byId.get(failure.id)!.data });
   for (const score of result.scores) {
     const row = byId.get(score.id)!;
-    if (threshold !== undefined && score.score < threshold) rejects.push({ rowId: row.id, reason: `below_threshold: reward ${score.score.toFixed(3)} < ${threshold}`, data: row.data });
+    if (threshold !== undefined && score.score < threshold)
+      rejects.push({ rowId: row.id, reason: `below_threshold: reward ${score.score.toFixed(3)} < ${threshold}`, data: row.data });
     else out.push({ id: row.id, data: { ...row.data, [outputCol]: score.score } });
   }
   return { rows: orderLike(rows, out), rejects, usage: result.usage };
@@ -108,7 +113,11 @@ export async function runDedupBlock(block: ResolvedBlock, rows: PipelineRow[], c
   const columns: string[] = block.config.columns;
   const records: DatasetRecord[] = rows.map((row) => ({
     id: row.id,
-    content: { type: 'qa', question: columns.map((c) => (typeof row.data[c] === 'string' ? row.data[c] : JSON.stringify(row.data[c] ?? ''))).join('\n'), answer: '' },
+    content: {
+      type: 'qa',
+      question: columns.map((c) => (typeof row.data[c] === 'string' ? row.data[c] : JSON.stringify(row.data[c] ?? ''))).join('\n'),
+      answer: '',
+    },
   }));
   const result = await dedupeRecords(
     records,
@@ -123,7 +132,12 @@ export async function runDedupBlock(block: ResolvedBlock, rows: PipelineRow[], c
   const out: BlockOutput = { rows: [], rejects: [] };
   for (const row of rows) {
     const dup = duplicateOf.get(row.id);
-    if (dup) out.rejects.push({ rowId: row.id, reason: `${dup.reason}: of row ${dup.duplicateOf}${dup.similarity !== undefined ? ` (similarity ${dup.similarity.toFixed(3)})` : ''}`, data: row.data });
+    if (dup)
+      out.rejects.push({
+        rowId: row.id,
+        reason: `${dup.reason}: of row ${dup.duplicateOf}${dup.similarity !== undefined ? ` (similarity ${dup.similarity.toFixed(3)})` : ''}`,
+        data: row.data,
+      });
     else out.rows.push(row);
   }
   return out;

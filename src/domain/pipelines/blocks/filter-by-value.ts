@@ -37,7 +37,9 @@ export function convertPython(value: unknown, dtype: DType): Converted {
   if (typeof value === 'string') {
     const text = value.trim();
     if (dtype === 'int') {
-      return INT.test(text) ? { ok: true, value: Number.parseInt(text.replace(/_/g, ''), 10) } : { ok: false, error: `invalid literal for int(): ${JSON.stringify(value)}` };
+      return INT.test(text)
+        ? { ok: true, value: Number.parseInt(text.replace(/_/g, ''), 10) }
+        : { ok: false, error: `invalid literal for int(): ${JSON.stringify(value)}` };
     }
     if (!FLOAT.test(text)) return { ok: false, error: `could not convert string to float: ${JSON.stringify(value)}` };
     const lower = text.toLowerCase().replace(/_/g, '');
@@ -69,7 +71,10 @@ export function compare(op: FilterOperation, left: unknown, right: unknown): { o
   if (op === 'eq') return { ok: true, result: left === right || (typeof left === 'number' && typeof right === 'number' && left === right) };
   if (op === 'ne') return { ok: true, result: left !== right };
   if (op === 'contains') {
-    if (typeof left === 'string') return typeof right === 'string' ? { ok: true, result: left.includes(right) } : { ok: false, error: `'in <string>' requires string as left operand, not ${typeof right}` };
+    if (typeof left === 'string')
+      return typeof right === 'string'
+        ? { ok: true, result: left.includes(right) }
+        : { ok: false, error: `'in <string>' requires string as left operand, not ${typeof right}` };
     if (Array.isArray(left)) return { ok: true, result: left.includes(right) };
     return { ok: false, error: `a ${left === null ? 'None' : typeof left} value cannot contain anything` };
   }
@@ -100,9 +105,19 @@ export function filterByValue(rows: PipelineRow[], config: FilterByValueConfig):
       return outcome.ok && outcome.result;
     });
     if (keep) out.rows.push({ id: row.id, data });
-    else if (converted.error) out.rejects.push({ rowId: row.id, reason: `convert_failed: ${converted.error} (used ${String(converted.value)}, which fails ${config.operation} ${values.join(' | ')})`, data: row.data });
+    else if (converted.error)
+      out.rejects.push({
+        rowId: row.id,
+        reason: `convert_failed: ${converted.error} (used ${String(converted.value)}, which fails ${config.operation} ${values.join(' | ')})`,
+        data: row.data,
+      });
     else if (error) out.rejects.push({ rowId: row.id, reason: `compare_error: ${error}`, data: row.data });
-    else out.rejects.push({ rowId: row.id, reason: `filtered: ${column}=${JSON.stringify(converted.value)} is not ${config.operation} ${values.map((v) => JSON.stringify(v)).join(' or ')}`, data: row.data });
+    else
+      out.rejects.push({
+        rowId: row.id,
+        reason: `filtered: ${column}=${JSON.stringify(converted.value)} is not ${config.operation} ${values.map((v) => JSON.stringify(v)).join(' or ')}`,
+        data: row.data,
+      });
   }
   return out;
 }

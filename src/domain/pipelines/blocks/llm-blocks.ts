@@ -47,7 +47,8 @@ export function generationSettings(block: ResolvedBlock, ctx: Pick<LlmBlockConte
   const kwargs = block.config.gen_kwargs ?? {};
   let n = kwargs.n ?? 1;
   if (n === 'scaled') {
-    if (!ctx.numInstructions) throw new Error(`block ${block.name}: gen_kwargs.n is "scaled" but no number of instructions was given; run with --num-instructions N`);
+    if (!ctx.numInstructions)
+      throw new Error(`block ${block.name}: gen_kwargs.n is "scaled" but no number of instructions was given; run with --num-instructions N`);
     n = ctx.numInstructions;
   }
   const settings: GenerationSettings = {
@@ -65,7 +66,8 @@ export function generationSettings(block: ResolvedBlock, ctx: Pick<LlmBlockConte
 
 function parserOf(block: ResolvedBlock, prompt: PromptConfig): OutputParser {
   const kwargs = block.config.parser_kwargs ?? {};
-  if (kwargs.parser_name === 'custom') return { outputCols: block.config.output_cols, pattern: kwargs.parsing_pattern, cleanupTags: kwargs.parser_cleanup_tags ?? [] };
+  if (kwargs.parser_name === 'custom')
+    return { outputCols: block.config.output_cols, pattern: kwargs.parsing_pattern, cleanupTags: kwargs.parser_cleanup_tags ?? [] };
   return { outputCols: block.config.output_cols, startTags: prompt.startTags, endTags: prompt.endTags };
 }
 
@@ -80,7 +82,16 @@ async function sample(ctx: LlmBlockContext, settings: GenerationSettings, prompt
   const texts: string[] = [];
   while (texts.length < settings.n) {
     const wanted = settings.n - texts.length;
-    const common = { model: settings.model, temperature: settings.temperature, maxTokens: settings.maxTokens, n: wanted, seed: settings.seed, extraBody: settings.extraBody, signal: ctx.signal, callSite };
+    const common = {
+      model: settings.model,
+      temperature: settings.temperature,
+      maxTokens: settings.maxTokens,
+      n: wanted,
+      seed: settings.seed,
+      extraBody: settings.extraBody,
+      signal: ctx.signal,
+      callSite,
+    };
     if (ctx.api === 'completions') {
       const result = await ctx.llm.complete({ ...common, prompt });
       usage = addTokenCounts(usage, result.usage);
@@ -115,13 +126,16 @@ async function callForRow<T>(ctx: LlmBlockContext, call: () => Promise<T>): Prom
 export async function runPromptBlock(block: ResolvedBlock, rows: PipelineRow[], ctx: LlmBlockContext): Promise<BlockOutput & { usage: TokenCount }> {
   const settings = generationSettings(block, ctx);
   const family = resolveModelFamily(ctx.modelFamily ?? block.config.model_family, settings.model);
-  const templates = Object.fromEntries(Object.entries(block.prompts ?? {}).map(([key, prompt]) => [key, { prompt, template: compileTemplate(prompt.template) }]));
+  const templates = Object.fromEntries(
+    Object.entries(block.prompts ?? {}).map(([key, prompt]) => [key, { prompt, template: compileTemplate(prompt.template) }]),
+  );
   const numSamples = block.config.batch_kwargs?.num_samples;
   let usage = emptyTokenCount();
 
   const results = await Promise.all(
     rows.map(async (input): Promise<{ rows: PipelineRow[]; rejects: RowReject[] }> => {
-      const row: PipelineRow = numSamples !== undefined && !('num_samples' in input.data) ? { id: input.id, data: { ...input.data, num_samples: numSamples } } : input;
+      const row: PipelineRow =
+        numSamples !== undefined && !('num_samples' in input.data) ? { id: input.id, data: { ...input.data, num_samples: numSamples } } : input;
       const reject = (reason: string) => ({ rows: [], rejects: [{ rowId: row.id, reason, data: row.data }] });
       let chosen = templates['*'];
       if (!chosen) {

@@ -33,9 +33,10 @@ export function toxicityStep(config: ToxicityStepConfig, classify?: ClassifyFunc
           outcome.kept.push(record);
           return;
         }
-        const detail = classifierHit && (!lexiconHit || classifier! >= lexicon!.score)
-          ? `classifier ${classifier!.toFixed(2)} ≥ ${config.threshold}`
-          : `score ${lexicon!.score.toFixed(2)} ≥ ${config.threshold} (${lexicon!.terms.slice(0, 5).join(', ')})`;
+        const detail =
+          classifierHit && (!lexiconHit || classifier! >= lexicon!.score)
+            ? `classifier ${classifier!.toFixed(2)} ≥ ${config.threshold}`
+            : `score ${lexicon!.score.toFixed(2)} ≥ ${config.threshold} (${lexicon!.terms.slice(0, 5).join(', ')})`;
         outcome.rejected.push({ id: record.id, step: name, reason: `toxic: ${detail}` });
       });
       return outcome;
