@@ -316,7 +316,11 @@ class LanceVectorStore implements VectorStore {
     const cached = this.tables.get(table);
     if (cached) {
       const value = await cached;
-      if (value !== null) return value;
+      // A cached handle goes stale when another process drops the table (a dataset deleted through the API or CLI,
+      // then ingested or built again): every later read or write of it fails with "Not found". Checking its
+      // version is one small read; a handle that fails it is dropped and the table looked up again.
+      if (value !== null && (await isReadable(value))) return value;
+      if (this.tables.get(table) === cached) this.tables.delete(table);
     }
     const opening = (async () => {
       const db = await this.db();
@@ -445,5 +449,13 @@ function ownSchema(table: string, schema: { fields: { name: string; type: DataTy
           );
       }
     }),
+  );
+}
+
+/** Whether a table handle still reads: false once another process dropped the table under it. */
+function isReadable(table: lancedb.Table): Promise<boolean> {
+  return table.version().then(
+    () => true,
+    () => false,
   );
 }

@@ -45,6 +45,41 @@ describe('vector store on LanceDB', () => {
     await store.dropTable(shared);
   });
 
+  it('reads, searches and maintains a table that another process dropped and made anew, through its old handle', async () => {
+    const shared = vectorTableName('recreated elsewhere', 'records');
+    await store.upsert(shared, rows.slice(0, 2));
+    expect(await store.count(shared)).toBe(2);
+    const elsewhere = await openVectorStore(dir);
+    try {
+      await elsewhere.dropTable(shared);
+      await elsewhere.upsert(shared, rows.slice(2, 4));
+    } finally {
+      await elsewhere.close();
+    }
+    // Every path that opens the table, not only writes: acceptance reads vectors by id, searches, counts, maintains.
+    expect([...(await store.readVectorsByIds(shared, ['r2', 'r3', 'r0'])).keys()].sort()).toEqual(['r2', 'r3']);
+    expect(await store.count(shared)).toBe(2);
+    expect((await store.search(shared, vectors[3], 1))[0].id).toBe('r3');
+    await expect(store.maintain(shared, { indexAtRows: 1_000_000 })).resolves.toMatchObject({ rows: 2 });
+    await store.dropTable(shared);
+  });
+
+  it('treats a table another process dropped as empty through its old handle (a dataset deleted, then built again)', async () => {
+    const shared = vectorTableName('dropped under a handle', 'records');
+    await store.upsert(shared, rows.slice(0, 2));
+    expect(await store.count(shared)).toBe(2);
+    const elsewhere = await openVectorStore(dir);
+    try {
+      await elsewhere.dropTable(shared);
+    } finally {
+      await elsewhere.close();
+    }
+    expect(await store.search(shared, vectors[0], 1)).toEqual([]);
+    expect(await store.searchMany(shared, [vectors[0]], 1)).toEqual([[]]);
+    expect((await store.readVectorsByIds(shared, ['r0'])).size).toBe(0);
+    expect(await store.count(shared)).toBe(0);
+  });
+
   it('upserts idempotently: the same ids twice leave the same count, with the latest values', async () => {
     await store.upsert(table, rows);
     await store.upsert(
