@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { findTemporalCli } from '../../src/infra/services/temporal-dev-server';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from '../../src/workflows/search-attributes';
+import { taskQueueFor, WORK_KINDS } from '../../src/workflows/task-queues';
 
 let runtimeInstalled = false;
 /** Worker logs at error only: an expected activity failure would otherwise print a warning per attempt. */
@@ -35,15 +36,42 @@ export function workflowBundle(): { codePath: string } {
 }
 
 let queues = 0;
-/** A worker on a task queue of its own, running the real workflows with the given (fake) activities. */
-export async function testWorker(env: TestWorkflowEnvironment, activities: object): Promise<{ worker: Worker; taskQueue: string }> {
+
+/** Workers that run together until a test's work is done. */
+export interface TestWorkers {
+  runUntil<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Workers on a task queue of their own, running the real workflows with the given (fake) activities: one per kind
+ * of work, as a deployment has, because the workflows send each activity to its kind's queue (`<queue>-llm`, …).
+ */
+export async function testWorker(env: TestWorkflowEnvironment, activities: object): Promise<{ worker: TestWorkers; taskQueue: string }> {
   const taskQueue = `workflow-test-${process.pid}-${++queues}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities,
+  const workers = await Promise.all(
+    WORK_KINDS.map((kind) =>
+      Worker.create({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue: taskQueueFor(taskQueue, kind),
+        ...(kind === 'workflows' ? { workflowBundle: workflowBundle() } : {}),
+        activities,
+      }),
+    ),
+  );
+  return { worker: { runUntil: (work) => runAllUntil(workers, work) }, taskQueue };
+}
+
+/** Runs every worker until `work` settles, then shuts them all down. */
+async function runAllUntil<T>(workers: Worker[], work: () => Promise<T>): Promise<T> {
+  const [first, ...others] = workers;
+  return first.runUntil(async () => {
+    const running = others.map((worker) => worker.run());
+    try {
+      return await work();
+    } finally {
+      for (const worker of others) worker.shutdown();
+      await Promise.allSettled(running);
+    }
   });
-  return { worker, taskQueue };
 }
