@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentedArchitectureTable, renderArchitectureTable } from '../../../scripts/architecture-table';
+import { documentedArchitectureTable, renderArchitectureTable, tableCells } from '../../../scripts/architecture-table';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -11,7 +11,9 @@ describe('docs/ARCHITECTURE.md', () => {
   it('holds the table the code generates today', async () => {
     const documented = documentedArchitectureTable();
     expect(documented, 'the table markers are missing from docs/ARCHITECTURE.md').not.toBeNull();
-    expect(documented, 'docs/ARCHITECTURE.md is out of date: run `npm run architecture:table` and commit it').toBe(await renderArchitectureTable());
+    expect(tableCells(documented ?? ''), 'docs/ARCHITECTURE.md is out of date: run `npm run architecture:table` and commit it').toBe(
+      tableCells(await renderArchitectureTable()),
+    );
   });
 
   it('links only to files that exist, and lists every kind', async () => {
