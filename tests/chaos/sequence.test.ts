@@ -510,55 +510,59 @@ describe('random sequences of dataset operations', () => {
     }
 
     async function audit(model: DatasetModel, step: number, opts: { settled: boolean; what?: string }): Promise<string[]> {
-      const out: string[] = [];
-      const at = `step ${step}: ${model.id}${opts.what ? ` (${opts.what})` : ''}`;
-      const [dataset] = await sql<{ accepted_count: number; target: number | null; status: string; writer_task_id: string | null }[]>`
-        select accepted_count, target, status, writer_task_id from datasets where id = ${model.id}`;
-      if (!dataset) return out;
-      const byStatus = await sql<{ status: string; n: number; no_reason: number }[]>`
-        select status, count(*)::int as n, count(*) filter (where reject_reason is null)::int as no_reason
-        from records where dataset_id = ${model.id} group by status`;
-      const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
-      const acceptedNow = count('accepted');
-      const bound = model.build
-        ? model.build.fresh && (await freshBuildPrepared(model.id, model.build.handle))
-          ? model.build.target
-          : Math.max(model.build.target, model.build.acceptedAtStart)
-        : Math.max(dataset.target ?? Infinity, model.augmentedTo ?? 0);
-      if (acceptedNow > bound) out.push(`${at}: ${acceptedNow} accepted, more than the target ${bound}`);
-      const [seq] = await sql<{ min: number | null; max: number | null; distinct_seq: number; with_seq: number }[]>`
-        select min(accept_seq)::int as min, max(accept_seq)::int as max, count(distinct accept_seq)::int as distinct_seq, count(accept_seq)::int as with_seq
-        from records where dataset_id = ${model.id} and status = 'accepted'`;
-      if (acceptedNow > 0 && (seq.min !== 1 || seq.max !== acceptedNow || seq.distinct_seq !== acceptedNow || seq.with_seq !== acceptedNow)) {
-        out.push(`${at}: accept_seq is not 1..${acceptedNow} (min ${seq.min}, max ${seq.max}, ${seq.distinct_seq} distinct, ${seq.with_seq} set)`);
-      }
-      const [{ stray }] = await sql<{ stray: number }[]>`
-        select count(*)::int as stray from records where dataset_id = ${model.id} and status <> 'accepted' and accept_seq is not null`;
-      if (stray > 0) out.push(`${at}: ${stray} records that are not accepted hold an accept_seq`);
-      const [dups] = await sql<{ by_hash: number; by_content: number }[]>`
-        select
-          (select coalesce(sum(n - 1), 0) from (select count(*) as n from records where dataset_id = ${model.id} and status = 'accepted'
-             group by content_hash having count(*) > 1) h)::int as by_hash,
-          (select coalesce(sum(n - 1), 0) from (select count(*) as n from records where dataset_id = ${model.id} and status = 'accepted'
-             group by content::text having count(*) > 1) c)::int as by_content`;
-      if (dups.by_hash + dups.by_content > 0)
-        out.push(`${at}: duplicates among accepted records: ${dups.by_hash} by content hash, ${dups.by_content} by content`);
-      const noReason = byStatus.filter((r) => r.status === 'rejected' || r.status === 'surplus').reduce((n, r) => n + r.no_reason, 0);
-      if (noReason > 0) out.push(`${at}: ${noReason} rejected or surplus records have no reason`);
-      if (opts.settled) {
-        if (count('candidate') > 0) out.push(`${at}: ${count('candidate')} candidates left with nothing running`);
-        if (dataset.accepted_count !== acceptedNow) out.push(`${at}: datasets.accepted_count is ${dataset.accepted_count}, PostgreSQL holds ${acceptedNow}`);
-        // A lease left by a workflow that has closed is stale and harmless (the next writer takes it over); a live
-        // one here would block the dataset for good.
-        const holder = dataset.writer_task_id;
-        if (holder) {
-          const status = (await stack.client.workflow.getHandle(holder).describe()).status.name;
-          if (status === 'RUNNING') out.push(`${at}: ${holder} holds the writer lease and still runs, with nothing running`);
-          else staleLeases.add(`${holder} (${status})`);
+      // One snapshot for every query: a build may be accepting while a step audits, and counts read at two moments
+      // would disagree with each other without anything being wrong.
+      return sql.begin('isolation level repeatable read read only', async (sql) => {
+        const out: string[] = [];
+        const at = `step ${step}: ${model.id}${opts.what ? ` (${opts.what})` : ''}`;
+        const [dataset] = await sql<{ accepted_count: number; target: number | null; status: string; writer_task_id: string | null }[]>`
+          select accepted_count, target, status, writer_task_id from datasets where id = ${model.id}`;
+        if (!dataset) return out;
+        const byStatus = await sql<{ status: string; n: number; no_reason: number }[]>`
+          select status, count(*)::int as n, count(*) filter (where reject_reason is null)::int as no_reason
+          from records where dataset_id = ${model.id} group by status`;
+        const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
+        const acceptedNow = count('accepted');
+        const bound = model.build
+          ? model.build.fresh && (await freshBuildPrepared(model.id, model.build.handle))
+            ? model.build.target
+            : Math.max(model.build.target, model.build.acceptedAtStart)
+          : Math.max(dataset.target ?? Infinity, model.augmentedTo ?? 0);
+        if (acceptedNow > bound) out.push(`${at}: ${acceptedNow} accepted, more than the target ${bound}`);
+        const [seq] = await sql<{ min: number | null; max: number | null; distinct_seq: number; with_seq: number }[]>`
+          select min(accept_seq)::int as min, max(accept_seq)::int as max, count(distinct accept_seq)::int as distinct_seq, count(accept_seq)::int as with_seq
+          from records where dataset_id = ${model.id} and status = 'accepted'`;
+        if (acceptedNow > 0 && (seq.min !== 1 || seq.max !== acceptedNow || seq.distinct_seq !== acceptedNow || seq.with_seq !== acceptedNow)) {
+          out.push(`${at}: accept_seq is not 1..${acceptedNow} (min ${seq.min}, max ${seq.max}, ${seq.distinct_seq} distinct, ${seq.with_seq} set)`);
         }
-        if (dataset.status === 'building') out.push(`${at}: the dataset says it is building with no build running`);
-      }
-      return out;
+        const [{ stray }] = await sql<{ stray: number }[]>`
+          select count(*)::int as stray from records where dataset_id = ${model.id} and status <> 'accepted' and accept_seq is not null`;
+        if (stray > 0) out.push(`${at}: ${stray} records that are not accepted hold an accept_seq`);
+        const [dups] = await sql<{ by_hash: number; by_content: number }[]>`
+          select
+            (select coalesce(sum(n - 1), 0) from (select count(*) as n from records where dataset_id = ${model.id} and status = 'accepted'
+               group by content_hash having count(*) > 1) h)::int as by_hash,
+            (select coalesce(sum(n - 1), 0) from (select count(*) as n from records where dataset_id = ${model.id} and status = 'accepted'
+               group by content::text having count(*) > 1) c)::int as by_content`;
+        if (dups.by_hash + dups.by_content > 0)
+          out.push(`${at}: duplicates among accepted records: ${dups.by_hash} by content hash, ${dups.by_content} by content`);
+        const noReason = byStatus.filter((r) => r.status === 'rejected' || r.status === 'surplus').reduce((n, r) => n + r.no_reason, 0);
+        if (noReason > 0) out.push(`${at}: ${noReason} rejected or surplus records have no reason`);
+        if (opts.settled) {
+          if (count('candidate') > 0) out.push(`${at}: ${count('candidate')} candidates left with nothing running`);
+          if (dataset.accepted_count !== acceptedNow) out.push(`${at}: datasets.accepted_count is ${dataset.accepted_count}, PostgreSQL holds ${acceptedNow}`);
+          // A lease left by a workflow that has closed is stale and harmless (the next writer takes it over); a live
+          // one here would block the dataset for good.
+          const holder = dataset.writer_task_id;
+          if (holder) {
+            const status = (await stack.client.workflow.getHandle(holder).describe()).status.name;
+            if (status === 'RUNNING') out.push(`${at}: ${holder} holds the writer lease and still runs, with nothing running`);
+            else staleLeases.add(`${holder} (${status})`);
+          }
+          if (dataset.status === 'building') out.push(`${at}: the dataset says it is building with no build running`);
+        }
+        return out;
+      });
     }
 
     // Every dataset starts from its documents.
