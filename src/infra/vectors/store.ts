@@ -154,21 +154,22 @@ class LanceVectorStore implements VectorStore {
 
   async search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]> {
     assertValidTableName(table);
-    const target = await this.openTable(table);
-    if (target === null) return [];
-    const schema = await target.schema();
-    const columns = schema.fields.map((f) => f.name).filter((name) => name !== 'vector');
-    return this.queryLimit(async () => {
-      let query = target
-        .vectorSearch(Float32Array.from(vector))
-        .distanceType('cosine')
-        .limit(Math.max(1, k))
-        .select([...columns, '_distance']);
-      if (filter) query = query.where(filter);
-      const rows = (await query.toArray()) as Record<string, unknown>[];
-      return rows.map((row) => {
-        const { _distance, ...rest } = row;
-        return { ...rest, id: String(row.id), text: String(row.text ?? ''), score: 1 - Number(_distance) } as VectorSearchResult;
+    return this.withTable(table, async (target) => {
+      if (target === null) return [];
+      const schema = await target.schema();
+      const columns = schema.fields.map((f) => f.name).filter((name) => name !== 'vector');
+      return this.queryLimit(async () => {
+        let query = target
+          .vectorSearch(Float32Array.from(vector))
+          .distanceType('cosine')
+          .limit(Math.max(1, k))
+          .select([...columns, '_distance']);
+        if (filter) query = query.where(filter);
+        const rows = (await query.toArray()) as Record<string, unknown>[];
+        return rows.map((row) => {
+          const { _distance, ...rest } = row;
+          return { ...rest, id: String(row.id), text: String(row.text ?? ''), score: 1 - Number(_distance) } as VectorSearchResult;
+        });
       });
     });
   }
@@ -180,9 +181,10 @@ class LanceVectorStore implements VectorStore {
 
   async readVectors(table: string): Promise<StoredVectors> {
     assertValidTableName(table);
-    const target = await this.openTable(table);
-    if (target === null) return { ids: [], vectors: new Float32Array(0), dims: 0 };
-    const arrow = await this.queryLimit(() => target.query().select(['id', 'vector']).toArrow());
+    const arrow = await this.withTable(table, async (target) =>
+      target === null ? null : this.queryLimit(() => target.query().select(['id', 'vector']).toArrow()),
+    );
+    if (arrow === null) return { ids: [], vectors: new Float32Array(0), dims: 0 };
     const ids: string[] = [];
     const idColumn = arrow.getChild('id');
     const vectorColumn = arrow.getChild('vector');
@@ -202,69 +204,72 @@ class LanceVectorStore implements VectorStore {
 
   async readVectorsByIds(table: string, ids: string[]): Promise<Map<string, Float32Array>> {
     assertValidTableName(table);
-    const found = new Map<string, Float32Array>();
-    const target = ids.length ? await this.openTable(table) : null;
-    if (target === null) return found;
-    for (let start = 0; start < ids.length; start += 500) {
-      const arrow = await this.queryLimit(() =>
-        target
-          .query()
-          .where(idInList(ids.slice(start, start + 500)))
-          .select(['id', 'vector'])
-          .toArrow(),
-      );
-      const idColumn = arrow.getChild('id')!;
-      const vectorColumn = arrow.getChild('vector')!;
-      for (let i = 0; i < arrow.numRows; i++) {
-        found.set(String(idColumn.get(i)), Float32Array.from(vectorColumn.get(i) as Iterable<number>));
+    if (ids.length === 0) return new Map();
+    return this.withTable(table, async (target) => {
+      const found = new Map<string, Float32Array>();
+      if (target === null) return found;
+      for (let start = 0; start < ids.length; start += 500) {
+        const arrow = await this.queryLimit(() =>
+          target
+            .query()
+            .where(idInList(ids.slice(start, start + 500)))
+            .select(['id', 'vector'])
+            .toArrow(),
+        );
+        const idColumn = arrow.getChild('id')!;
+        const vectorColumn = arrow.getChild('vector')!;
+        for (let i = 0; i < arrow.numRows; i++) {
+          found.set(String(idColumn.get(i)), Float32Array.from(vectorColumn.get(i) as Iterable<number>));
+        }
       }
-    }
-    return found;
+      return found;
+    });
   }
 
   async maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }> {
     assertValidTableName(table);
     let result = { rows: 0, indexed: false };
-    await this.serializedWrite(table, async () => {
-      const target = await this.openTable(table);
-      if (target === null) return;
-      const rows = await target.countRows();
-      const indices = await target.listIndices();
-      let indexed = indices.some((index) => index.columns.includes('vector'));
-      // A B-tree on id serves the id lookups of merges (upsert), deletes and reads by id on a large table.
-      if (rows >= options.indexAtRows && !indices.some((index) => index.columns.includes('id'))) {
-        await target.createIndex('id', { config: lancedb.Index.btree() });
-      }
-      if (!indexed && rows >= options.indexAtRows) {
-        // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
-        // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
-        await target.createIndex('vector', {
-          config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
-          replace: true,
-        });
-        indexed = true;
-      }
-      // Compaction and index catch-up; old versions go at once (readers hold their own snapshot meanwhile).
-      await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-      result = { rows, indexed };
-    });
+    await this.serializedWrite(table, () =>
+      this.withTable(table, async (target) => {
+        if (target === null) return;
+        const rows = await target.countRows();
+        const indices = await target.listIndices();
+        let indexed = indices.some((index) => index.columns.includes('vector'));
+        // A B-tree on id serves the id lookups of merges (upsert), deletes and reads by id on a large table.
+        if (rows >= options.indexAtRows && !indices.some((index) => index.columns.includes('id'))) {
+          await target.createIndex('id', { config: lancedb.Index.btree() });
+        }
+        if (!indexed && rows >= options.indexAtRows) {
+          // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
+          // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
+          await target.createIndex('vector', {
+            config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
+            replace: true,
+          });
+          indexed = true;
+        }
+        // Compaction and index catch-up; old versions go at once (readers hold their own snapshot meanwhile).
+        await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+        result = { rows, indexed };
+      }),
+    );
     return result;
   }
 
   async count(table: string): Promise<number> {
     assertValidTableName(table);
-    const target = await this.openTable(table);
-    return target === null ? 0 : target.countRows();
+    return this.withTable(table, async (target) => (target === null ? 0 : target.countRows()));
   }
 
   async deleteIds(table: string, ids: string[]): Promise<void> {
     assertValidTableName(table);
     if (ids.length === 0) return;
-    await this.serializedWrite(table, async () => {
-      const target = await this.openTable(table);
-      if (target === null) return;
-      for (let start = 0; start < ids.length; start += 500) await target.delete(idInList(ids.slice(start, start + 500)));
-    });
+    await this.serializedWrite(table, () =>
+      this.withTable(table, async (target) => {
+        if (target === null) return;
+        for (let start = 0; start < ids.length; start += 500) await target.delete(idInList(ids.slice(start, start + 500)));
+      }),
+    );
   }
 
   async dropTable(table: string): Promise<void> {
@@ -311,16 +316,27 @@ class LanceVectorStore implements VectorStore {
     return this.connection;
   }
 
+  /**
+   * Runs `use` on the open table (null when it does not exist). A cached handle goes stale when another process
+   * drops the table (a dataset deleted through the API or CLI, then ingested or built again): its reads fail with
+   * "Not found". Then the handle is dropped and `use` runs once more on the table as it is now.
+   */
+  private async withTable<T>(table: string, use: (target: lancedb.Table | null) => Promise<T>): Promise<T> {
+    try {
+      return await use(await this.openTable(table));
+    } catch (error) {
+      if (!/not found/i.test(String(error))) throw error;
+      this.tables.delete(table);
+      return use(await this.openTable(table));
+    }
+  }
+
   /** The open table, or null if it does not exist yet (not cached, so a later create is seen). */
   private async openTable(table: string): Promise<lancedb.Table | null> {
     const cached = this.tables.get(table);
     if (cached) {
       const value = await cached;
-      // A cached handle goes stale when another process drops the table (a dataset deleted through the API or CLI,
-      // then ingested or built again): every later read or write of it fails with "Not found". Checking its
-      // version is one small read; a handle that fails it is dropped and the table looked up again.
-      if (value !== null && (await isReadable(value))) return value;
-      if (this.tables.get(table) === cached) this.tables.delete(table);
+      if (value !== null) return value;
     }
     const opening = (async () => {
       const db = await this.db();
@@ -449,13 +465,5 @@ function ownSchema(table: string, schema: { fields: { name: string; type: DataTy
           );
       }
     }),
-  );
-}
-
-/** Whether a table handle still reads: false once another process dropped the table under it. */
-function isReadable(table: lancedb.Table): Promise<boolean> {
-  return table.version().then(
-    () => true,
-    () => false,
   );
 }
