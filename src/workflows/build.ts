@@ -42,6 +42,8 @@ const PATCH = {
   failedBuildFinalizes: 'failed-build-finalizes',
   /** Launches are sized by the records still missing and the yield expected, not by concurrency alone. */
   launchForMissing: 'launch-for-missing',
+  /** A build that met its target finalizes as completed even if a cancel arrives while it does. */
+  completionSurvivesCancel: 'completion-survives-cancel',
 } as const;
 
 /** Bounds one acceptance's work (and its activity input) when many batches are ready at once. */
@@ -459,7 +461,11 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
 
   progress.status = 'completed';
   progress.batchesInFlight = 0;
-  const counted = await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  const finalizeCompleted = () =>
+    finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
+  // The build is over: a cancel arriving now (say, while a killed worker's finalize attempt times out) must not
+  // abandon the finalize, or the dataset would stay "building" with its writer lease held.
+  const counted = patched(PATCH.completionSurvivesCancel) ? await CancellationScope.nonCancellable(finalizeCompleted) : await finalizeCompleted();
   // Batches cancelled while generating are counted only by their records (absent from older builds' histories).
   if (counted) Object.assign(progress, counted);
   upsertSearchAttributes([{ key: STAGE, value: 'completed' }]);

@@ -83,6 +83,23 @@ describe('buildDataset stops', () => {
     expect(fake.finalizeCalls[0].progress).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', accepted: fake.accepted, batchesInFlight: 0 });
   });
 
+  it('finalizes as completed when a cancel arrives during the final finalize, before the workflow ends', async () => {
+    // The target is met and the finalize is under way (held here, as one on a killed worker would be) when the cancel
+    // arrives: the workflow waits for it, so the dataset does not stay "building".
+    const fake = fakeBuild({ candidatesPerBatch: 5 });
+    fake.finalizeGate = new Gate();
+    const { error } = await runBuild(fake, { target: 10 }, async (handle) => {
+      await waitUntil('the final finalize under way', () => fake.finalizeCalls.length === 1);
+      await handle.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect((await handle.describe()).status.name, 'the workflow ended while its finalize still ran').toBe('RUNNING');
+      fake.finalizeGate!.open();
+    });
+    expect(isCancelled(error)).toBe(true);
+    expect(fake.finalized.map((c) => c.status)).toEqual(['completed']);
+    expect(fake.finalized[0].progress).toMatchObject({ status: 'completed', accepted: 10 });
+  });
+
   it('by failing when a batch fails for good, after finalizing the dataset as failed with the reason', async () => {
     // The first batch is held (still running) when the second one fails: the build stops it before finalizing.
     const fake = fakeBuild({ failBatch: (args) => (args.index === 1 ? nonRetryable('the source file is unreadable') : undefined) });

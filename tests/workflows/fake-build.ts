@@ -82,6 +82,10 @@ export class FakeBuild {
   freeBatches = 0;
   /** When set, acceptances wait for it before they accept. */
   acceptGate?: Gate;
+  /** When set, finalizations wait for it before they finish. */
+  finalizeGate?: Gate;
+  /** Finalizations that ran to their end (a finalization the workflow abandoned is in finalizeCalls only). */
+  readonly finalized: Args<'finalizeBuild'>[] = [];
   private readonly candidates = new Map<string, number>();
 
   constructor(private readonly options: FakeBuildOptions = {}) {
@@ -163,6 +167,8 @@ export class FakeBuild {
       },
       finalizeBuild: async (args) => {
         this.finalizeCalls.push(args);
+        if (this.finalizeGate) await this.finalizeGate.wait();
+        this.finalized.push(args);
         // No records here: what the workflow counted is what there is.
         return { generated: args.progress.generated, surplus: args.progress.surplus };
       },
