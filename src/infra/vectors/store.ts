@@ -22,6 +22,7 @@ import {
 import pLimit from 'p-limit';
 import { lanceLocation, type LanceLocation } from '../storage';
 import type { DatacreekConfig } from '../config';
+import { buildVectorIndexInChild } from './index-build';
 import { assertValidTableName } from './table-names';
 
 export interface VectorRow {
@@ -242,9 +243,12 @@ class LanceVectorStore implements VectorStore {
         if (!indexed && rows >= options.indexAtRows) {
           // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
           // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
-          await target.createIndex('vector', {
-            config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
-            replace: true,
+          // Built in a child process: LanceDB leaves the build's spill files behind (index-build.ts).
+          await buildVectorIndexInChild({
+            uri: this.dir,
+            ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
+            table,
+            numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
           });
           indexed = true;
         }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import { startSeaweedFs, type SeaweedFsHandle } from '../../../src/infra/services/seaweedfs';
 import { lanceLocation, openObjectStore, readObject, type ObjectStore } from '../../../src/infra/storage';
-import { chunkTableName, embedLexicalOne, openConfiguredVectorStore } from '../../../src/infra/vectors';
+import { chunkTableName, embedLexicalOne, openConfiguredVectorStore, vectorTableName } from '../../../src/infra/vectors';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { testConfig, testWorker, uniqueId } from '../../support/env';
 import { startApiHarness, waitFor, type ApiHarness, type TestUser } from '../api/harness';
@@ -95,6 +95,27 @@ describe('object storage shared by the API and the worker', () => {
       expect(hits).toHaveLength(1);
       expect(hits[0].text).toContain('Spring tides');
     } finally {
+      await vectors.close();
+    }
+  });
+
+  it('builds the IVF index of a table in the bucket (in a child process given the storage options)', async () => {
+    const vectors = await openConfiguredVectorStore(h.config);
+    const table = vectorTableName(uniqueId('indexed'), 'records');
+    try {
+      let seed = 11;
+      const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const rows = Array.from({ length: 300 }, (_, i) => ({ id: `v${i}`, vector: Array.from({ length: 16 }, next), text: `row ${i}` }));
+      await vectors.upsert(table, rows);
+      expect(await vectors.maintain(table, { indexAtRows: 200 })).toEqual({ rows: 300, indexed: true });
+      const location = lanceLocation(h.config);
+      const db = await lancedb.connect(location.uri, { storageOptions: location.storageOptions });
+      const indices = await (await db.openTable(table)).listIndices();
+      db.close();
+      expect(indices.some((index) => index.columns.includes('vector'))).toBe(true);
+      expect((await vectors.search(table, rows[42].vector, 1))[0]).toMatchObject({ id: 'v42' });
+    } finally {
+      await vectors.dropTable(table);
       await vectors.close();
     }
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,13 +21,22 @@ describe('vector store on LanceDB', () => {
   let store: VectorStore;
   const table = vectorTableName('Team A/dataset #1', 'dedup');
 
+  /** This process's temporary folder, its own so that what LanceDB leaves in it is seen. */
+  let processTmp: string;
+  const outerTmp = process.env.TMPDIR;
+
   beforeAll(async () => {
+    processTmp = mkdtempSync(join(tmpdir(), 'datacreek-vectors-tmp-'));
+    process.env.TMPDIR = processTmp;
     dir = mkdtempSync(join(tmpdir(), 'datacreek-vectors-'));
     store = await openVectorStore(dir);
   });
   afterAll(async () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(processTmp, { recursive: true, force: true });
+    if (outerTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outerTmp;
   });
 
   it('writes again to a table that another process dropped and made anew (a dataset deleted, then rebuilt)', async () => {
@@ -126,6 +135,9 @@ describe('vector store on LanceDB', () => {
     await store.upsert(big, many);
     expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 600, indexed: false });
     expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 600, indexed: true });
+    // LanceDB's index build spills shuffle files into a temporary folder it never removes: none may be left here.
+    const spilled = readdirSync(processTmp, { recursive: true }).filter((name) => String(name).includes('shuffle_'));
+    expect(spilled).toEqual([]);
     // Not yet in the index: the search reads the unindexed rows too.
     const late = { id: 'late', vector: Array.from({ length: 16 }, next), text: 'added after the index' };
     await store.upsert(big, [late]);
