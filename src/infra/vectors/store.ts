@@ -143,9 +143,15 @@ class LanceVectorStore implements VectorStore {
         this.tables.set(table, Promise.resolve(created));
         return;
       } catch (error) {
-        // Another process created it between our check and create: fall through to a merge.
         if (!/already exists/i.test(String(error))) throw error;
         this.tables.delete(table);
+        // Either another process created it between our check and create (fall through to a merge), or the name is
+        // a dropped table's leftover folder (see isDroppedTableLeftover): then create the table over it.
+        if ((await this.openTable(table)) === null) {
+          const created = await db.createTable(table, data, { mode: 'overwrite' });
+          this.tables.set(table, Promise.resolve(created));
+          return;
+        }
       }
     }
     const target = (await this.openTable(table))!;
@@ -345,7 +351,11 @@ class LanceVectorStore implements VectorStore {
     const opening = (async () => {
       const db = await this.db();
       const names = await db.tableNames();
-      return names.includes(table) ? db.openTable(table) : null;
+      if (!names.includes(table)) return null;
+      return db.openTable(table).catch((error: unknown) => {
+        if (isDroppedTableLeftover(error)) return null;
+        throw error;
+      });
     })();
     this.tables.set(table, opening);
     const value = await opening;
@@ -361,6 +371,16 @@ class LanceVectorStore implements VectorStore {
       if (this.writeQueues.get(table) === next) this.writeQueues.delete(table);
     });
   }
+}
+
+/**
+ * Some S3-compatible stores (SeaweedFS) keep listing a folder after every object in it is deleted, so a dropped
+ * table's name is still listed and opening it fails: "exists but could not be loaded … Not found … _versions". Such a
+ * name is no table: reads see nothing, and a write creates the table afresh.
+ */
+function isDroppedTableLeftover(error: unknown): boolean {
+  const message = String(error);
+  return /exists but could not be loaded/i.test(message) && /not found/i.test(message) && /_versions/.test(message);
 }
 
 /** An SQL predicate matching these ids (quoted for LanceDB's filter language). */

@@ -171,4 +171,22 @@ describe('object storage shared by the API and the worker', () => {
     // LanceDB's table listing then shows; the objects, and so the vectors, are gone.)
     expect(await store.list(`lancedb/${chunkTableName(datasetId)}.lance/`)).toEqual([]);
   });
+
+  it('a deleted dataset can be ingested again under the same id, though the bucket still lists its old table', async () => {
+    const form = new FormData();
+    form.set('datasetId', datasetId);
+    form.append('file', new File([MARKDOWN], 'tides-again.md', { type: 'text/markdown' }));
+    const started = await h.call('POST', '/v1/tasks/ingest', { key: alice.key, body: form });
+    expect(started.status).toBe(202);
+    const task = await finished(started.body.taskId);
+    expect(task.status).toBe('completed');
+    expect(task.result.totals).toMatchObject({ ingested: 1, failed: 0 });
+    const vectors = await openConfiguredVectorStore(h.config);
+    try {
+      const hits = await vectors.search(chunkTableName(datasetId), embedLexicalOne('spring tides new and full moon', h.config.embedding.dimensions), 1);
+      expect(hits[0]?.text).toContain('Spring tides');
+    } finally {
+      await vectors.close();
+    }
+  });
 });
