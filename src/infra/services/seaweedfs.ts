@@ -140,6 +140,10 @@ export async function startSeaweedFs(options: SeaweedFsOptions = {}): Promise<Se
           break;
         } catch (err) {
           if ((err as { name?: string }).name === 'BucketAlreadyOwnedByYou') break;
+          // A bucket name S3 refuses will not become valid by waiting.
+          if ((err as { name?: string }).name === 'InvalidBucketName') {
+            throw new Error(`"${bucket}" is not a valid S3 bucket name: use 3 to 63 lowercase letters, digits, dots or hyphens`);
+          }
           if (Date.now() > deadline) throw new Error(`SeaweedFS at ${endpoint} did not become ready within 60 s: ${String(err)}`);
           await new Promise((r) => setTimeout(r, 250));
         }
