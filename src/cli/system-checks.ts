@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { redactUrl } from '../infra/config';
 import type { DatacreekConfig } from '../infra/config';
 import { MIGRATIONS_DIR } from '../infra/db';
+import { taskQueueFor, WORK_KINDS } from '../client';
 import { databaseUrlOf } from '../infra/db';
 
 export interface CheckResult {
@@ -56,19 +57,32 @@ export async function checkTemporal(config: DatacreekConfig): Promise<CheckResul
       status: 'ok',
       detail: `${address}: server ${info.serverVersion || 'unknown version'}, namespace "${namespace}"`,
     };
-    const queue = await connection.withDeadline(deadline(), () =>
-      // Kind 1 = a normal task queue; type 1 = its workflow tasks.
-      service.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType: 1 }),
+    // Each kind of work has its task queue (workflows on the base queue, LLM batches, acceptance, file work on
+    // their own): a kind no worker serves leaves its tasks waiting, so each is checked.
+    const served = await Promise.all(
+      WORK_KINDS.map(async (kind) => {
+        const name = taskQueueFor(taskQueue, kind);
+        const described = await connection!.withDeadline(deadline(), () =>
+          // Kind 1 = a normal task queue; type 1 = its workflow tasks, type 2 = its activity tasks.
+          service.describeTaskQueue({ namespace, taskQueue: { name, kind: 1 }, taskQueueType: kind === 'workflows' ? 1 : 2 }),
+        );
+        return { kind, name, pollers: described.pollers?.length ?? 0 };
+      }),
     );
-    const pollers = queue.pollers?.length ?? 0;
-    const workers: CheckResult = pollers
-      ? { name: 'workers', status: 'ok', detail: `task queue "${taskQueue}": ${pollers} worker(s) polling` }
-      : {
-          name: 'workers',
-          status: 'warn',
-          detail: `task queue "${taskQueue}": no worker polling; tasks will wait`,
-          fix: 'Start one: datacreek dev (local stack) or datacreek worker.',
-        };
+    const summary = served.map((q) => `${q.kind} ${q.pollers}`).join(', ');
+    const unserved = served.filter((q) => q.pollers === 0);
+    const workers: CheckResult =
+      unserved.length === 0
+        ? { name: 'workers', status: 'ok', detail: `task queue "${taskQueue}": workers polling per kind of work: ${summary}` }
+        : {
+            name: 'workers',
+            status: 'warn',
+            detail: `task queue "${taskQueue}": no worker serves ${unserved.map((q) => `${q.kind} ("${q.name}")`).join(', ')}; those tasks will wait (polling: ${summary})`,
+            fix:
+              unserved.length === served.length
+                ? 'Start one: datacreek dev (local stack) or datacreek worker.'
+                : `Start a worker that serves them: datacreek worker --serve ${unserved.map((q) => q.kind).join(',')}`,
+          };
     return [temporalResult, workers];
   } catch (err) {
     return [

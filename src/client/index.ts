@@ -50,3 +50,4 @@ export {
 export { deleteDataset, type DatasetDeletion, type DeletionServices, type VectorTables } from './dataset-deletion';
 export * from './temporal';
 export * from './config-override';
+export { taskQueueFor, WORK_KINDS, type WorkKind } from '../workflows/task-queues';

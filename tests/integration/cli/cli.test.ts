@@ -302,6 +302,8 @@ describe('datacreek CLI', () => {
     });
     expect(report.checks.find((c) => c.name === 'temporal')!.detail).toMatch(/server \d+\.\d+/);
     expect(report.checks.find((c) => c.name === 'database')!.detail).toMatch(/PostgreSQL \d+/);
+    // Every kind of work has a worker polling its own task queue.
+    expect(report.checks.find((c) => c.name === 'workers')!.detail).toMatch(/workflows [1-9]\d*, llm [1-9]\d*, accept [1-9]\d*, files [1-9]\d*/);
 
     expect(wrongModel.code, describeRun(wrongModel)).toBe(1);
     expect(wrongModel.stdout).toMatch(/^FAIL\s+llm\s+.*model "not-a-served-model" is not served/m);
