@@ -258,13 +258,15 @@ describe('buildDataset', () => {
         await handle.signal('pause');
         expect(await pausedWithin(30_000)).toBe(true);
       }
-      // Pausing stops new batches; batches already generated are still accepted, then the build is quiet.
-      let last = -1;
+      // Pausing stops new batches; batches already generated are still accepted, then the build is quiet: nothing
+      // generating, and no candidate waiting for an acceptance (a batch waiting, or an acceptance running, leaves its
+      // candidates undecided in PostgreSQL).
       await waitFor(async () => {
         const p = await handle.query<BuildProgress>('progress');
-        const quiet = p.batchesInFlight === 0 && p.accepted === last;
-        last = p.accepted;
-        return quiet;
+        if (p.batchesInFlight !== 0) return false;
+        const [{ undecided }] = await db.sql<{ undecided: number }[]>`
+          select count(*)::int as undecided from records where dataset_id = ${datasetId} and status = 'candidate'`;
+        return undecided === 0 && (await handle.query<BuildProgress>('progress')).batchesInFlight === 0;
       });
       const paused = await handle.query<BuildProgress>('progress');
       expect(paused.status).toBe('paused');
