@@ -36,6 +36,7 @@ import { mergeDeep } from '../../infra/common';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
+import { pipelineRunInputSchema } from '../../workflows/pipeline-input';
 import type { ResolvedDeps } from '../context';
 import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
@@ -70,8 +71,11 @@ export const buildTaskBody = buildInputSchema.omit({ ownerId: true }).extend(ove
 export const generateTaskBody = buildInputSchema.omit({ ownerId: true, scoring: true }).extend(overrideFields).openapi('GenerateTask');
 export const curateTaskBody = curateInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('CurateTask');
 export const saveTaskBody = exportInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('SaveTask');
-export const pipelineTaskBody = z
-  .object({
+// The run options are the workflow's own; the pipeline and its input rows are named the API's way (a dataset id,
+// server paths checked against ingest.allowed_roots), and the output path is the server's choice.
+export const pipelineTaskBody = pipelineRunInputSchema
+  .omit({ ownerId: true, outputPath: true })
+  .extend({
     pipeline: z
       .union([
         z
@@ -103,14 +107,7 @@ export const pipelineTaskBody = z
       ])
       .optional()
       .openapi({ description: 'The input rows; optional when the pipeline starts with a SourceBlock' }),
-    batchSize: z.number().int().min(1).max(1000).optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    model: z.string().min(1).optional(),
-    modelFamily: z.string().min(1).optional(),
-    llmApi: z.enum(['completions', 'chat']).optional(),
-    numInstructions: z.number().int().min(1).max(1000).optional(),
   })
-  .strict()
   .openapi('PipelineTask');
 export const patchTaskBody = z
   .object({
