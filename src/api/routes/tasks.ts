@@ -427,7 +427,7 @@ export function taskRoutes(deps: ResolvedDeps) {
     return c.json(await describeTask(deps, row, { details: true }), 200);
   });
 
-  /** Pauses or resumes a running build the caller owns; the workflow answers the signal at its next step. */
+  /** Pauses or resumes a running build (or pipeline run) of the caller's; other kinds and finished tasks are refused. */
   async function pauseOrResume(ownerId: string, taskId: string, action: 'pause' | 'resume') {
     const row = await requireOwnedTask(database, ownerId, taskId);
     const what = action === 'pause' ? 'be paused' : 'be resumed';
