@@ -1,10 +1,11 @@
 // Starting a one-shot dataset workflow (curate, export) and waiting for its result, with the activity's own
 // message and hint when it fails.
 import type { Command } from 'commander';
+import type { z } from 'zod';
 import type { WorkflowInput, WorkflowResult, WorkflowType } from '../client';
 import type { DatacreekConfig } from '../infra/config';
 import { openTemporal } from './connect';
-import { CliError, exitCodeOfFailure, globalOptions } from './output';
+import { CliError, EXIT, exitCodeOfFailure, globalOptions, print } from './output';
 
 export interface TaskStart<T extends WorkflowType> {
   workflowType: T;
@@ -13,6 +14,21 @@ export interface TaskStart<T extends WorkflowType> {
 }
 
 export type TaskOutcome<R> = { detached: true; workflowId: string; url: string } | { detached: false; workflowId: string; url: string; result: R };
+
+/** The task's workflow input as its schema reads it; a refused value is a usage error naming every bad field. */
+export function parseTaskInput<S extends z.ZodTypeAny>(schema: S, value: unknown, task: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new CliError(`invalid ${task} options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
+  }
+  return parsed.data;
+}
+
+/** What a task started with --detach prints: how to follow it and where its history is. */
+export function printDetached(cmd: Command, started: { workflowId: string; url: string }): void {
+  const { workflowId, url } = started;
+  print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${url}`, { workflowId, status: 'running', url });
+}
 
 export async function runTask<T extends WorkflowType>(
   cmd: Command,

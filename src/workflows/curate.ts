@@ -1,11 +1,11 @@
 // curateDataset: rate a dataset's records in batches with an LLM judge (and/or a reward model), keep those at or
 // above the threshold, run the filter pipeline, dedupe, optionally augment, and write the quality report.
 // Works on built and imported datasets alike; returns its metrics: total, kept, retention, average score.
-import { CancellationScope, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
 import type { CurateActivities, CurateBatchResult } from '../activities/curate';
 import { routedActivities } from './routed-activities';
 import { curateInputSchema, type CurateInput, type CurateResult } from './curate-input';
-import { DATASET_ID, OWNER, STAGE } from './search-attributes';
+import { tagDatasetTask } from './search-attributes';
 import { failWithCause, parseWorkflowInput } from './validate';
 
 const activities = routedActivities<CurateActivities>({
@@ -25,11 +25,7 @@ const BATCHES_IN_FLIGHT = 3;
 export async function curateDataset(raw: CurateInput): Promise<CurateResult> {
   const input = parseWorkflowInput(curateInputSchema, raw, 'curateDataset');
   const workflowId = workflowInfo().workflowId;
-  upsertSearchAttributes([
-    { key: DATASET_ID, value: input.datasetId },
-    { key: OWNER, value: input.ownerId },
-    { key: STAGE, value: 'curate' },
-  ]);
+  tagDatasetTask(input, 'curate');
   const { total, maxSeq } = await failWithCause(() => activities.prepareCurate({ datasetId: input.datasetId, ownerId: input.ownerId, workflowId }));
 
   // From here on this curation holds the dataset's writer lease: whatever happens, finishCurate renumbers the

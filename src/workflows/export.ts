@@ -1,9 +1,9 @@
 // exportDataset: one activity that writes the accepted records in a training format with deterministic splits.
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { ExportActivities } from '../activities/export';
 import { routedActivities } from './routed-activities';
 import { exportInputSchema, type ExportInput, type ExportResult } from './curate-input';
-import { DATASET_ID, OWNER, STAGE } from './search-attributes';
+import { tagDatasetTask } from './search-attributes';
 import { failWithCause, parseWorkflowInput } from './validate';
 
 const { exportRecords } = routedActivities<ExportActivities>({
@@ -14,10 +14,6 @@ const { exportRecords } = routedActivities<ExportActivities>({
 
 export async function exportDataset(raw: ExportInput): Promise<ExportResult> {
   const input = parseWorkflowInput(exportInputSchema, raw, 'exportDataset');
-  upsertSearchAttributes([
-    { key: DATASET_ID, value: input.datasetId },
-    { key: OWNER, value: input.ownerId },
-    { key: STAGE, value: 'export' },
-  ]);
+  tagDatasetTask(input, 'export');
   return failWithCause(() => exportRecords({ ...input, exportId: workflowInfo().workflowId }));
 }

@@ -1,11 +1,11 @@
 // ingestWorkflow: every file or URL becomes chunks (documents) or seed records (datasets) in PostgreSQL and
 // vectors in the dataset's LanceDB table. Each document is its own activity, so one unreadable file fails
 // alone, with its reason, while the others finish.
-import { CancellationScope, defineQuery, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { IngestActivities } from '../activities/ingest';
 import { routedActivities } from './routed-activities';
 import { ingestInputSchema, type IngestFileResult, type IngestInput, type IngestResult } from './ingest-input';
-import { DATASET_ID, OWNER, STAGE } from './search-attributes';
+import { tagDatasetTask } from './search-attributes';
 import { describeFailure, parseWorkflowInput } from './validate';
 
 const { prepareIngest, finishIngest } = routedActivities<IngestActivities>({
@@ -29,11 +29,7 @@ export const ingestProgressQuery = defineQuery<IngestProgress>('progress');
 
 export async function ingestWorkflow(raw: IngestInput): Promise<IngestResult> {
   const input = parseWorkflowInput(ingestInputSchema, raw, 'ingest');
-  upsertSearchAttributes([
-    { key: DATASET_ID, value: input.datasetId },
-    { key: OWNER, value: input.ownerId },
-    { key: STAGE, value: 'ingest' },
-  ]);
+  tagDatasetTask(input, 'ingest');
 
   const plan = await prepareIngest({
     datasetId: input.datasetId,

@@ -15,6 +15,7 @@ import {
   pipelineWorkflowId,
   requireOwnedDataset,
   requireOwnedTask,
+  resolveTaskOverrides,
   resumeTask,
   setBuildConcurrency,
   setBuildTarget,
@@ -22,7 +23,11 @@ import {
   startTask,
   uniqueSuffix,
   workflowUiUrl,
+  type DatasetRow,
+  type StartedTask,
   type TASK_WORKFLOW_TYPES,
+  type TaskConfigRequest,
+  type TaskKind,
   type TaskRow,
   type WorkflowInput,
 } from '../../client';
@@ -31,7 +36,7 @@ import { mergeDeep } from '../../infra/common';
 import { buildInputSchema } from '../../workflows/build-input';
 import { curateInputSchema, exportInputSchema } from '../../workflows/curate-input';
 import { ingestInputSchema, type IngestItem } from '../../workflows/ingest-input';
-import { resolveTaskOverrides, type TaskConfigRequest, type TaskKind } from '../../client';
+import { pipelineRunInputSchema } from '../../workflows/pipeline-input';
 import type { ResolvedDeps } from '../context';
 import { ApiError, badRequest, conflict, zodIssues } from '../errors';
 import { realAllowedRoots, resolveAllowedPath } from '../ingest-paths';
@@ -66,8 +71,11 @@ export const buildTaskBody = buildInputSchema.omit({ ownerId: true }).extend(ove
 export const generateTaskBody = buildInputSchema.omit({ ownerId: true, scoring: true }).extend(overrideFields).openapi('GenerateTask');
 export const curateTaskBody = curateInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('CurateTask');
 export const saveTaskBody = exportInputSchema.omit({ ownerId: true }).extend(overrideFields).openapi('SaveTask');
-export const pipelineTaskBody = z
-  .object({
+// The run options are the workflow's own; the pipeline and its input rows are named the API's way (a dataset id,
+// server paths checked against ingest.allowed_roots), and the output path is the server's choice.
+export const pipelineTaskBody = pipelineRunInputSchema
+  .omit({ ownerId: true, outputPath: true })
+  .extend({
     pipeline: z
       .union([
         z
@@ -99,14 +107,7 @@ export const pipelineTaskBody = z
       ])
       .optional()
       .openapi({ description: 'The input rows; optional when the pipeline starts with a SourceBlock' }),
-    batchSize: z.number().int().min(1).max(1000).optional(),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    model: z.string().min(1).optional(),
-    modelFamily: z.string().min(1).optional(),
-    llmApi: z.enum(['completions', 'chat']).optional(),
-    numInstructions: z.number().int().min(1).max(1000).optional(),
   })
-  .strict()
   .openapi('PipelineTask');
 export const patchTaskBody = z
   .object({
@@ -251,6 +252,26 @@ export function taskRoutes(deps: ResolvedDeps) {
     return parsed.data;
   }
 
+  /**
+   * Starts a task on one of the caller's datasets: its input is the body layered over the config (and over
+   * `datasetDefaults`, read from the dataset), checked by the workflow's own schema.
+   */
+  async function startDatasetTask<K extends Exclude<TaskKind, 'ingest'>>(
+    kind: K,
+    schema: z.ZodType<WorkflowInput<(typeof TASK_WORKFLOW_TYPES)[K]>>,
+    start: {
+      ownerId: string;
+      body: { datasetId: string } & Record<string, unknown> & TaskConfigRequest;
+      workflowIdFor: (datasetId: string) => string;
+      datasetDefaults?: (dataset: DatasetRow) => Record<string, unknown>;
+    },
+  ): Promise<StartedTask> {
+    const { ownerId, body } = start;
+    const dataset = await requireOwnedDataset(database, ownerId, body.datasetId);
+    const input = workflowInput(kind, schema, body, ownerId, start.datasetDefaults?.(dataset));
+    return startTask(deps, { kind, datasetId: dataset.id, ownerId, workflowId: start.workflowIdFor(dataset.id), input });
+  }
+
   async function requireRunning(row: TaskRow, action: string) {
     const view = await describeTask(deps, row, { details: false });
     if (view.status !== 'running') {
@@ -321,40 +342,28 @@ export function taskRoutes(deps: ResolvedDeps) {
     }
   });
 
+  // A build (and a generate, which is a build without scoring) makes records of the dataset's type unless told otherwise.
+  const datasetType = (dataset: DatasetRow) => ({ type: dataset.type });
+
   app.openapi(buildRoute, async (c) => {
-    const user = c.get('user');
-    const body = c.req.valid('json');
-    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
-    const input = workflowInput('build', buildInputSchema, body, user.id, { type: dataset.type });
-    const result = await startTask(deps, { kind: 'build', datasetId: dataset.id, ownerId: user.id, workflowId: buildWorkflowId(dataset.id), input });
-    return c.json(result, 202);
+    const start = { ownerId: c.get('user').id, body: c.req.valid('json'), workflowIdFor: buildWorkflowId, datasetDefaults: datasetType };
+    return c.json(await startDatasetTask('build', buildInputSchema, start), 202);
   });
 
   app.openapi(generateRoute, async (c) => {
-    const user = c.get('user');
-    const body = c.req.valid('json');
-    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
-    const input = workflowInput('generate', buildInputSchema, { ...body, scoring: { mode: 'none' } }, user.id, { type: dataset.type });
-    const result = await startTask(deps, { kind: 'generate', datasetId: dataset.id, ownerId: user.id, workflowId: buildWorkflowId(dataset.id), input });
-    return c.json(result, 202);
+    const body = { ...c.req.valid('json'), scoring: { mode: 'none' as const } };
+    const start = { ownerId: c.get('user').id, body, workflowIdFor: buildWorkflowId, datasetDefaults: datasetType };
+    return c.json(await startDatasetTask('generate', buildInputSchema, start), 202);
   });
 
   app.openapi(curateRoute, async (c) => {
-    const user = c.get('user');
-    const body = c.req.valid('json');
-    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
-    const input = workflowInput('curate', curateInputSchema, body, user.id);
-    const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
-    return c.json(await startTask(deps, { kind: 'curate', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
+    const start = { ownerId: c.get('user').id, body: c.req.valid('json'), workflowIdFor: (id: string) => curateWorkflowId(id, uniqueSuffix()) };
+    return c.json(await startDatasetTask('curate', curateInputSchema, start), 202);
   });
 
   app.openapi(saveRoute, async (c) => {
-    const user = c.get('user');
-    const body = c.req.valid('json');
-    const dataset = await requireOwnedDataset(database, user.id, body.datasetId);
-    const input = workflowInput('save', exportInputSchema, body, user.id);
-    const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
-    return c.json(await startTask(deps, { kind: 'save', datasetId: dataset.id, ownerId: user.id, workflowId, input }), 202);
+    const start = { ownerId: c.get('user').id, body: c.req.valid('json'), workflowIdFor: (id: string) => exportWorkflowId(id, uniqueSuffix()) };
+    return c.json(await startDatasetTask('save', exportInputSchema, start), 202);
   });
 
   app.openapi(pipelineRoute, async (c) => {
@@ -418,21 +427,18 @@ export function taskRoutes(deps: ResolvedDeps) {
     return c.json(await describeTask(deps, row, { details: true }), 200);
   });
 
-  app.openapi(pauseRoute, async (c) => {
-    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
-    requireSteerable(row, 'be paused');
-    await requireRunning(row, 'be paused');
-    await pauseTask(deps.temporal, row.id);
-    return c.json({ taskId: row.id, requested: 'pause', status: 'running' }, 202);
-  });
+  /** Pauses or resumes a running build (or pipeline run) of the caller's; other kinds and finished tasks are refused. */
+  async function pauseOrResume(ownerId: string, taskId: string, action: 'pause' | 'resume') {
+    const row = await requireOwnedTask(database, ownerId, taskId);
+    const what = action === 'pause' ? 'be paused' : 'be resumed';
+    requireSteerable(row, what);
+    await requireRunning(row, what);
+    await (action === 'pause' ? pauseTask : resumeTask)(deps.temporal, row.id);
+    return { taskId: row.id, requested: action, status: 'running' };
+  }
 
-  app.openapi(resumeRoute, async (c) => {
-    const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);
-    requireSteerable(row, 'be resumed');
-    await requireRunning(row, 'be resumed');
-    await resumeTask(deps.temporal, row.id);
-    return c.json({ taskId: row.id, requested: 'resume', status: 'running' }, 202);
-  });
+  app.openapi(pauseRoute, async (c) => c.json(await pauseOrResume(c.get('user').id, c.req.valid('param').id, 'pause'), 202));
+  app.openapi(resumeRoute, async (c) => c.json(await pauseOrResume(c.get('user').id, c.req.valid('param').id, 'resume'), 202));
 
   app.openapi(cancelRoute, async (c) => {
     const row = await requireOwnedTask(database, c.get('user').id, c.req.valid('param').id);

@@ -19,7 +19,7 @@ export function registerCurateCommand(program: Command): void {
     .action(async (opts, cmd: Command) => {
       const config = configFor(cmd);
       const { curateInputSchema } = await import('../../workflows/curate-input');
-      const { runTask } = await import('../run-task');
+      const { parseTaskInput, printDetached, runTask } = await import('../run-task');
       const { curateWorkflowId, refuseWhileDatasetBusy, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       if (opts.ratio !== undefined && !opts.augment)
@@ -31,30 +31,15 @@ export function registerCurateCommand(program: Command): void {
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('curate', readConfigFile(globalOptions(cmd).config), config);
       const augment = opts.augment ? { kinds: opts.augment, ratio: opts.ratio ?? DEFAULT_AUGMENT_RATIO } : undefined;
-      const parsed = curateInputSchema.safeParse({
-        ...mergeDeep(fromFile, { threshold: opts.threshold, scoring: opts.scoring, augment }),
-        datasetId: dataset.id,
-        ownerId: dataset.ownerId,
-      });
-      if (!parsed.success) {
-        throw new CliError(`invalid curate options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
-      }
+      const input = parseTaskInput(
+        curateInputSchema,
+        { ...mergeDeep(fromFile, { threshold: opts.threshold, scoring: opts.scoring, augment }), datasetId: dataset.id, ownerId: dataset.ownerId },
+        'curate',
+      );
       await withDatabase(config, (database) => withTemporal(config, (temporal) => refuseWhileDatasetBusy({ database, temporal }, dataset.id)));
       const workflowId = curateWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask(
-        cmd,
-        config,
-        { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input: parsed.data },
-        { detach: Boolean(opts.detach) },
-      );
-      if (outcome.detached) {
-        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, {
-          workflowId,
-          status: 'running',
-          url: outcome.url,
-        });
-        return;
-      }
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.curate, workflowId, input }, { detach: Boolean(opts.detach) });
+      if (outcome.detached) return printDetached(cmd, outcome);
       const r = outcome.result;
       const removed = Object.entries(r.removed ?? {}).map(([reason, records]) => ({ reason, records }));
       print(

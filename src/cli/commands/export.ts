@@ -5,7 +5,7 @@ import { mergeDeep } from '../../infra/common';
 import { EXPORT_FORMAT_NAMES } from '../../domain/formats/types';
 import { requireDataset, withDatabase } from '../connect';
 import { datasetId, integer, splitRatios } from '../options';
-import { CliError, configFor, EXIT, globalOptions, print, table } from '../output';
+import { configFor, globalOptions, print, table } from '../output';
 
 export function registerExportCommand(program: Command): void {
   program
@@ -22,35 +22,29 @@ export function registerExportCommand(program: Command): void {
     .action(async (opts, cmd: Command) => {
       const config = configFor(cmd);
       const { exportInputSchema } = await import('../../workflows/curate-input');
-      const { runTask } = await import('../run-task');
+      const { parseTaskInput, printDetached, runTask } = await import('../run-task');
       const { exportWorkflowId, TASK_WORKFLOW_TYPES, uniqueSuffix } = await import('../../client');
       const dataset = await withDatabase(config, (database) => requireDataset(database, opts.dataset));
       const { inputsFromConfigFile, readConfigFile } = await import('../config-file-inputs');
       const fromFile = inputsFromConfigFile('save', readConfigFile(globalOptions(cmd).config), config);
-      const parsed = exportInputSchema.safeParse({
-        ...mergeDeep(fromFile, {
-          format: opts.format,
-          split: opts.split,
-          seed: opts.seed,
-          systemPrompt: opts.systemPrompt,
-          stratifyBySource: opts.stratifyBySource,
-        }),
-        datasetId: dataset.id,
-        ownerId: dataset.ownerId,
-      });
-      if (!parsed.success) {
-        throw new CliError(`invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, EXIT.usage);
-      }
+      const input = parseTaskInput(
+        exportInputSchema,
+        {
+          ...mergeDeep(fromFile, {
+            format: opts.format,
+            split: opts.split,
+            seed: opts.seed,
+            systemPrompt: opts.systemPrompt,
+            stratifyBySource: opts.stratifyBySource,
+          }),
+          datasetId: dataset.id,
+          ownerId: dataset.ownerId,
+        },
+        'export',
+      );
       const workflowId = exportWorkflowId(dataset.id, uniqueSuffix());
-      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.save, workflowId, input: parsed.data }, { detach: Boolean(opts.detach) });
-      if (outcome.detached) {
-        print(cmd, `started ${workflowId}\nfollow: datacreek status ${workflowId} --follow\nhistory: ${outcome.url}`, {
-          workflowId,
-          status: 'running',
-          url: outcome.url,
-        });
-        return;
-      }
+      const outcome = await runTask(cmd, config, { workflowType: TASK_WORKFLOW_TYPES.save, workflowId, input }, { detach: Boolean(opts.detach) });
+      if (outcome.detached) return printDetached(cmd, outcome);
       const r = outcome.result;
       print(cmd, `${table(r.files, ['split', 'records', 'bytes', 'path'])}\n\n${r.recordCount} records written as ${r.format}\nhistory: ${outcome.url}`, {
         workflowId,

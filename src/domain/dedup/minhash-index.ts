@@ -3,6 +3,7 @@
 // verified by their estimated Jaccard similarity. With 32 bands × 4 rows a pair at Jaccard 0.8 becomes a
 // candidate with probability 1 − (1 − 0.8⁴)³² ≈ 0.99999, a pair at 0.3 with probability ≈ 0.23.
 import { BucketTables } from './bucket-tables';
+import { VisitMarks } from './visit-marks';
 import { fmix32 } from '../../infra/common';
 
 export interface NearDuplicateMatch {
@@ -22,9 +23,8 @@ export class MinHashIndex {
   private signatures: Uint32Array;
   private readonly ids: string[] = [];
   private readonly numberOfId = new Map<string, number>();
-  /** Per-item stamp of the last query that saw it, to visit each candidate once per query. */
-  private seenStamp: Uint32Array;
-  private queryStamp = 0;
+  /** An item sits in one bucket per band: each query looks at each candidate once. */
+  private readonly visits: VisitMarks;
 
   constructor(options: { numPerm?: number; bands?: number; expectedItems?: number } = {}) {
     this.numPerm = options.numPerm ?? 128;
@@ -36,7 +36,7 @@ export class MinHashIndex {
     const expected = options.expectedItems ?? 1024;
     this.buckets = new BucketTables(this.bands, expected);
     this.signatures = new Uint32Array(Math.max(16, expected) * this.numPerm);
-    this.seenStamp = new Uint32Array(Math.max(16, expected));
+    this.visits = new VisitMarks(Math.max(16, expected));
   }
 
   get size(): number {
@@ -55,9 +55,7 @@ export class MinHashIndex {
       const grown = new Uint32Array(this.signatures.length * 2);
       grown.set(this.signatures);
       this.signatures = grown;
-      const stamps = new Uint32Array(this.seenStamp.length * 2);
-      stamps.set(this.seenStamp);
-      this.seenStamp = stamps;
+      this.visits.grow(this.visits.capacity * 2);
     }
     this.signatures.set(sig, item * this.numPerm);
     this.ids.push(id);
@@ -69,12 +67,11 @@ export class MinHashIndex {
   query(sig: Uint32Array, threshold: number): NearDuplicateMatch[] {
     this.assertLength(sig);
     const matches: NearDuplicateMatch[] = [];
-    const stamp = this.nextStamp();
+    this.visits.startQuery();
     const keys = this.bandKeys(sig);
     for (let band = 0; band < this.bands; band++) {
       this.buckets.forEachInBucket(band, keys[band], (item) => {
-        if (this.seenStamp[item] === stamp) return;
-        this.seenStamp[item] = stamp;
+        if (!this.visits.firstVisit(item)) return;
         const jaccard = this.jaccardWith(item, sig);
         if (jaccard >= threshold) matches.push({ id: this.ids[item], jaccard });
       });
@@ -156,15 +153,6 @@ export class MinHashIndex {
       keys[band] = h;
     }
     return keys;
-  }
-
-  private nextStamp(): number {
-    this.queryStamp = (this.queryStamp + 1) >>> 0;
-    if (this.queryStamp === 0) {
-      this.seenStamp.fill(0);
-      this.queryStamp = 1;
-    }
-    return this.queryStamp;
   }
 
   private assertLength(sig: Uint32Array): void {

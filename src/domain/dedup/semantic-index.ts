@@ -14,6 +14,7 @@
 //     an exact cosine, so the answer's similarity is always exact.
 // Below `bruteForceBelow` items queries compare exactly against everything (faster there, and exact).
 import { BucketTables } from './bucket-tables';
+import { VisitMarks } from './visit-marks';
 import { seededRandom } from '../../infra/common';
 
 export interface SemanticIndexOptions {
@@ -90,8 +91,7 @@ export class SemanticIndex {
   /** Items [0, indexedCount) are in the hash tables; later ones are inserted at the next query. */
   private indexedCount = 0;
   private generation = 0;
-  private seenStamp = new Uint32Array(0);
-  private queryStamp = 0;
+  private visits = new VisitMarks(0);
 
   constructor(options: SemanticIndexOptions) {
     const settings = { ...DEFAULTS, ...options };
@@ -242,8 +242,7 @@ export class SemanticIndex {
     const capacity = this.vectors.length / this.dims;
     this.sketches = new Uint32Array(capacity * SKETCH_WORDS);
     this.centeredNorms = new Float32Array(capacity);
-    this.seenStamp = new Uint32Array(capacity);
-    this.queryStamp = 0;
+    this.visits = new VisitMarks(capacity);
     this.buckets = new BucketTables(this.tableCount, capacity);
     this.indexedCount = 0;
     // Mark the tables as existing before sketching, so sketchFor uses the new centre.
@@ -285,7 +284,7 @@ export class SemanticIndex {
 
   private nearestByHashing(prepared: PreparedVector, threshold: number): SemanticMatch | null {
     const buckets = this.buckets!;
-    const stamp = this.nextStamp();
+    this.visits.startQuery();
     const sketches = this.sketches;
     const query = prepared.sketch;
     // Two vectors at cosine ≥ t are at distance² ≤ 2 − 2t, so after centring their cosine is at least
@@ -302,8 +301,7 @@ export class SemanticIndex {
         // for a near neighbour, so also probe the bucket with that bit flipped.
         const probeKey = probe === 0 ? key : key ^ (1 << flips[t * this.extraProbes + probe - 1]);
         for (let item = buckets.bucketHead(t, probeKey); item >= 0; item = buckets.nextInBucket(item, t)) {
-          if (this.seenStamp[item] === stamp) continue;
-          this.seenStamp[item] = stamp;
+          if (!this.visits.firstVisit(item)) continue;
           const base = item * SKETCH_WORDS;
           let hamming = 0;
           for (let w = 0; w < SKETCH_WORDS; w++) hamming += popcount32(sketches[base + w] ^ query[w]);
@@ -365,18 +363,8 @@ export class SemanticIndex {
       const norms = new Float32Array(capacity);
       norms.set(this.centeredNorms);
       this.centeredNorms = norms;
-      this.seenStamp = new Uint32Array(capacity);
-      this.queryStamp = 0;
+      this.visits = new VisitMarks(capacity);
     }
-  }
-
-  private nextStamp(): number {
-    this.queryStamp = (this.queryStamp + 1) >>> 0;
-    if (this.queryStamp === 0) {
-      this.seenStamp.fill(0);
-      this.queryStamp = 1;
-    }
-    return this.queryStamp;
   }
 }
 

@@ -7,8 +7,9 @@ import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/ll
 import type { DatasetType, RecordContent } from '../records';
 import { cutOffNote, itemsEnvelope, itemsJsonSchema, itemsSchemaName, lastItemIsComplete, toRecordContent } from './answer-schemas';
 import { generateGroundedQa } from './grounded-qa';
+import { askForJson } from './ask-json';
 import { generationPromptName, renderPrompt, requirePrompt, usesPlaceholder, type PromptTemplates } from './prompts';
-import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
+import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
 export interface GenerateFromTextOptions extends LlmCallOptions {
   type: DatasetType;
@@ -57,17 +58,17 @@ export async function generateFromText(llm: LlmClient, options: GenerateFromText
     { text: options.text, num_pairs: options.numItems, summary: summary ?? '', context: context?.trim() ? context : NO_CONTEXT },
     promptName,
   );
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: itemsEnvelope,
-    schemaName: itemsSchemaName(options.type),
-    jsonSchema: itemsJsonSchema(options.type),
-    callSite: `generate.${options.type}`,
-    temperature: options.temperature,
-    maxTokens: options.maxTokens,
-    seed: variationSeed(options.variation),
-    signal: options.signal,
-  });
+  const answer = await askForJson(
+    llm,
+    {
+      prompt,
+      schema: itemsEnvelope,
+      schemaName: itemsSchemaName(options.type),
+      jsonSchema: itemsJsonSchema(options.type),
+      callSite: `generate.${options.type}`,
+    },
+    options,
+  );
   usage = addTokenCounts(usage, answer.usage);
   if (!answer.ok) return { items: [], failures: [{ raw: answer.raw, reason: answer.reason }], usage };
 
@@ -94,15 +95,7 @@ export type SummaryResult = { ok: true; summary: string; usage: TokenCount } | {
 /** Summarizes a text with the `document_summary` prompt: context for templates that use {summary}. */
 export async function summarizeText(llm: LlmClient, text: string, prompts: PromptTemplates, options: LlmCallOptions = {}): Promise<SummaryResult> {
   const prompt = renderPrompt(requirePrompt(prompts, 'document_summary'), { text }, 'document_summary');
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: summaryAnswer,
-    schemaName: 'document_summary',
-    callSite: 'summarize',
-    temperature: options.temperature,
-    maxTokens: options.maxTokens,
-    signal: options.signal,
-  });
+  const answer = await askForJson(llm, { prompt, schema: summaryAnswer, schemaName: 'document_summary', callSite: 'summarize' }, options);
   if (!answer.ok) return { ok: false, raw: answer.raw, reason: answer.reason, usage: answer.usage };
   return { ok: true, summary: answer.value.summary, usage: answer.usage };
 }

@@ -10,6 +10,7 @@ import type { LlmClient } from '../../infra/llm';
 import { emptyTokenCount } from '../../infra/llm';
 import type { RecordContent } from '../records';
 import { itemsEnvelope, lastItemIsComplete, cutOffNote } from './answer-schemas';
+import { askForJson } from './ask-json';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import { answerSentences, contentWords, keyTerms, squeezeText } from './source-text';
 import { seededShuffle } from '../../infra/common';
@@ -143,17 +144,12 @@ export async function generateGroundedQa(llm: LlmClient, options: GroundedQaOpti
     { sentences: numberedSentences(choices), num_pairs: Math.min(options.numItems, choices.length) },
     GROUNDED_QA_PROMPT,
   );
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: itemsEnvelope,
-    schemaName: 'qa_grounded_items',
-    jsonSchema: groundedQaJsonSchema(choices, options.numItems, options.variation),
-    callSite: 'generate.qa_grounded',
-    temperature: options.temperature,
-    maxTokens: options.maxTokens,
-    seed: variationSeed(options.variation),
-    signal: options.signal,
-  });
+  const jsonSchema = groundedQaJsonSchema(choices, options.numItems, options.variation);
+  const answer = await askForJson(
+    llm,
+    { prompt, schema: itemsEnvelope, schemaName: 'qa_grounded_items', jsonSchema, callSite: 'generate.qa_grounded' },
+    options,
+  );
   if (!answer.ok) return { items: [], failures: [{ raw: answer.raw, reason: answer.reason }], usage: answer.usage };
 
   const usedAnswers = new Map<string, number>();

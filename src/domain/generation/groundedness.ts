@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { LlmClient } from '../../infra/llm';
 import type { TokenCount } from '../../infra/llm';
 import type { RecordContent } from '../records';
+import { askForJson, steadyCall } from './ask-json';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import type { LlmCallOptions } from './types';
 
@@ -44,16 +45,11 @@ export async function checkGroundedness(llm: LlmClient, input: GroundednessInput
     { text: input.sourceText, record: JSON.stringify(input.content, null, 2) },
     'groundedness',
   );
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: verdictSchema,
-    schemaName: 'groundedness_verdict',
-    jsonSchema: verdictJsonSchema,
-    callSite: 'groundedness',
-    temperature: options.temperature ?? 0,
-    maxTokens: options.maxTokens,
-    signal: options.signal,
-  });
+  const answer = await askForJson(
+    llm,
+    { prompt, schema: verdictSchema, schemaName: 'groundedness_verdict', jsonSchema: verdictJsonSchema, callSite: 'groundedness' },
+    steadyCall(options),
+  );
   if (!answer.ok) {
     return { grounded: false, checked: false, reason: `the groundedness check gave no usable answer: ${answer.reason}`, raw: answer.raw, usage: answer.usage };
   }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { LlmClient } from '../../infra/llm';
 import { addTokenCounts, emptyTokenCount, type TokenCount } from '../../infra/llm';
 import type { RecordContent } from '../records';
+import { askForJson, steadyCall } from './ask-json';
 import { renderPrompt, requirePrompt, type PromptTemplates } from './prompts';
 import type { LlmCallOptions, RecordFailure } from './types';
 
@@ -95,16 +96,11 @@ async function judgeBatch(llm: LlmClient, batch: RecordToJudge[], template: stri
     return entry;
   });
   const prompt = renderPrompt(template, { records: JSON.stringify(shown, null, 2) }, 'judge');
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: ratingsAnswer,
-    schemaName: 'judge_ratings',
-    jsonSchema: ratingsJsonSchema,
-    callSite: 'judge',
-    temperature: options.temperature ?? 0,
-    maxTokens: options.maxTokens,
-    signal: options.signal,
-  });
+  const answer = await askForJson(
+    llm,
+    { prompt, schema: ratingsAnswer, schemaName: 'judge_ratings', jsonSchema: ratingsJsonSchema, callSite: 'judge' },
+    steadyCall(options),
+  );
   if (!answer.ok) {
     return {
       ratings: [],

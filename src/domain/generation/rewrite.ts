@@ -5,8 +5,9 @@ import type { LlmClient } from '../../infra/llm';
 import { addTokenCounts, emptyTokenCount } from '../../infra/llm';
 import { recordText, type RecordContent } from '../records';
 import { cutOffNote, lastItemIsComplete, normalize, toRecordContent, variantsEnvelope, variantsJsonSchema, variantsSchemaName } from './answer-schemas';
+import { askForJson } from './ask-json';
 import { renderPrompt, requirePrompt, rewriteInstructionName, type PromptTemplates, type RewriteKind } from './prompts';
-import { variationSeed, type GenerationFailure, type GenerationResult, type LlmCallOptions } from './types';
+import type { GenerationFailure, GenerationResult, LlmCallOptions } from './types';
 
 export type VariantKind = 'rephrase' | 'new_question' | 'harder' | 'easier';
 export type AugmentationKind = 'paraphrase' | 'easier' | 'harder' | 'format_variation';
@@ -69,17 +70,11 @@ async function rewriteRecord(
     { record: JSON.stringify(record, null, 2), instruction, num_variants: count, record_type: record.type },
     'record_rewrite',
   );
-  const answer = await llm.chatJson({
-    messages: [{ role: 'user', content: prompt }],
-    schema: variantsEnvelope,
-    schemaName: variantsSchemaName(kind),
-    jsonSchema: variantsJsonSchema(record.type),
-    callSite: `rewrite.${kind}`,
-    temperature: call.temperature,
-    maxTokens: call.maxTokens,
-    seed: variationSeed(call.variation),
-    signal: call.signal,
-  });
+  const answer = await askForJson(
+    llm,
+    { prompt, schema: variantsEnvelope, schemaName: variantsSchemaName(kind), jsonSchema: variantsJsonSchema(record.type), callSite: `rewrite.${kind}` },
+    call,
+  );
   if (!answer.ok) return { items: [], failures: [{ raw: answer.raw, reason: `${kind}: ${answer.reason}` }], usage: answer.usage };
 
   const items: RecordContent[] = [];
