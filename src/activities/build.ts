@@ -19,7 +19,7 @@ import type { ActivityDeps } from './deps';
 import { badInput } from './errors';
 import { resolveBuildPipeline } from './pipeline-generation';
 import { PipelineValidationError } from '../domain/pipelines';
-import { candidateVectorTableName, recordTableName } from '../infra/vectors';
+import { candidateVectorTableName, defaultSemanticThreshold, recordTableName, type Embedder } from '../infra/vectors';
 
 /**
  * A fresh build sets the dataset's accepted records aside as `superseded` (kept, never exported or counted, no
@@ -32,7 +32,13 @@ async function supersedeAccepted(tx: TransactionSql, datasetId: string): Promise
   await recountAccepted(tx, datasetId);
 }
 
-export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuildInput, counts: { chunks: number; seeds: number }, type: string): BuildSettings {
+export function resolveBuildSettings(
+  config: DatacreekConfig,
+  input: ParsedBuildInput,
+  counts: { chunks: number; seeds: number },
+  type: string,
+  embedderKind: Embedder['kind'],
+): BuildSettings {
   const useChunks = input.sources?.chunks ?? true;
   const useSeeds = input.sources?.seeds ?? true;
   const chunkCount = useChunks ? counts.chunks : 0;
@@ -65,7 +71,7 @@ export function resolveBuildSettings(config: DatacreekConfig, input: ParsedBuild
       },
       semantic: {
         enabled: dedup.semantic?.enabled ?? config.dedup.semantic.enabled,
-        threshold: dedup.semantic?.threshold ?? config.dedup.semantic.threshold,
+        threshold: dedup.semantic?.threshold ?? config.dedup.semantic.threshold ?? defaultSemanticThreshold(embedderKind),
       },
     },
     filters: input.filters ?? config.curate.filters,
@@ -123,7 +129,7 @@ export function createBuildActivities(deps: ActivityDeps) {
     const [counts] = await sql<{ chunks: number; seeds: number }[]>`
       select (select count(*)::int from chunks where dataset_id = ${input.datasetId}) as chunks,
              (select count(*)::int from seed_records where dataset_id = ${input.datasetId}) as seeds`;
-    const resolved = resolveBuildSettings(config, input, counts, datasetType);
+    const resolved = resolveBuildSettings(config, input, counts, datasetType, deps.embedder.kind);
     if (resolved.chunkCount + resolved.seedCount === 0) {
       throw badInput(
         'InvalidInput',

@@ -21,6 +21,7 @@ import { removeAcceptedVectors } from './accepted-vectors';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
+import { defaultSemanticThreshold } from '../infra/vectors';
 import { badInput } from './errors';
 import { loadAcceptedRecords } from './export';
 
@@ -173,7 +174,7 @@ export function createCurateActivities(deps: ActivityDeps) {
       {
         exact: config.dedup.exact,
         minhash: { enabled: config.dedup.minhash.enabled, threshold: config.dedup.minhash.threshold },
-        semantic: { enabled: config.dedup.semantic.enabled, threshold: config.dedup.semantic.threshold },
+        semantic: { enabled: config.dedup.semantic.enabled, threshold: config.dedup.semantic.threshold ?? defaultSemanticThreshold(deps.embedder.kind) },
       },
       (texts: string[]) => deps.embedder.embed(texts),
     );

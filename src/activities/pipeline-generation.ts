@@ -60,7 +60,7 @@ export async function generateWithPipeline(
     judgePrompts: config.prompts,
     judgeBatchSize: config.curate.judge_batch_size,
     reward: { parse: config.reward.parse, weights: config.reward.weights },
-    embed: (texts) => deps.embedder.embed(texts),
+    embed: deps.embedder,
   });
   const items: RecordContent[] = [];
   const failures = result.rejects.map((r) => ({ raw: JSON.stringify(r.data).slice(0, 20000), reason: `${r.block}: ${r.reason}` }));

@@ -266,7 +266,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       judgePrompts: config.prompts,
       judgeBatchSize: config.curate.judge_batch_size,
       reward: { parse: config.reward.parse, weights: config.reward.weights },
-      embed: (texts) => deps.embedder.embed(texts),
+      embed: deps.embedder,
     };
   }
 

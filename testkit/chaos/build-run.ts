@@ -6,7 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { recordTableName } from '../../src/infra/vectors/table-names';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import type { Database } from '../../src/infra/db/client';
-import { openVectorStore } from '../../src/infra/vectors';
+import { defaultSemanticThreshold, openVectorStore } from '../../src/infra/vectors';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import type { IngestResult } from '../../src/workflows/ingest-input';
@@ -274,10 +274,11 @@ export async function auditAcceptedVectors(config: DatacreekConfig, db: Database
       ids.map((id) => vectors.get(id)!),
       3,
     );
+    const semanticThreshold = config.dedup.semantic.threshold ?? defaultSemanticThreshold(config.embedding.provider);
     const pairs = new Set<string>();
     ids.forEach((id, i) => {
       for (const hit of hits[i]) {
-        if (hit.id !== id && acceptedSet.has(hit.id) && hit.score >= config.dedup.semantic.threshold) pairs.add([id, hit.id].sort().join(' ~ '));
+        if (hit.id !== id && acceptedSet.has(hit.id) && hit.score >= semanticThreshold) pairs.add([id, hit.id].sort().join(' ~ '));
       }
     });
     if (pairs.size) violations.push(`${pairs.size} pairs of accepted records are semantic duplicates, e.g. ${[...pairs].slice(0, 3).join('; ')}`);

@@ -94,9 +94,8 @@ function workerEnvironment(opts: {
     DATACREEK_LLM_TIMEOUT_MS: '10000',
     DATACREEK_LLM_RETRIES: '4',
     DATACREEK_EMBEDDING_PROVIDER: 'lexical',
-    // 0.85 is the default for the MiniLM embedder; on lexical n-gram vectors of the test server's templated texts it
-    // calls most records duplicates, and builds ran out of rounds short of their targets.
-    DATACREEK_DEDUP__SEMANTIC__THRESHOLD: '0.9',
+    // The semantic threshold is left to the embedder's default: 0.9 for lexical vectors (at MiniLM's 0.85 they call
+    // most of the test server's templated records duplicates, and builds ran out of rounds short of their targets).
     DATACREEK_DATABASE_POOL_SIZE: '10',
     // A SIGKILLed worker's activities are noticed (and retried elsewhere) within this.
     DATACREEK_WORKER_HEARTBEAT_TIMEOUT_MS: '10000',

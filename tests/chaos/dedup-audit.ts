@@ -10,6 +10,7 @@ import { recordText, type RecordContent } from '../../src/domain/records/types';
 import type { DatacreekConfig } from '../../src/infra/config/schema';
 import type { Database } from '../../src/infra/db/client';
 import { LlmClient } from '../../src/infra/llm';
+import { defaultSemanticThreshold } from '../../src/infra/vectors';
 
 export interface AuditThresholds {
   exact: boolean;
@@ -47,7 +48,7 @@ export function thresholdsOf(config: DatacreekConfig): AuditThresholds {
   return {
     exact: dedup.exact,
     minhash: dedup.minhash.enabled ? { threshold: dedup.minhash.threshold, numPerm: dedup.minhash.num_perm } : null,
-    semantic: dedup.semantic.enabled ? dedup.semantic.threshold : null,
+    semantic: dedup.semantic.enabled ? (dedup.semantic.threshold ?? defaultSemanticThreshold(config.embedding.provider)) : null,
   };
 }
 

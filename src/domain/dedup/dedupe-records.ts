@@ -2,7 +2,7 @@
 // every record is checked against the records before it, first come wins.
 import { recordText, type DatasetRecord } from '../records/types';
 import type { Embedder } from '../../infra/vectors';
-import { createLexicalEmbedder } from '../../infra/vectors';
+import { createLexicalEmbedder, defaultSemanticThreshold } from '../../infra/vectors';
 import { Deduplicator, type DedupStats, type DuplicateReason } from './deduplicator';
 import { contentHash } from './normalize';
 import { resolveDedupSettings, type DedupSettingsInput } from './settings';
@@ -38,7 +38,13 @@ export async function dedupeRecords(
   settings: DedupSettingsInput = {},
   embed?: EmbedFunction | Embedder,
 ): Promise<DedupeRecordsResult> {
-  const resolved = resolveDedupSettings(settings);
+  // An unset semantic threshold follows the embedder (the lexical fallback's vectors need a higher one).
+  const embedderKind = typeof embed === 'object' ? embed.kind : embed === undefined ? 'lexical' : undefined;
+  const resolved = resolveDedupSettings(
+    settings.semantic?.threshold === undefined && embedderKind
+      ? { ...settings, semantic: { ...settings.semantic, threshold: defaultSemanticThreshold(embedderKind) } }
+      : settings,
+  );
   const texts = records.map((record) => recordText(record.content));
   let vectors: ArrayLike<number>[] | undefined;
   let embedderDescription: string | undefined;

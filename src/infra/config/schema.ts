@@ -161,7 +161,8 @@ export const dedupSchema = z
     semantic: z
       .object({
         enabled: z.boolean(),
-        threshold: ratio,
+        /** null: the active embedder's own default (defaultSemanticThreshold: 0.85 for models, 0.9 for lexical). */
+        threshold: ratio.nullable(),
         /** The dataset's accepted-vector table gets an ANN (IVF) index once it holds this many rows. */
         index_at_rows: positiveInt,
       })

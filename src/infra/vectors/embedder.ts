@@ -11,3 +11,13 @@ export interface Embedder {
   /** One vector per text, in the order given. */
   embed(texts: string[]): Promise<number[][]>;
 }
+
+/**
+ * The cosine at or above which two records count as semantic duplicates, when `dedup.semantic.threshold` is not set:
+ * it depends on the embedder, because their scales differ. A sentence-embedding model (all-MiniLM-L6-v2 measured:
+ * paraphrased QA records 0.87–0.96, different questions on one subject at most 0.71) takes 0.85; the lexical
+ * embedder's n-gram vectors score records that merely share a template and a topic around 0.85–0.9, so it takes 0.9.
+ */
+export function defaultSemanticThreshold(kind: Embedder['kind']): number {
+  return kind === 'lexical' ? 0.9 : 0.85;
+}

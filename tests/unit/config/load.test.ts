@@ -33,7 +33,8 @@ describe('loadConfig', () => {
     expect(cfg.llm.concurrency).toBe(32);
     expect(cfg.chunking).toMatchObject({ strategy: 'sliding', chunk_size: 4000, overlap: 200, whole_document_below: 8000 });
     expect(cfg.curate.threshold).toBe(7);
-    expect(cfg.dedup.semantic.threshold).toBe(0.85);
+    // null: each build and curation takes the active embedder's default (defaultSemanticThreshold).
+    expect(cfg.dedup.semantic.threshold).toBeNull();
     expect(cfg.export.split).toEqual({ train: 0.8, validation: 0.1, test: 0.1 });
     expect(cfg.temporal.task_queue).toBe('datacreek');
     expect(path.isAbsolute(cfg.paths.data_dir)).toBe(true);

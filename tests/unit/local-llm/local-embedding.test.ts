@@ -7,6 +7,7 @@ import { loadConfig } from '../../../src/infra/config/load';
 import { dedupeRecords } from '../../../src/domain/dedup/dedupe-records';
 import type { DatasetRecord } from '../../../src/domain/records/types';
 import { createLexicalEmbedder } from '../../../src/infra/vectors/lexical-embedder';
+import { defaultSemanticThreshold } from '../../../src/infra/vectors';
 
 const config = loadConfig({ env: {} });
 const noLlm = () => {
@@ -16,7 +17,7 @@ const qa = (id: string, question: string, answer: string): DatasetRecord => ({ i
 const dedupSettings = {
   exact: config.dedup.exact,
   minhash: { enabled: config.dedup.minhash.enabled, threshold: config.dedup.minhash.threshold },
-  semantic: config.dedup.semantic,
+  semantic: { enabled: config.dedup.semantic.enabled, threshold: config.dedup.semantic.threshold ?? defaultSemanticThreshold('local') },
 };
 
 const paraphrases: Array<[DatasetRecord, DatasetRecord]> = [
@@ -75,7 +76,7 @@ describe('the default local embedding model', () => {
     async (_, [first, second]) => {
       const semantic = await dedupeRecords([first, second], dedupSettings, (texts) => embedder.embed(texts));
       expect(semantic.duplicates).toEqual([expect.objectContaining({ id: second.id, duplicateOf: first.id, reason: 'semantic_duplicate' })]);
-      expect(semantic.duplicates[0].similarity).toBeGreaterThanOrEqual(config.dedup.semantic.threshold);
+      expect(semantic.duplicates[0].similarity).toBeGreaterThanOrEqual(defaultSemanticThreshold('local'));
 
       const lexical = await dedupeRecords([first, second], dedupSettings, createLexicalEmbedder(config.embedding.dimensions));
       expect(lexical.duplicates).toEqual([]);

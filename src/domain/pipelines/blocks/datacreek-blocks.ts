@@ -5,6 +5,7 @@ import { dedupeRecords, type EmbedFunction } from '../../dedup';
 import { judgeRecords, rewardScoreRecords } from '../../generation';
 import type { PromptTemplates } from '../../generation';
 import type { LlmClient } from '../../../infra/llm';
+import type { Embedder } from '../../../infra/vectors';
 import { emptyTokenCount, type TokenCount } from '../../../infra/llm';
 import { buildFilterPipeline, runFilterPipeline } from '../../quality';
 import type { DatasetRecord, RecordContent } from '../../records';
@@ -18,7 +19,8 @@ export interface DatacreekBlockContext {
   judgePrompts: PromptTemplates;
   judgeBatchSize: number;
   reward: { parse: 'content' | 'logprobs'; weights: Record<string, number> };
-  embed?: EmbedFunction;
+  /** The embedder for semantic dedup (an Embedder also sets the default threshold by its kind). */
+  embed?: EmbedFunction | Embedder;
   signal?: AbortSignal;
 }
 
