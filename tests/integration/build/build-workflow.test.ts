@@ -242,7 +242,9 @@ describe('buildDataset', () => {
     const datasetId = await datasetWithChunks('control');
     llm.setOptions({ latencyMs: 30 });
     try {
-      const handle = await startBuild({ datasetId, target: 400, concurrency: 2, scoring: { mode: 'none' } });
+      // Rounds without limit: when the test server repeats itself (after the file's earlier builds) the dataset's yield
+      // levels off, and 20 rounds of duplicates once ended the build (max_rounds) before the cancel reached it.
+      const handle = await startBuild({ datasetId, target: 400, concurrency: 2, scoring: { mode: 'none' }, maxRounds: 100_000 });
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > 0);
       await handle.signal('pause');
       // KNOWN BUG (README, Troubleshooting): under load, a pause that lands while the build continues as new can be
@@ -285,7 +287,8 @@ describe('buildDataset', () => {
 
       await handle.signal('resume');
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).continuedAsNew > 0, 120_000);
-      await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > paused.accepted + 5);
+      // Resumed: batches are accepted again (their records may all be duplicates once the yield levels off).
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).batchesDone > paused.batchesDone + 2);
       await handle.cancel();
       // The build must end cancelled; if it ever ends otherwise, the message says how (its progress, stop reason).
       const outcome = await handle.result().then(
@@ -296,7 +299,7 @@ describe('buildDataset', () => {
       expect(outcome).toMatch(/cancelled/i);
       const [dataset] = await db.sql<{ status: string; accepted_count: number }[]>`select status, accepted_count from datasets where id = ${datasetId}`;
       expect(dataset.status).toBe('cancelled');
-      expect(dataset.accepted_count).toBeGreaterThan(paused.accepted);
+      expect(dataset.accepted_count).toBeGreaterThanOrEqual(paused.accepted);
       const [{ candidates }] = await db.sql<{ candidates: number }[]>`
         select count(*)::int as candidates from records where dataset_id = ${datasetId} and status = 'candidate'`;
       expect(candidates).toBe(0);
