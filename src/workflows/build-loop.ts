@@ -210,6 +210,11 @@ export class BuildLoop {
     return this.inFlight.size < this.progress.concurrency && this.readyToAccept.length < this.progress.concurrency;
   }
 
+  /** A batch the launch policy planned may be launched now. */
+  mayLaunchPlannedBatch(continueAsNewSuggested: boolean): boolean {
+    return this.canLaunch(continueAsNewSuggested) && this.hasRoom();
+  }
+
   /** The old sizing (full batches up to the concurrency): one more batch may be launched. */
   mayLaunchFullBatch(continueAsNewSuggested: boolean): boolean {
     return this.canLaunch(continueAsNewSuggested) && !this.likelyEnoughUnderWay() && this.hasRoom();
@@ -361,6 +366,11 @@ export class BuildLoop {
   }
 
   // ---- ending -------------------------------------------------------------------------------------
+
+  /** No batch generating and no acceptance running: nothing is writing any more. */
+  nothingRunning(): boolean {
+    return this.inFlight.size === 0 && !this.accepting;
+  }
 
   /** No batch generating, none waiting for acceptance, no acceptance running. */
   isIdle(): boolean {

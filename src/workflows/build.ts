@@ -184,7 +184,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     if (!decision) return;
     if (decision.cancelInFlight) loop.withdrawInFlight();
     for (const plan of decision.launch) {
-      if (!loop.canLaunch(workflowInfo().continueAsNewSuggested) || !loop.hasRoom()) break;
+      if (!loop.mayLaunchPlannedBatch(workflowInfo().continueAsNewSuggested)) break;
       launch(plan);
     }
   };
@@ -216,7 +216,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       await CancellationScope.nonCancellable(async () => {
         // The batches got the cancellation too; finalize only once they have stopped writing, and once a running
         // acceptance has committed (its records count).
-        if (patched(PATCH.acceptanceSurvivesCancel)) await condition(() => loop.inFlightCount === 0 && !loop.accepting);
+        if (patched(PATCH.acceptanceSurvivesCancel)) await condition(() => loop.nothingRunning());
         else await condition(() => loop.inFlightCount === 0);
         loop.allBatchesStopped();
         await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'cancelled', progress: { ...progress } });
@@ -233,7 +233,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       const error = describeFailure(err);
       await CancellationScope.nonCancellable(async () => {
         loop.cancelInFlight();
-        await condition(() => loop.inFlightCount === 0 && !loop.accepting);
+        await condition(() => loop.nothingRunning());
         loop.failed(`${error.code}: ${error.message}`);
         await finalizeBuild({
           workflowId,

@@ -206,6 +206,17 @@ describe('BuildLoop: may a batch be launched', () => {
   });
 });
 
+describe('BuildLoop: may a planned batch be launched', () => {
+  it('launches a planned batch while nothing forbids it and there is room', () => {
+    const loop = prepared(100);
+    expect(loop.mayLaunchPlannedBatch(false)).toBe(true);
+    expect(loop.mayLaunchPlannedBatch(true)).toBe(false);
+    loop.launch({ sourceItems: 5, itemsPerSource: 2 }, noop);
+    loop.launch({ sourceItems: 5, itemsPerSource: 2 }, noop);
+    expect(loop.mayLaunchPlannedBatch(false)).toBe(false);
+  });
+});
+
 describe('BuildLoop: the full-batch launching of builds from before launch-for-missing', () => {
   it('trusts no yield before three batches are accepted', () => {
     const loop = prepared(10);
@@ -512,6 +523,21 @@ describe('BuildLoop: cancelling and ending', () => {
     expect(loop.mayEnd(() => false)).toBe(false);
     expect(loop.mayEnd(allow)).toBe(true);
     expect(asked).toEqual([true]);
+  });
+
+  it('counts nothing running once every batch and the acceptance have stopped, whatever waits for acceptance', () => {
+    const loop = prepared(10);
+    const a = loop.launch(undefined, noop);
+    const b = loop.launch(undefined, noop);
+    loop.batchProcessed(a.batchId, summary(a.batchId, 2));
+    loop.startAcceptance();
+    loop.batchFailed(b.batchId, new Error('cancelled'), true);
+    expect(loop.nothingRunning()).toBe(false);
+    loop.acceptanceEnded();
+    expect(loop.nothingRunning()).toBe(true);
+    loop.batchProcessed(loop.launch(undefined, noop).batchId, summary('c', 2));
+    expect(loop.nothingRunning()).toBe(true);
+    expect(loop.isIdle()).toBe(false);
   });
 
   it('stops at the target first, then at the budget, then after the rounds or the sources', () => {
