@@ -57,9 +57,16 @@ interface BatchInFlight {
   sourceItems?: number;
 }
 
+/**
+ * One run of buildDataset, between the workflow's awaits: the workflow asks it what to do, does it (launches,
+ * cancels, accepts, waits) and tells it what happened. The handlers set `paused`, `targetChangesWaiting` and the
+ * progress's target and concurrency directly.
+ */
 export class BuildLoop {
+  /** What the `progress` query answers (through `view()`) and what continue-as-new carries. */
   readonly progress: BuildProgress;
   cursor: BuildCarryOver['cursor'];
+  /** Launch nothing new until resumed. */
   paused: boolean;
   evidence: LaunchEvidence;
   /** An acceptance is running. */
