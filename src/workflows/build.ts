@@ -1,7 +1,8 @@
 // buildDataset: generate → score → filter (one fat activity per batch, several batches in flight) → dedupe
 // and accept (one batch at a time, so "exactly target" holds) until exactly `target` records are accepted,
 // max rounds pass, the token budget is spent, or the build is cancelled. Records never enter this history:
-// activities read and write PostgreSQL and LanceDB and return counts.
+// activities read and write PostgreSQL and LanceDB and return counts. The loop's state and decisions live in
+// BuildLoop (build-loop.ts); this file wires them to the handlers, the activities and the cancellation scopes.
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -18,9 +19,9 @@ import {
 import type { BuildActivities } from '../activities/build';
 import { routedActivities } from './routed-activities';
 import { buildInputSchema, type BuildInput, type BuildProgress } from './build-input';
-import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
-import { acceptanceId, batchId } from './ids';
-import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';
+import type { AcceptSummary } from './build-settings';
+import { BuildLoop, type AcceptanceStart, type BuildCarryOver } from './build-loop';
+import type { PlannedBatch } from './launch-policy';
 import { pauseSignal, progressQuery, resumeSignal, setConcurrencyUpdate, setTargetUpdate } from './messages';
 import { ACCEPTED, DATASET_ID, OWNER, STAGE } from './search-attributes';
 import { describeFailure, failWithCause, parseWorkflowInput } from './validate';
@@ -45,13 +46,6 @@ const PATCH = {
   /** A build that met its target finalizes as completed even if a cancel arrives while it does. */
   completionSurvivesCancel: 'completion-survives-cancel',
 } as const;
-
-/** Bounds one acceptance's work (and its activity input) when many batches are ready at once. */
-const MAX_BATCHES_PER_ACCEPTANCE = 16;
-/** Batches accepted before their yield is trusted to stop launching near the target. */
-const MIN_BATCHES_FOR_YIELD = 3;
-/** Launching stops when the batches under way would yield this many times what is still missing. */
-const YIELD_MARGIN = 1.3;
 
 const { prepareBuild, finalizeBuild } = routedActivities<BuildActivities>({
   startToCloseTimeout: '5 minutes',
@@ -82,73 +76,24 @@ function batchActivities(heartbeatTimeoutMs: number | undefined) {
   return { processBatch, acceptBatch };
 }
 
-/** What survives continue-as-new: small, and enough to go on exactly where the last run stopped. */
-export interface BuildCarryOver {
-  settings: BuildSettings;
-  progress: BuildProgress;
-  /**
-   * The next batch to launch: round (1-based), index within the round and, for batches sized by what is missing,
-   * the offset of its first source item in the round (absent: index × batch size, all batches full).
-   */
-  cursor: { round: number; index: number; offset?: number };
-  paused: boolean;
-  /** What the launch policy has observed of this build's yield. */
-  evidence?: LaunchEvidence;
-}
-
 export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): Promise<BuildProgress> {
   const input = parseWorkflowInput(buildInputSchema, raw, 'buildDataset');
   const workflowId = workflowInfo().workflowId;
 
   // Handlers are registered before the first await, so `progress` answers from the very start.
-  let settings: BuildSettings | undefined = carried?.settings;
-  const progress: BuildProgress = carried?.progress ?? {
-    datasetId: input.datasetId,
-    status: 'running',
-    target: input.target,
-    accepted: 0,
-    generated: 0,
-    parseFailures: 0,
-    rejected: {},
-    surplus: 0,
-    round: 1,
-    batchesDone: 0,
-    batchesInFlight: 0,
-    tokensIn: 0,
-    tokensOut: 0,
-    concurrency: input.concurrency ?? 0,
-    continuedAsNew: 0,
-  };
-  let cursor: BuildCarryOver['cursor'] = carried?.cursor ?? { round: 1, index: 0 };
-  let paused = carried?.paused ?? false;
-  let evidence = carried?.evidence ?? NO_EVIDENCE;
-  if (carried) progress.continuedAsNew++;
-  /** An acceptance is running (declared before the handlers, which wait on it). */
-  let accepting = false;
-  /** The build's settings are resolved and `accepted` counts what the dataset already held. */
-  let prepared = carried !== undefined;
+  const loop = new BuildLoop(input, workflowId, carried);
+  const { progress } = loop;
 
   // ---- live controls ------------------------------------------------------------------------------
-  /** What the outside sees: the progress, with a paused build reported as paused. */
-  const view = (): BuildProgress => ({ ...progress, status: paused && progress.status === 'running' ? 'paused' : progress.status });
-  setHandler(progressQuery, view);
+  setHandler(progressQuery, () => loop.view());
   setHandler(pauseSignal, () => {
-    paused = true;
+    loop.paused = true;
     upsertSearchAttributes([{ key: STAGE, value: 'paused' }]);
   });
   setHandler(resumeSignal, () => {
-    paused = false;
+    loop.paused = false;
     upsertSearchAttributes([{ key: STAGE, value: 'building' }]);
   });
-  /** Why a new target cannot be taken now, if it cannot. */
-  const targetRefusal = (target: unknown): string | undefined => {
-    if (!Number.isInteger(target) || (target as number) < 1) return 'target must be a whole number of at least 1';
-    if ((target as number) < progress.accepted) return `target ${target} is below the ${progress.accepted} records already accepted`;
-    if (progress.stopReason) return `the build has already stopped (${progress.stopReason})`;
-    return undefined;
-  };
-  /** setTarget updates waiting for the running acceptance to end; no acceptance starts while one waits. */
-  let targetChangesWaiting = 0;
   setHandler(
     setTargetUpdate,
     async (arg) => {
@@ -156,21 +101,21 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       if (patched(PATCH.setTargetBetweenAcceptances)) {
         // An acceptance started under the old target may still accept up to it: apply the new one only after it,
         // and check again against what it accepted.
-        targetChangesWaiting++;
+        loop.targetChangesWaiting++;
         try {
-          await condition(() => prepared && !accepting);
+          await condition(() => loop.mayChangeTarget());
         } finally {
-          targetChangesWaiting--;
+          loop.targetChangesWaiting--;
         }
-        const refusal = targetRefusal(target);
+        const refusal = loop.targetRefusal(target);
         if (refusal) throw ApplicationFailure.create({ type: 'InvalidTarget', message: refusal, nonRetryable: true });
       }
       progress.target = target;
-      return view();
+      return loop.view();
     },
     {
       validator: (arg) => {
-        const refusal = targetRefusal(typeof arg === 'number' ? arg : arg?.target);
+        const refusal = loop.targetRefusal(typeof arg === 'number' ? arg : arg?.target);
         if (refusal) throw new Error(refusal);
       },
     },
@@ -179,12 +124,12 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     setConcurrencyUpdate,
     (arg) => {
       progress.concurrency = typeof arg === 'number' ? arg : arg.concurrency;
-      return view();
+      return loop.view();
     },
     {
       validator: (arg) => {
-        const c = typeof arg === 'number' ? arg : arg?.concurrency;
-        if (!Number.isInteger(c) || c < 1 || c > 64) throw new Error('concurrency must be a whole number from 1 to 64');
+        const refusal = BuildLoop.concurrencyRefusal(typeof arg === 'number' ? arg : arg?.concurrency);
+        if (refusal) throw new Error(refusal);
       },
     },
   );
@@ -196,98 +141,23 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       { key: STAGE, value: 'building' },
       { key: ACCEPTED, value: 0 },
     ]);
-    settings = await failWithCause(() => prepareBuild({ input, workflowId, runKey: workflowInfo().firstExecutionRunId }));
-    // Live changes that arrived while preparing win over the input's values.
-    if (!progress.concurrency) progress.concurrency = settings.concurrency;
-    // The target counts what the dataset already holds; rounds go on from where earlier builds stopped.
-    if (settings.acceptedBefore !== undefined) {
-      progress.acceptedBefore = settings.acceptedBefore;
-      progress.accepted = settings.acceptedBefore;
-      progress.buildId = settings.buildId;
-      progress.acceptances = 0;
-    }
-    if (settings.firstRound !== undefined) cursor = { round: settings.firstRound, index: 0 };
-    prepared = true;
+    loop.prepare(await failWithCause(() => prepareBuild({ input, workflowId, runKey: workflowInfo().firstExecutionRunId })));
   }
-  const build = settings!;
-  /** Batch and acceptance ids start with the build's id (the workflow id, for builds from before epochs). */
-  const idOwner = build.buildId ?? workflowId;
-  const lastRound = (build.firstRound ?? 1) - 1 + build.maxRounds;
+  const build = loop.build;
   const { processBatch, acceptBatch } = batchActivities(build.heartbeatTimeoutMs);
   // Launches sized by the records still missing (launch-policy.ts) instead of by concurrency; builds started
   // before keep launching full batches up to the concurrency, as their histories recorded.
   const launchForMissing = patched(PATCH.launchForMissing);
 
   // ---- the pipeline ---------------------------------------------------------------------------------
-  const inFlight = new Map<string, CancellationScope>();
-  /** Source items of each batch in flight; batches the launch policy cancelled as no longer needed. */
-  const sourceItemsInFlight = new Map<string, number>();
-  const withdrawn = new Set<string>();
-  const readyToAccept: BatchSummary[] = [];
-  /** Batches in the acceptance running now, and their candidates. */
-  let acceptingBatches = 0;
-  let acceptingCandidates = 0;
-  let failure: unknown;
-
-  const remaining = () => progress.target - progress.accepted;
-  const budgetSpent = () => build.tokenBudget > 0 && progress.tokensIn + progress.tokensOut >= build.tokenBudget;
-  const roundsDone = () => cursor.round > lastRound;
-  // Near the end, batches already under way will probably meet the target on their own: launching more would
-  // only generate surplus. "Probably" uses the yield of the batches accepted so far, with a margin.
-  const likelyEnoughUnderWay = () => {
-    if (progress.batchesDone < MIN_BATCHES_FOR_YIELD) return false;
-    const yieldPerBatch = (progress.accepted - (progress.acceptedBefore ?? 0)) / progress.batchesDone;
-    return (inFlight.size + readyToAccept.length + acceptingBatches) * yieldPerBatch >= remaining() * YIELD_MARGIN;
-  };
-  const canLaunch = () =>
-    !paused && !failure && !progress.stopReason && remaining() > 0 && !budgetSpent() && !roundsDone() && !workflowInfo().continueAsNewSuggested;
-  const mayLaunch = () => canLaunch() && !likelyEnoughUnderWay();
-
   const launch = (plan?: PlannedBatch) => {
-    const { round, index } = cursor;
-    const id = batchId(idOwner, round, index);
-    let slice: { sourceOffset: number; sourceCount: number } | undefined;
-    if (plan) {
-      // Batches of any size walk the sources in order; a round ends where the sources (its full batches) do.
-      const sources = Math.min(build.chunkCount + build.seedCount, build.batchesPerRound * build.batchSize);
-      const offset = cursor.offset ?? index * build.batchSize;
-      slice = { sourceOffset: offset, sourceCount: Math.min(plan.sourceItems, sources - offset) };
-      const next = offset + slice.sourceCount;
-      cursor = next >= sources ? { round: round + 1, index: 0, offset: 0 } : { round, index: index + 1, offset: next };
-      sourceItemsInFlight.set(id, slice.sourceCount);
-    } else {
-      cursor = index + 1 >= build.batchesPerRound ? { round: round + 1, index: 0 } : { round, index: index + 1 };
-    }
-    const batchSettings = { ...build, target: progress.target, ...(plan ? { itemsPerChunk: plan.itemsPerSource } : {}) };
     const scope = new CancellationScope();
-    inFlight.set(id, scope);
-    progress.batchesInFlight = inFlight.size;
-    progress.round = round;
+    const batch = loop.launch(plan, () => scope.cancel());
     scope
-      .run(() => processBatch({ workflowId, batchId: id, round, index, settings: batchSettings, ...slice }))
+      .run(() => processBatch(batch))
       .then(
-        (summary) => {
-          inFlight.delete(id);
-          const sourceItems = sourceItemsInFlight.get(id);
-          sourceItemsInFlight.delete(id);
-          if (sourceItems !== undefined) evidence = withProcessedBatch(evidence, { sourceItems, generated: summary.generated, candidates: summary.candidates });
-          progress.batchesInFlight = inFlight.size;
-          progress.generated += summary.generated;
-          progress.parseFailures += summary.parseFailures;
-          progress.tokensIn += summary.tokensIn;
-          progress.tokensOut += summary.tokensOut;
-          for (const [reason, n] of Object.entries(summary.rejected)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
-          readyToAccept.push(summary);
-        },
-        (err) => {
-          inFlight.delete(id);
-          sourceItemsInFlight.delete(id);
-          progress.batchesInFlight = inFlight.size;
-          // A batch we cancelled because the target was met, or would very probably be met without it, is not a
-          // failure; its candidates end as surplus. (Cancelled, or timed out on a dead worker after the cancel
-          // request: either way it is no failure.)
-          if (!(scope.consideredCancelled && (remaining() <= 0 || withdrawn.has(id)))) failure ??= err;
-        },
+        (summary) => loop.batchProcessed(batch.batchId, summary),
+        (err) => loop.batchFailed(batch.batchId, err, scope.consideredCancelled),
       );
   };
 
@@ -295,73 +165,26 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
   // at most what is still missing, so the dataset ends with exactly `target` records. It runs beside the
   // launch loop, not in it: a batch that finishes while another is being accepted is replaced at once, so
   // the endpoint never waits for a dedup step.
-  const acceptNext = async () => {
-    // Every batch ready now, in the order they finished: one acceptance keeps up however fast batches come.
-    const group = readyToAccept.splice(0, MAX_BATCHES_PER_ACCEPTANCE);
-    acceptingBatches = group.length;
-    acceptingCandidates = group.reduce((n, b) => n + b.candidates, 0);
+  const acceptNext = async (acceptance: AcceptanceStart) => {
     try {
-      const ordinal = (progress.acceptances ?? 0) + 1;
-      progress.acceptances = ordinal;
-      const accept = () =>
-        acceptBatch({
-          workflowId,
-          batchIds: group.map((b) => b.batchId),
-          settings: build,
-          acceptanceId: acceptanceId(idOwner, ordinal),
-          target: progress.target,
-          remaining: Math.max(0, remaining()),
-          progress: { ...progress },
-        });
+      const accept = () => acceptBatch(acceptance);
       // Once started, an acceptance commits or fails on its own: a cancel waits for it rather than abandoning a
       // transaction whose records would then be counted by nobody.
       const result: AcceptSummary = patched(PATCH.acceptanceSurvivesCancel) ? await CancellationScope.nonCancellable(accept) : await accept();
-      progress.accepted = result.acceptedTotal ?? progress.accepted + result.accepted;
-      progress.surplus += result.surplus;
-      for (const [reason, n] of Object.entries(result.duplicates)) progress.rejected[reason] = (progress.rejected[reason] ?? 0) + n;
-      progress.batchesDone += group.length;
-      evidence = withAcceptance(evidence, { candidates: acceptingCandidates, kept: result.accepted + result.surplus });
+      loop.acceptanceCommitted(result);
       upsertSearchAttributes([{ key: ACCEPTED, value: progress.accepted }]);
     } finally {
-      accepting = false;
-      acceptingBatches = 0;
-      acceptingCandidates = 0;
+      loop.acceptanceEnded();
     }
-  };
-  const mayAccept = () => readyToAccept.length > 0 && !accepting && targetChangesWaiting === 0;
-  const startAccepting = () => {
-    accepting = true;
-    acceptNext().catch((err) => {
-      failure ??= err;
-    });
   };
 
   // Asks the launch policy what the records still missing need, given what is under way and the yield seen.
   const launchWhatIsMissing = () => {
-    if (paused || failure || progress.stopReason || remaining() <= 0) return;
-    let inFlightSourceItems = 0;
-    for (const [id, n] of sourceItemsInFlight) if (!withdrawn.has(id)) inFlightSourceItems += n;
-    const decision = decideLaunch({
-      target: progress.target,
-      accepted: progress.accepted,
-      inFlightSourceItems,
-      inFlightBatches: inFlight.size,
-      pendingCandidates: readyToAccept.reduce((n, b) => n + b.candidates, 0) + acceptingCandidates,
-      evidence,
-      prior: build.launchPrior ?? defaultPrior(build.scoring.mode),
-      concurrency: progress.concurrency,
-      batchSize: build.batchSize,
-      itemsPerSource: build.itemsPerChunk,
-    });
-    if (decision.cancelInFlight) {
-      for (const [id, scope] of inFlight) {
-        if (withdrawn.has(id)) continue;
-        withdrawn.add(id);
-        scope.cancel();
-      }
-    }
+    const decision = loop.launchDecision();
+    if (!decision) return;
+    if (decision.cancelInFlight) loop.withdrawInFlight();
     for (const plan of decision.launch) {
-      if (!canLaunch() || inFlight.size >= progress.concurrency || readyToAccept.length >= progress.concurrency) break;
+      if (!loop.mayLaunchPlannedBatch(workflowInfo().continueAsNewSuggested)) break;
       launch(plan);
     }
   };
@@ -372,57 +195,30 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       // so a slow acceptance (which takes every ready batch at once) does not leave the endpoint idle, and a
       // stalled one does not pile up work.
       if (launchForMissing) launchWhatIsMissing();
-      else while (mayLaunch() && inFlight.size < progress.concurrency && readyToAccept.length < progress.concurrency) launch();
-      if (failure) throw failure;
-      if (mayAccept()) startAccepting();
-      if (remaining() <= 0 && readyToAccept.length === 0 && !accepting) {
-        // The target is met: batches still generating can only add surplus, so stop them now.
-        for (const scope of inFlight.values()) scope.cancel();
-      }
-      const idle = inFlight.size === 0 && readyToAccept.length === 0 && !accepting;
-      // Paused means "launch nothing new"; a paused build whose target is met has nothing left to do.
-      if (idle && (!paused || (remaining() <= 0 && patched(PATCH.pausedBuildCompletesAtTarget)))) {
-        if (remaining() <= 0) progress.stopReason = 'target_reached';
-        else if (budgetSpent()) progress.stopReason = 'token_budget';
-        else if (roundsDone()) progress.stopReason = build.batchesPerRound > 0 ? 'max_rounds' : 'sources_exhausted';
-        if (progress.stopReason) break;
+      else while (loop.mayLaunchFullBatch(workflowInfo().continueAsNewSuggested)) launch();
+      if (loop.failure) throw loop.failure;
+      if (loop.mayAccept()) acceptNext(loop.startAcceptance()).catch((err) => loop.fail(err));
+      // The target is met: batches still generating can only add surplus, so stop them now.
+      if (loop.targetMetAndAccepted()) loop.cancelInFlight();
+      if (loop.mayEnd(() => patched(PATCH.pausedBuildCompletesAtTarget))) {
+        if (loop.settleStopReason()) break;
         if (workflowInfo().continueAsNewSuggested) {
           await condition(allHandlersFinished);
-          await continueAsNew<typeof buildDataset>(raw, { settings: build, progress, cursor, paused, evidence });
+          await continueAsNew<typeof buildDataset>(raw, loop.carryOver());
         }
       }
-      const before = {
-        ready: readyToAccept.length,
-        inFlight: inFlight.size,
-        accepting,
-        paused,
-        target: progress.target,
-        conc: progress.concurrency,
-        targetChangesWaiting,
-      };
-      await condition(
-        () =>
-          readyToAccept.length !== before.ready ||
-          accepting !== before.accepting ||
-          inFlight.size !== before.inFlight ||
-          paused !== before.paused ||
-          progress.target !== before.target ||
-          progress.concurrency !== before.conc ||
-          targetChangesWaiting !== before.targetChangesWaiting ||
-          failure !== undefined,
-      );
+      await condition(loop.changedSinceNow());
     }
   } catch (err) {
     if (isCancellation(err)) {
-      progress.status = 'cancelled';
-      progress.stopReason = 'cancelled';
+      loop.cancelled();
       // Cleanup must run even though the workflow is being cancelled: keep what was accepted, mark the rest.
       await CancellationScope.nonCancellable(async () => {
         // The batches got the cancellation too; finalize only once they have stopped writing, and once a running
         // acceptance has committed (its records count).
-        if (patched(PATCH.acceptanceSurvivesCancel)) await condition(() => inFlight.size === 0 && !accepting);
-        else await condition(() => inFlight.size === 0);
-        progress.batchesInFlight = 0;
+        if (patched(PATCH.acceptanceSurvivesCancel)) await condition(() => loop.nothingRunning());
+        else await condition(() => loop.inFlightCount === 0);
+        loop.allBatchesStopped();
         await finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'cancelled', progress: { ...progress } });
         upsertSearchAttributes([
           { key: STAGE, value: 'cancelled' },
@@ -436,12 +232,9 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       // left with the failure, so the dataset does not stay "building" with candidates nobody will decide.
       const error = describeFailure(err);
       await CancellationScope.nonCancellable(async () => {
-        for (const scope of inFlight.values()) scope.cancel();
-        await condition(() => inFlight.size === 0 && !accepting);
-        progress.status = 'failed';
-        progress.stopReason = 'failed';
-        progress.batchesInFlight = 0;
-        progress.error = `${error.code}: ${error.message}`;
+        loop.cancelInFlight();
+        await condition(() => loop.nothingRunning());
+        loop.failed(`${error.code}: ${error.message}`);
         await finalizeBuild({
           workflowId,
           datasetId: build.datasetId,
@@ -459,8 +252,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
     throw err;
   }
 
-  progress.status = 'completed';
-  progress.batchesInFlight = 0;
+  loop.complete();
   const finalizeCompleted = () =>
     finalizeBuild({ workflowId, datasetId: build.datasetId, buildId: build.buildId, status: 'completed', progress: { ...progress } });
   // The build is over: a cancel arriving now (say, while a killed worker's finalize attempt times out) must not
