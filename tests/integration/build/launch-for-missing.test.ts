@@ -1,7 +1,7 @@
 // Launches sized by the records still missing, end to end: a small judged build against the test LLM server
 // (30 % of judge ratings below the threshold, 15 % planted duplicates) generates about what it keeps, with a
-// default configuration that would have launched up to 12 batches of 8 chunks at once. Exports the run's history
-// for the replay test.
+// default configuration that would have launched up to 12 batches of 8 chunks at once. With
+// DATACREEK_RECORD_HISTORIES=1 it exports the run's history for the replay test.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -85,8 +85,10 @@ describe('buildDataset launching for what is missing', () => {
     expect(count('candidate')).toBe(0);
     // Surplus (generated, passing, never needed) within 10 % of the target; one full wave would have made ~480.
     expect(count('surplus')).toBeLessThanOrEqual(target * 0.1);
+    // Everything generated, kept or not: the test server rejects about 30 % at the judge and plants duplicates, so a
+    // build of 20 generates 53–68 (25 runs on a loaded machine); the wave sized by concurrency alone made ~480.
     const generated = rows.reduce((n, r) => n + r.n, 0);
-    expect(generated).toBeLessThan(3 * target);
+    expect(generated).toBeLessThan(4 * target);
 
     // Batches hold what was missing, not always a full 8 chunks; together they never reuse a source item in a round.
     const batches = await db.sql<{ round: number; index: number; sources: number }[]>`
@@ -103,6 +105,7 @@ describe('buildDataset launching for what is missing', () => {
     expect(markers.length).toBeGreaterThan(0);
     // The new path is deterministic: its history replays against the workflow code without a nondeterminism error.
     await Worker.runReplayHistory({ workflowsPath: path.join(PROJECT_ROOT, 'src', 'workflows', 'index.ts') }, history, handle.workflowId);
-    await exportHistory(client, { workflowId: handle.workflowId, name: 'launch-for-missing' });
+    // Re-recording the committed history is asked for, never a side effect of running the tests.
+    if (process.env.DATACREEK_RECORD_HISTORIES === '1') await exportHistory(client, { workflowId: handle.workflowId, name: 'launch-for-missing' });
   });
 });
