@@ -7,7 +7,7 @@
 // Resumable: every generated item is written as soon as its source item is done and every score as soon as
 // its judge call is, so a retry skips what PostgreSQL already holds and only re-does what was lost.
 import type { Context } from '@temporalio/activity';
-import type { BatchSummary, BuildSettings } from '../workflows/build-settings';
+import type { BatchArgs, BatchSummary, BuildSettings } from '../workflows/build-settings';
 import { prepareDedup, sharesLlmEndpoint } from './batch-dedup-prep';
 import { filterCandidates } from './batch-filter';
 import { generateCandidates, loadSourceItems } from './batch-generate';
@@ -18,19 +18,7 @@ import { writeDedupPrep, writeRejections } from './build-writes';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
 
-export interface BatchArgs {
-  workflowId: string;
-  batchId: string;
-  round: number;
-  index: number;
-  settings: BuildSettings;
-  /**
-   * The batch's source items, as an offset into the dataset's ordered sources and a count: batches sized by what
-   * the build still misses hold fewer items than settings.batchSize. Absent: the index-th full slice.
-   */
-  sourceOffset?: number;
-  sourceCount?: number;
-}
+export type { BatchArgs } from '../workflows/build-settings';
 
 export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx: Context): Promise<BatchSummary> {
   const { sql } = deps.database;

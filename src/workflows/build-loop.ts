@@ -3,7 +3,7 @@
 // here: build.ts wires this to the handlers, the activities and the cancellation scopes, and the decisions are unit
 // tested on their own (tests/unit/workflows/build-loop.test.ts).
 import type { BuildProgress, StopReason } from './build-input';
-import type { AcceptSummary, BatchSummary, BuildSettings } from './build-settings';
+import type { AcceptSummary, BatchArgs, BatchSummary, BuildSettings } from './build-settings';
 import { acceptanceId, batchId } from './ids';
 import { decideLaunch, defaultPrior, NO_EVIDENCE, withAcceptance, withProcessedBatch, type LaunchEvidence, type PlannedBatch } from './launch-policy';
 
@@ -26,18 +26,6 @@ export interface BuildCarryOver {
   paused: boolean;
   /** What the launch policy has observed of this build's yield. */
   evidence?: LaunchEvidence;
-}
-
-/** The processBatch activity's input for one launched batch. */
-export interface BatchLaunch {
-  workflowId: string;
-  batchId: string;
-  round: number;
-  index: number;
-  settings: BuildSettings;
-  /** The batch's source items, for batches sized by what is missing (absent: the index's full batch). */
-  sourceOffset?: number;
-  sourceCount?: number;
 }
 
 /** The acceptBatch activity's input for one acceptance. */
@@ -254,7 +242,7 @@ export class BuildLoop {
    * Launches the next batch: advances the cursor, counts the batch in flight (`cancel` stops it) and returns the
    * processBatch input. `plan`: a batch sized by what is missing; absent: the next full batch.
    */
-  launch(plan: PlannedBatch | undefined, cancel: () => void): BatchLaunch {
+  launch(plan: PlannedBatch | undefined, cancel: () => void): BatchArgs {
     const { build, progress } = this;
     const { round, index } = this.cursor;
     const id = batchId(this.idOwner, round, index);

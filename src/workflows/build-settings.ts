@@ -86,3 +86,18 @@ export interface AcceptSummary {
   surplus: number;
   duplicates: Record<string, number>;
 }
+
+/** The processBatch activity's input: one launched batch. */
+export interface BatchArgs {
+  workflowId: string;
+  batchId: string;
+  round: number;
+  index: number;
+  settings: BuildSettings;
+  /**
+   * The batch's source items, as an offset into the dataset's ordered sources and a count: batches sized by what
+   * the build still misses hold fewer items than settings.batchSize. Absent: the index-th full slice.
+   */
+  sourceOffset?: number;
+  sourceCount?: number;
+}
