@@ -7,7 +7,7 @@
 // Resumable: every generated item is written as soon as its source item is done and every score as soon as
 // its judge call is, so a retry skips what PostgreSQL already holds and only re-does what was lost.
 import type { Context } from '@temporalio/activity';
-import type { BatchArgs, BatchSummary, BuildSettings } from '../workflows/build-settings';
+import type { BatchArgs, BatchSummary } from '../workflows/build-settings';
 import { prepareDedup, sharesLlmEndpoint } from './batch-dedup-prep';
 import { filterCandidates } from './batch-filter';
 import { generateCandidates, loadSourceItems } from './batch-generate';
