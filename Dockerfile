@@ -3,6 +3,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# LanceDB's native threads each get a glibc malloc arena; two arenas keep a worker's memory ~100 MB lower over a
+# long build (measured: 642 → 506 MB after 36k acceptances into LanceDB), for a few percent of speed.
+ENV MALLOC_ARENA_MAX=2
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin

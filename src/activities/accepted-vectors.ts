@@ -42,6 +42,7 @@ export async function findAcceptedMatches(
     recordTableName(datasetId),
     candidates.map((c) => c.vector),
     NEIGHBOURS,
+    { idsOnly: true },
   );
   const nearIds = new Set(results.flatMap((hits) => hits.filter((h) => h.score >= threshold).map((h) => h.id)));
   if (nearIds.size === 0) return matches;
@@ -83,13 +84,24 @@ export async function removeAcceptedVectors(deps: ActivityDeps, datasetId: strin
 }
 
 /**
- * Compacts the accepted-vector table and builds its ANN index once it is large enough. Only speed depends on it,
- * so a failure (e.g. a concurrent commit from another worker) is logged and the next crossing tries again.
+ * Keeps the dataset's two vector tables fast as a build grows them. The accepted-vector table is compacted and gets
+ * its ANN index once large enough. The candidates table gets one small fragment per processed batch and is read by
+ * id at every acceptance: it is compacted and gets its id index, but no vector index (it is never searched).
+ * Only speed depends on this, so a failure (e.g. a concurrent commit from another worker) is logged and the next
+ * crossing tries again.
  */
 export async function maintainAcceptedVectors(deps: ActivityDeps, datasetId: string, ctx?: Context): Promise<void> {
-  try {
-    await (await deps.vectors()).maintain(recordTableName(datasetId), { indexAtRows: deps.config.dedup.semantic.index_at_rows });
-  } catch (err) {
-    ctx?.log.warn('accepted-vector table maintenance failed; searches stay correct, only slower', { datasetId, error: String(err) });
+  const store = await deps.vectors();
+  const indexAtRows = deps.config.dedup.semantic.index_at_rows;
+  const tables = [
+    { table: recordTableName(datasetId), options: { indexAtRows } },
+    { table: candidateVectorTableName(datasetId), options: { indexAtRows, vectorIndex: false } },
+  ];
+  for (const { table, options } of tables) {
+    try {
+      await store.maintain(table, options);
+    } catch (err) {
+      ctx?.log.warn('vector table maintenance failed; searches stay correct, only slower', { datasetId, table, error: String(err) });
+    }
   }
 }

@@ -165,6 +165,11 @@ export const dedupSchema = z
         threshold: ratio.nullable(),
         /** The dataset's accepted-vector table gets an ANN (IVF) index once it holds this many rows. */
         index_at_rows: positiveInt,
+        /**
+         * Per process: LanceDB's in-memory index and metadata caches. LanceDB's own default (6 GB + 1 GB) lets a
+         * long-running worker grow toward 7 GB, since every compaction re-caches the rewritten index.
+         */
+        lancedb_cache_mb: positiveInt,
       })
       .strict(),
     /** Byte limit of each worker's in-memory dedup cache (exact hashes, MinHash signatures), least recently used dataset evicted first. */

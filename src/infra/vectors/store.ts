@@ -22,7 +22,7 @@ import {
 import pLimit from 'p-limit';
 import { lanceLocation, type LanceLocation } from '../storage';
 import type { DatacreekConfig } from '../config';
-import { buildVectorIndexInChild } from './index-build';
+import { maintainTableInChild, type TableMaintenanceResult } from './table-maintenance';
 import { assertValidTableName } from './table-names';
 
 export interface VectorRow {
@@ -55,8 +55,12 @@ export interface VectorStore {
   upsert(table: string, rows: VectorRow[]): Promise<void>;
   /** The `k` rows most similar to `vector` (cosine), optionally filtered by an SQL predicate. [] if no table. */
   search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]>;
-  /** `search` for each vector, at most `maxConcurrentQueries` at a time; results in input order. */
-  searchMany(table: string, vectors: ArrayLike<number>[], k: number, filter?: string): Promise<VectorSearchResult[][]>;
+  /**
+   * `search` for each vector, at most `maxConcurrentQueries` at a time; results in input order. The table is opened
+   * and its schema read once for all of them. `idsOnly` returns only id and score (no stored columns read), what a
+   * dedup check needs.
+   */
+  searchMany(table: string, vectors: ArrayLike<number>[], k: number, options?: { filter?: string; idsOnly?: boolean }): Promise<VectorSearchResult[][]>;
   /** Every id and vector of a table (e.g. to rebuild an in-memory dedup index). Empty if no table. */
   readVectors(table: string): Promise<StoredVectors>;
   /** The vectors of these ids (ids the table lacks are absent from the map). Empty if no table. */
@@ -65,8 +69,9 @@ export interface VectorStore {
    * Keeps a table fast as it grows: compacts the small fragments many writes leave, folds new rows into the
    * vector index, and creates the ANN index once the table holds `indexAtRows` rows. Searches read the
    * unindexed tail themselves, so this only ever changes speed, never answers (beyond ANN recall).
+   * `vectorIndex: false` for a table that is only read by id (compaction and the id index only).
    */
-  maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }>;
+  maintain(table: string, options: { indexAtRows: number; vectorIndex?: boolean }): Promise<TableMaintenanceResult>;
   /** Rows in the table; 0 if it does not exist. */
   count(table: string): Promise<number>;
   /** Deletes rows by id (no error for unknown ids). */
@@ -80,21 +85,28 @@ export interface VectorStore {
 export interface VectorStoreOptions {
   /** Concurrent LanceDB queries across the whole store (default 4: the machine has 2 cores). */
   maxConcurrentQueries?: number;
+  /** LanceDB's index and metadata caches of this store, in MB (dedup.semantic.lancedb_cache_mb). */
+  cacheMb?: number;
 }
+
+const DEFAULT_CACHE_MB = 256;
 
 /** Opens LanceDB at a local folder, or at an object-store URI with the storage options it needs. */
 export async function openVectorStore(location: string | LanceLocation, options: VectorStoreOptions = {}): Promise<VectorStore> {
   const { uri, storageOptions } = typeof location === 'string' ? { uri: location, storageOptions: undefined } : location;
   if (uri.length === 0) throw new Error('openVectorStore needs a data directory, e.g. "./data/vectors", or an s3:// URI');
-  return new LanceVectorStore(uri, storageOptions, options.maxConcurrentQueries ?? 4);
+  return new LanceVectorStore(uri, storageOptions, options.maxConcurrentQueries ?? 4, options.cacheMb ?? DEFAULT_CACHE_MB);
 }
 
 /**
  * The vector store every datacreek process uses: the same LanceDB for workers, the API and the CLI, in the bucket
  * when storage.url is one (so every machine searches and deletes the same tables), otherwise at paths.lancedb_dir.
  */
-export function openConfiguredVectorStore(config: Pick<DatacreekConfig, 'storage' | 'paths'>, options: VectorStoreOptions = {}): Promise<VectorStore> {
-  return openVectorStore(lanceLocation(config), options);
+export function openConfiguredVectorStore(
+  config: Pick<DatacreekConfig, 'storage' | 'paths' | 'dedup'>,
+  options: VectorStoreOptions = {},
+): Promise<VectorStore> {
+  return openVectorStore(lanceLocation(config), { cacheMb: config.dedup.semantic.lancedb_cache_mb, ...options });
 }
 
 class LanceVectorStore implements VectorStore {
@@ -110,6 +122,7 @@ class LanceVectorStore implements VectorStore {
     dir: string,
     private readonly storageOptions: Record<string, string> | undefined,
     maxConcurrentQueries: number,
+    private readonly cacheMb: number,
   ) {
     this.dir = dir;
     this.queryLimit = pLimit(Math.max(1, maxConcurrentQueries));
@@ -160,30 +173,39 @@ class LanceVectorStore implements VectorStore {
   }
 
   async search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]> {
-    assertValidTableName(table);
-    return this.withTable(table, async (target) => {
-      if (target === null) return [];
-      const schema = await target.schema();
-      const columns = schema.fields.map((f) => f.name).filter((name) => name !== 'vector');
-      return this.queryLimit(async () => {
-        let query = target
-          .vectorSearch(Float32Array.from(vector))
-          .distanceType('cosine')
-          .limit(Math.max(1, k))
-          .select([...columns, '_distance']);
-        if (filter) query = query.where(filter);
-        const rows = (await query.toArray()) as Record<string, unknown>[];
-        return rows.map((row) => {
-          const { _distance, ...rest } = row;
-          return { ...rest, id: String(row.id), text: String(row.text ?? ''), score: 1 - Number(_distance) } as VectorSearchResult;
-        });
-      });
-    });
+    const [results] = await this.searchMany(table, [vector], k, filter ? { filter } : {});
+    return results;
   }
 
-  async searchMany(table: string, vectors: ArrayLike<number>[], k: number, filter?: string): Promise<VectorSearchResult[][]> {
-    // `search` already queues on the shared limit, so this starts at most that many LanceDB queries.
-    return Promise.all(vectors.map((vector) => this.search(table, vector, k, filter)));
+  async searchMany(
+    table: string,
+    vectors: ArrayLike<number>[],
+    k: number,
+    options: { filter?: string; idsOnly?: boolean } = {},
+  ): Promise<VectorSearchResult[][]> {
+    assertValidTableName(table);
+    if (vectors.length === 0) return [];
+    return this.withTable(table, async (target) => {
+      if (target === null) return vectors.map(() => []);
+      const columns = options.idsOnly ? ['id'] : (await target.schema()).fields.map((f) => f.name).filter((name) => name !== 'vector');
+      return Promise.all(
+        vectors.map((vector) =>
+          this.queryLimit(async () => {
+            let query = target
+              .vectorSearch(Float32Array.from(vector))
+              .distanceType('cosine')
+              .limit(Math.max(1, k))
+              .select([...columns, '_distance']);
+            if (options.filter) query = query.where(options.filter);
+            const rows = (await query.toArray()) as Record<string, unknown>[];
+            return rows.map((row) => {
+              const { _distance, ...rest } = row;
+              return { ...rest, id: String(row.id), text: String(row.text ?? ''), score: 1 - Number(_distance) } as VectorSearchResult;
+            });
+          }),
+        ),
+      );
+    });
   }
 
   async readVectors(table: string): Promise<StoredVectors> {
@@ -233,34 +255,20 @@ class LanceVectorStore implements VectorStore {
     });
   }
 
-  async maintain(table: string, options: { indexAtRows: number }): Promise<{ rows: number; indexed: boolean }> {
+  async maintain(table: string, options: { indexAtRows: number; vectorIndex?: boolean }): Promise<TableMaintenanceResult> {
     assertValidTableName(table);
-    let result = { rows: 0, indexed: false };
+    let result: TableMaintenanceResult = { rows: 0, indexed: false, indexPartitions: 0 };
     await this.serializedWrite(table, () =>
       this.withTable(table, async (target) => {
         if (target === null) return;
-        const rows = await target.countRows();
-        const indices = await target.listIndices();
-        let indexed = indices.some((index) => index.columns.includes('vector'));
-        // A B-tree on id serves the id lookups of merges (upsert), deletes and reads by id on a large table.
-        if (rows >= options.indexAtRows && !indices.some((index) => index.columns.includes('id'))) {
-          await target.createIndex('id', { config: lancedb.Index.btree() });
-        }
-        if (!indexed && rows >= options.indexAtRows) {
-          // IVF over full vectors: training is one k-means (an HNSW graph took minutes at 20k rows on a busy 2-core
-          // machine), and the scores are exact cosines, so a threshold means the same with or without the index.
-          // Built in a child process: LanceDB leaves the build's spill files behind (index-build.ts).
-          await buildVectorIndexInChild({
-            uri: this.dir,
-            ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
-            table,
-            numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
-          });
-          indexed = true;
-        }
-        // Compaction and index catch-up; old versions go at once (readers hold their own snapshot meanwhile).
-        await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-        result = { rows, indexed };
+        // In a child process: its memory and LanceDB's spill files leave with it (table-maintenance.ts).
+        result = await maintainTableInChild({
+          uri: this.dir,
+          ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
+          table,
+          indexAtRows: options.indexAtRows,
+          vectorIndex: options.vectorIndex ?? true,
+        });
       }),
     );
     return result;
@@ -319,9 +327,13 @@ class LanceVectorStore implements VectorStore {
     if (this.closed) throw new Error(`The vector store at ${this.dir} is closed; open a new one with openVectorStore()`);
     // Strong read consistency: every read sees the other workers' latest commits (LanceDB's default never looks
     // again after a table is opened, and semantic dedup must see what another worker accepted a moment ago).
+    // Bounded caches: LanceDB's default session (6 GB of index cache, 1 GB of metadata) grows a worker without limit
+    // as compactions re-cache rewritten indexes. Three quarters for the index, a quarter for metadata.
+    const bytes = BigInt(Math.round(this.cacheMb * 1024 * 1024));
     this.connection ??= lancedb.connect(this.dir, {
       readConsistencyInterval: 0,
       ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
+      session: new lancedb.Session((bytes * 3n) / 4n, bytes / 4n),
     });
     return this.connection;
   }

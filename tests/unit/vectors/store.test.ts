@@ -126,15 +126,22 @@ describe('vector store on LanceDB', () => {
     expect((await store.readVectorsByIds('never_written', ['r1'])).size).toBe(0);
   });
 
-  it('builds the IVF index once the table is large enough, and still finds rows added after it', async () => {
+  it('builds the IVF index once the table is large enough, trains it again once the table has four times its rows, and still finds rows added after it', async () => {
     const big = vectorTableName('indexed', 'records');
     const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
     const next = random(7);
-    const many = Array.from({ length: 600 }, (_, i) => ({ id: `m${i}`, vector: Array.from({ length: 16 }, next), text: `row ${i}` }));
-    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 0, indexed: false });
-    await store.upsert(big, many);
-    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 600, indexed: false });
-    expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 600, indexed: true });
+    const many = Array.from({ length: 2500 }, (_, i) => ({ id: `m${i}`, vector: Array.from({ length: 16 }, next), text: `row ${i}` }));
+    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 0, indexed: false, indexPartitions: 0 });
+    await store.upsert(big, many.slice(0, 600));
+    expect(await store.maintain(big, { indexAtRows: 1000 })).toEqual({ rows: 600, indexed: false, indexPartitions: 0 });
+    // A table only read by id (the candidates') is compacted without a vector index, however large.
+    expect(await store.maintain(big, { indexAtRows: 500, vectorIndex: false })).toEqual({ rows: 600, indexed: false, indexPartitions: 0 });
+    expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 600, indexed: true, indexPartitions: 24 });
+    // Rows added later join the trained partitions (2,000 rows: √2000 ≈ 45 < 2 × 24); at 2,500 (√2500 = 50) it is trained anew.
+    await store.upsert(big, many.slice(600, 2000));
+    expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 2000, indexed: true, indexPartitions: 24 });
+    await store.upsert(big, many.slice(2000));
+    expect(await store.maintain(big, { indexAtRows: 500 })).toEqual({ rows: 2500, indexed: true, indexPartitions: 50 });
     // LanceDB's index build spills shuffle files into a temporary folder it never removes: none may be left here.
     const spilled = readdirSync(processTmp, { recursive: true }).filter((name) => String(name).includes('shuffle_'));
     expect(spilled).toEqual([]);

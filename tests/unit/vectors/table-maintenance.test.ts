@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVectorIndexInChild } from '../../../src/infra/vectors/index-build';
+import { maintainTableInChild } from '../../../src/infra/vectors/table-maintenance';
 
-describe('the vector index build in a child process', () => {
+describe('vector table maintenance in a child process', () => {
   let processTmp: string;
   const outerTmp = process.env.TMPDIR;
   beforeAll(() => {
@@ -19,8 +19,8 @@ describe('the vector index build in a child process', () => {
 
   it('fails with a message naming the table, and leaves no scratch folder', async () => {
     const database = join(processTmp, 'lancedb');
-    await expect(buildVectorIndexInChild({ uri: database, table: 'no_such_table', numPartitions: 4 })).rejects.toThrow(
-      /Building the vector index of LanceDB table "no_such_table" failed \(exit 1\): .*no_such_table/,
+    await expect(maintainTableInChild({ uri: database, table: 'no_such_table', indexAtRows: 4, vectorIndex: true })).rejects.toThrow(
+      /Maintaining LanceDB table "no_such_table" \(indexes, compaction\) failed \(exit 1\): .*no_such_table/,
     );
     expect(readdirSync(processTmp).filter((name) => name.startsWith('datacreek-index-'))).toEqual([]);
   });
