@@ -1,5 +1,6 @@
 // The filter stage of a batch: basic quality (empty, length, language) and then the build's own filter steps,
-// over every candidate left after scoring. Returns what is kept and the rejections to write.
+// over every candidate left after scoring. Returns what is kept, the rejections to write, and which kept records a
+// step changed (PII redaction, HTML cleaning): only their content is written back.
 import { buildFilterPipeline, runFilterPipeline } from '../domain/quality';
 import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import type { BuildSettings } from '../workflows/build-settings';
@@ -15,7 +16,14 @@ interface CandidateRow {
   chunk_id: string | null;
 }
 
-export async function filterCandidates(run: BatchRun, sourceText: Map<string, string>): Promise<{ kept: DatasetRecord[]; rejections: RejectionWrite[] }> {
+export interface FilteredCandidates {
+  kept: DatasetRecord[];
+  rejections: RejectionWrite[];
+  /** Ids of kept records whose content a filter step changed. */
+  changed: Set<string>;
+}
+
+export async function filterCandidates(run: BatchRun, sourceText: Map<string, string>): Promise<FilteredCandidates> {
   const { sql, batchId } = run;
   const candidates = await sql<CandidateRow[]>`
     select id, content, score, source, chunk_id from records
@@ -23,6 +31,7 @@ export async function filterCandidates(run: BatchRun, sourceText: Map<string, st
   const rejections: RejectionWrite[] = [];
   const survivors: DatasetRecord[] = candidates.map((c) => ({ id: c.id, content: c.content, score: c.score, source: c.source }));
   const chunkOf = new Map(candidates.map((c) => [c.id, c.chunk_id]));
+  const generatedJson = new Map(candidates.map((c) => [c.id, JSON.stringify(c.content)]));
   const steps = buildFilterPipeline(basicFilters(run.deps, run.settings), {
     sourceText: (record) => {
       const chunkId = chunkOf.get(record.id);
@@ -31,7 +40,8 @@ export async function filterCandidates(run: BatchRun, sourceText: Map<string, st
   });
   const filtered = await runFilterPipeline(survivors, steps);
   for (const r of filtered.rejected) rejections.push({ id: r.id, reason: r.step, detail: r.reason });
-  return { kept: filtered.kept, rejections };
+  const changed = new Set(filtered.kept.filter((r) => JSON.stringify(r.content) !== generatedJson.get(r.id)).map((r) => r.id));
+  return { kept: filtered.kept, rejections, changed };
 }
 
 /** Basic quality (empty, length, language) always runs; the build's own filter steps follow. */

@@ -208,36 +208,42 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
       const dupCounts: Record<string, number> = {};
       for (const d of duplicates) dupCounts[d.reason!] = (dupCounts[d.reason!] ?? 0) + 1;
 
-      await writeDuplicates(
-        tx,
-        duplicates.map((d) => ({
-          id: d.id,
-          reason: d.reason!,
-          detail: `duplicate of ${d.duplicateOf}${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(3)})` : ''}`,
-        })),
-      );
-      await acceptCandidatesInOrder(tx, datasetId, acceptIds, state.nextSeq);
-      if (surplusIds.length) {
-        await tx`update records set status = 'surplus', reject_reason = 'target_reached'
-          where id in ${tx(surplusIds)} and status = 'candidate'`;
-      }
-      const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
-      if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
-      const { accepted: acceptedTotal, version: newVersion } = await recountAccepted(tx, datasetId);
-      // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
-      await tx`update datasets set target = ${target} where id = ${datasetId}`;
-      if (acceptedTotal > target)
-        throw invariantViolated(`acceptance ${acceptanceId} would leave ${acceptedTotal} accepted records, over the target ${target}`);
-      // The vectors land before the commit: once another worker sees these records accepted, it finds their vectors.
-      // Should the commit fail after this, the rows stay behind unmatched (findAcceptedMatches ignores them).
-      if (store && acceptIds.length) {
+      // The accepted vectors are written beside the PostgreSQL statements and land before the commit: once another
+      // worker sees these records accepted, it finds their vectors. Should the commit fail after this, the rows stay
+      // behind unmatched (findAcceptedMatches ignores them).
+      const writeVectors = async () => {
+        if (!store || acceptIds.length === 0) return;
         const contentById = new Map(candidates.map((c) => [c.id, c.content]));
         await writeAcceptedVectors(
           store,
           datasetId,
           acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })),
         );
-      }
+      };
+      const writeDecisions = async () => {
+        await writeDuplicates(
+          tx,
+          duplicates.map((d) => ({
+            id: d.id,
+            reason: d.reason!,
+            detail: `duplicate of ${d.duplicateOf}${d.similarity !== undefined ? ` (similarity ${d.similarity.toFixed(3)})` : ''}`,
+          })),
+        );
+        await acceptCandidatesInOrder(tx, datasetId, acceptIds, state.nextSeq);
+        if (surplusIds.length) {
+          await tx`update records set status = 'surplus', reject_reason = 'target_reached'
+            where id in ${tx(surplusIds)} and status = 'candidate'`;
+        }
+        const closed = await tx`update batches set status = 'accepted' where id in ${tx(batchIds)} and status = 'processed'`;
+        if (closed.count !== batchIds.length) throw invariantViolated(`acceptance ${acceptanceId}: a batch was decided by someone else meanwhile`);
+        const recount = await recountAccepted(tx, datasetId);
+        // The dataset row carries the live target (setTarget may have moved it since the build was prepared).
+        await tx`update datasets set target = ${target} where id = ${datasetId}`;
+        if (recount.accepted > target)
+          throw invariantViolated(`acceptance ${acceptanceId} would leave ${recount.accepted} accepted records, over the target ${target}`);
+        return recount;
+      };
+      const [{ accepted: acceptedTotal, version: newVersion }] = await Promise.all([writeDecisions(), writeVectors()]);
       const summary: AcceptSummary = {
         acceptanceId,
         batchId: batchIds[0],

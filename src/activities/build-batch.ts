@@ -67,16 +67,22 @@ export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx:
   await scorer.finish();
 
   // ---- filter --------------------------------------------------------------------------------------
-  const { kept, rejections } = await filterCandidates(run, sourceText);
+  const { kept, rejections, changed } = await filterCandidates(run, sourceText);
 
   // ---- prepare dedup: hash, MinHash signature, embedding ---------------------------------------------
   reportProgress(ctx, { stage: 'embed', kept: kept.length });
-  const dedupRows = await prepareDedup(run, kept);
+  const { rows: dedupRows, writeVectors } = await prepareDedup(run, kept, changed);
 
   // ---- write it all at once, with the batch row that marks it done ------------------------------------
   await writeWhileOpen(sql, batchId, async (tx) => {
-    await writeRejections(tx, rejections);
-    await writeDedupPrep(tx, dedupRows);
+    // PostgreSQL and LanceDB are written at the same time: the batch's write costs the slower of the two.
+    await Promise.all([
+      (async () => {
+        await writeRejections(tx, rejections);
+        await writeDedupPrep(tx, dedupRows);
+      })(),
+      writeVectors(),
+    ]);
     const [counts] = await tx<{ generated: number; parse_failures: number; tokens_in: number; tokens_out: number }[]>`
       select count(*) filter (where content is not null)::int as generated,
              count(*) filter (where reject_reason = 'parse_failure')::int as parse_failures,

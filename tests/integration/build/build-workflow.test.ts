@@ -308,6 +308,40 @@ describe('buildDataset', () => {
     }
   });
 
+  it('writes back only the content a filter step changed: redacted PII reaches the accepted records, the rest stays as generated', async () => {
+    const datasetId = uniqueId('pii');
+    const piiDoc = path.join(config.paths.data_dir, `${datasetId}.md`);
+    writeFileSync(
+      piiDoc,
+      TOPICS.map(
+        (t, i) =>
+          `## ${t}\n\n` +
+          Array.from({ length: 8 }, (_, j) =>
+            j % 2 === 0
+              ? `Report ${j} on ${t} of region ${i}-${j} came in by phone from (555) ${String(100 + i * 10 + j)}-${String(1000 + i * 97 + j * 13)}, counting ${(i * 13 + j * 5) % 89} sites.`
+              : `Note ${j} on ${t} of region ${i}-${j}: the survey found pattern ${(i * 31 + j * 7) % 97} during season ${j % 4}.`,
+          ).join(' '),
+      ).join('\n\n'),
+    );
+    await client.workflow.execute('ingestWorkflow', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: `ingest-${datasetId}`,
+      args: [{ datasetId, items: [{ path: piiDoc }] }],
+    });
+    const progress: BuildProgress = await (
+      await startBuild({ datasetId, target: 12, scoring: { mode: 'none' }, filters: [{ step: 'pii', action: 'redact' }] })
+    ).result();
+    expect(progress).toMatchObject({ stopReason: 'target_reached', accepted: 12 });
+    await expectCountsAddUp(datasetId, progress);
+    const decided = await db.sql<{ text: string }[]>`
+      select content::text as text from records where dataset_id = ${datasetId} and status in ('accepted', 'surplus') and content is not null`;
+    // The test server's answers repeat the chunk's sentences: some carried a phone number, and none does any more.
+    expect(decided.filter((r) => r.text.includes('[PHONE]')).length).toBeGreaterThan(0);
+    expect(decided.filter((r) => /\(555\) \d{3}-\d{4}/.test(r.text))).toEqual([]);
+    // Content no step changed is what the generator wrote (the hash was computed from it, and it was not rewritten).
+    expect(decided.filter((r) => r.text.includes('the survey found pattern')).length).toBeGreaterThan(0);
+  });
+
   it('records unparseable output as rejected candidates with the raw text and the reason', async () => {
     const datasetId = await datasetWithChunks('parse');
     // A build of 15 makes only a handful of generation calls now: the first dozen requests answer prose for certain
