@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   patched,
@@ -45,6 +46,12 @@ const PATCH = {
   launchForMissing: 'launch-for-missing',
   /** A build that met its target finalizes as completed even if a cancel arrives while it does. */
   completionSurvivesCancel: 'completion-survives-cancel',
+  /**
+   * continueAsNew() ends a run by throwing: the build goes on in the next run, so the failure handling must not run.
+   * Before this gate every continue-as-new finalized the dataset as failed (Stage=failed, the writer lease released)
+   * and spent an activity doing it, long enough for a pause or cancel to land in the old run and be lost.
+   */
+  continueAsNewIsNotAFailure: 'continue-as-new-is-not-a-failure',
 } as const;
 
 const { prepareBuild, finalizeBuild } = routedActivities<BuildActivities>({
@@ -210,6 +217,7 @@ export async function buildDataset(raw: BuildInput, carried?: BuildCarryOver): P
       await condition(loop.changedSinceNow());
     }
   } catch (err) {
+    if (err instanceof ContinueAsNew && patched(PATCH.continueAsNewIsNotAFailure)) throw err;
     if (isCancellation(err)) {
       loop.cancelled();
       // Cleanup must run even though the workflow is being cancelled: keep what was accepted, mark the rest.

@@ -247,19 +247,9 @@ describe('buildDataset', () => {
       const handle = await startBuild({ datasetId, target: 400, concurrency: 2, scoring: { mode: 'none' }, maxRounds: 100_000 });
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).accepted > 0);
       await handle.signal('pause');
-      // KNOWN BUG (README, Troubleshooting): under load, a pause that lands while the build continues as new can be
-      // lost (seen in CI 2 times in 2, locally 1 time in 9). Until it is fixed, a pause that has not taken effect
-      // after 10 s is sent again, and the test says so; every other assertion below is unchanged.
-      const pausedWithin = async (ms: number) =>
-        waitFor(async () => (await handle.query<BuildProgress>('progress')).status === 'paused', ms, 100).then(
-          () => true,
-          () => false,
-        );
-      if (!(await pausedWithin(10_000))) {
-        console.warn('KNOWN BUG: the pause signal was lost across a continue-as-new; sending it again');
-        await handle.signal('pause');
-        expect(await pausedWithin(30_000)).toBe(true);
-      }
+      // Taken within seconds, also when it lands as the build continues as new (it was once lost there: the old run
+      // finalized the dataset as failed before handing over, and a pause handled meanwhile missed the next run).
+      await waitFor(async () => (await handle.query<BuildProgress>('progress')).status === 'paused', 10_000, 100);
       // Pausing stops new batches; batches already generated are still accepted, then the build is quiet: nothing
       // generating, and no candidate waiting for an acceptance (a batch waiting, or an acceptance running, leaves its
       // candidates undecided in PostgreSQL).
@@ -287,6 +277,10 @@ describe('buildDataset', () => {
 
       await handle.signal('resume');
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).continuedAsNew > 0, 120_000);
+      // Continuing as new hands the build to its next run; it is not a failure (every continue-as-new used to finalize
+      // the dataset as failed on the way out, which also let a pause or cancel land in the old run and be lost).
+      const [during] = await db.sql<{ status: string }[]>`select status from datasets where id = ${datasetId}`;
+      expect(during.status).toBe('building');
       // Resumed: batches are accepted again (their records may all be duplicates once the yield levels off).
       await waitFor(async () => (await handle.query<BuildProgress>('progress')).batchesDone > paused.batchesDone + 2);
       await handle.cancel();
