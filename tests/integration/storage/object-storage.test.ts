@@ -99,7 +99,7 @@ describe('object storage shared by the API and the worker', () => {
     }
   });
 
-  it('builds the IVF index of a table in the bucket (in a child process given the storage options)', async () => {
+  it('maintains a table in the bucket and builds its IVF index (in a child process given the storage options)', async () => {
     const vectors = await openConfiguredVectorStore(h.config);
     const table = vectorTableName(uniqueId('indexed'), 'records');
     try {
@@ -107,7 +107,7 @@ describe('object storage shared by the API and the worker', () => {
       const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
       const rows = Array.from({ length: 300 }, (_, i) => ({ id: `v${i}`, vector: Array.from({ length: 16 }, next), text: `row ${i}` }));
       await vectors.upsert(table, rows);
-      expect(await vectors.maintain(table, { indexAtRows: 200 })).toEqual({ rows: 300, indexed: true });
+      expect(await vectors.maintain(table, { indexAtRows: 200 })).toEqual({ rows: 300, indexed: true, indexPartitions: 17 });
       const location = lanceLocation(h.config);
       const db = await lancedb.connect(location.uri, { storageOptions: location.storageOptions });
       const indices = await (await db.openTable(table)).listIndices();
