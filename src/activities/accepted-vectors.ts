@@ -90,7 +90,7 @@ export async function removeAcceptedVectors(deps: ActivityDeps, datasetId: strin
  * Only speed depends on this, so a failure (e.g. a concurrent commit from another worker) is logged and the next
  * crossing tries again.
  */
-export async function maintainAcceptedVectors(deps: ActivityDeps, datasetId: string, ctx?: Context): Promise<void> {
+export async function maintainDatasetVectorTables(deps: ActivityDeps, datasetId: string, ctx?: Context): Promise<void> {
   const store = await deps.vectors();
   const indexAtRows = deps.config.dedup.semantic.index_at_rows;
   const tables = [

@@ -13,7 +13,7 @@ import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
 import {
   findAcceptedMatches,
-  maintainAcceptedVectors,
+  maintainDatasetVectorTables,
   readCandidateVectors,
   VECTOR_MAINTENANCE_EVERY,
   writeAcceptedVectors,
@@ -279,7 +279,7 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
 
   const before = committed.acceptedBefore!;
   if (store && Math.floor(before / VECTOR_MAINTENANCE_EVERY) !== Math.floor((before + accepted.length) / VECTOR_MAINTENANCE_EVERY)) {
-    await maintainAcceptedVectors(deps, datasetId, ctx);
+    await maintainDatasetVectorTables(deps, datasetId, ctx);
   }
   return committed.summary;
 }

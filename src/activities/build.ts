@@ -11,7 +11,7 @@ import { buildId } from '../workflows/ids';
 import { defaultPrior, type YieldPrior } from '../workflows/launch-policy';
 import { lockAcceptedSet, recountAccepted } from './accepted-set';
 import { acceptCandidates, type AcceptArgs } from './build-accept';
-import { maintainAcceptedVectors } from './accepted-vectors';
+import { maintainDatasetVectorTables } from './accepted-vectors';
 import { processBatchWork, type BatchArgs } from './build-batch';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
@@ -298,7 +298,8 @@ export function createBuildActivities(deps: ActivityDeps) {
     // Accepted vectors are already in LanceDB (acceptance writes them); the candidates' handoff table is done with.
     const store = await deps.vectors();
     await store.dropTable(candidateVectorTableName(args.datasetId));
-    await maintainAcceptedVectors(deps, args.datasetId);
+    // The candidates table is gone now, so only the accepted-vector table is maintained.
+    await maintainDatasetVectorTables(deps, args.datasetId);
     await saveProgress(args.workflowId, args.datasetId, { ...args.progress, ...counts }, { final: true });
     await activityWriterLease(sql).release(args.datasetId);
     return counts;
