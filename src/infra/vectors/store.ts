@@ -90,6 +90,8 @@ export interface VectorStoreOptions {
 }
 
 const DEFAULT_CACHE_MB = 256;
+/** Looks (250 ms apart) before a listed but unloadable table name is taken for a dropped table's leftover. */
+const LEFTOVER_CHECKS = 4;
 
 /** Opens LanceDB at a local folder, or at an object-store URI with the storage options it needs. */
 export async function openVectorStore(location: string | LanceLocation, options: VectorStoreOptions = {}): Promise<VectorStore> {
@@ -147,29 +149,35 @@ class LanceVectorStore implements VectorStore {
   }
 
   private async writeRows(table: string, unique: VectorRow[]): Promise<void> {
-    const existing = await this.openTable(table);
-    if (existing === null) {
-      const data = toArrowTable(table, unique, inferSchema(table, unique));
-      const db = await this.db();
-      try {
-        const created = await db.createTable(table, data, { mode: 'create' });
-        this.tables.set(table, Promise.resolve(created));
-        return;
-      } catch (error) {
-        if (!/already exists/i.test(String(error))) throw error;
-        this.tables.delete(table);
-        // Either another process created it between our check and create (fall through to a merge), or the name is
-        // a dropped table's leftover folder (see isDroppedTableLeftover): then create the table over it.
-        if ((await this.openTable(table)) === null) {
-          const created = await db.createTable(table, data, { mode: 'overwrite' });
-          this.tables.set(table, Promise.resolve(created));
-          return;
-        }
-      }
-    }
-    const target = (await this.openTable(table))!;
+    const target = (await this.openTable(table)) ?? (await this.createEmptyTable(table, inferSchema(table, unique)));
     const data = toArrowTable(table, unique, ownSchema(table, await target.schema()));
     await target.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+  }
+
+  /**
+   * Creates a table with no rows; the caller's rows then go in by the same merge as every later write. LanceDB's
+   * create is not exclusive across processes: two workers creating a table at once can both succeed, and the later
+   * one's first version replaces the earlier one's. Created with rows, one worker's rows were lost that way (seen
+   * with three workers writing their first batches); created empty, both write the same nothing.
+   */
+  private async createEmptyTable(table: string, schema: Schema): Promise<lancedb.Table> {
+    const db = await this.db();
+    this.tables.delete(table);
+    await db.createEmptyTable(table, schema, { mode: 'create', existOk: true }).catch((error: unknown) => {
+      if (!/already exists/i.test(String(error))) throw error;
+    });
+    for (let attempt = 0; ; attempt++) {
+      const opened = await this.openTable(table);
+      if (opened !== null) return opened;
+      // Listed but not loadable: another process's create is half-way (give it a moment), or the name is a dropped
+      // table's leftover (see isDroppedTableLeftover), over which an empty table is created.
+      if (attempt === LEFTOVER_CHECKS) {
+        const created = await db.createEmptyTable(table, schema, { mode: 'overwrite' });
+        this.tables.set(table, Promise.resolve(created));
+        return created;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   async search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]> {
