@@ -238,7 +238,7 @@ async function runLancePath(
     const indexSeconds = (performance.now() - started) / 1000;
     log(`  LanceDB path: accepted vectors written at ${vectorWriteRowsPerSecond} rows/s (batches of 10k), IVF index built in ${indexSeconds.toFixed(1)} s`);
 
-    const dedup = await Deduplicator.open({ acceptedVectors: 'caller' });
+    const dedup = await Deduplicator.open({ acceptedSet: 'caller' });
     dedup.addAccepted(records.map((r, i) => ({ id: r.id, contentHash: hashes[i], minhash: signatures[i] })));
     const threshold = dedup.settings.semantic.threshold;
     const flagged = new Map<string, string>();

@@ -1,14 +1,14 @@
 // Accepting processed batches: dedupe their candidates against everything the dataset accepted before and
 // against each other (exact hash, MinHash LSH, embeddings), then accept at most the remaining target in a
 // fixed order. The workflow runs one acceptance at a time per dataset, which is what makes "exactly N" hold.
-// Semantic dedup searches the dataset's accepted vectors in LanceDB (accepted-vectors.ts), so every worker sees
-// the same accepted set; exact hashes and MinHash signatures come from PostgreSQL through a bounded cache.
+// Every worker sees the same accepted set: exact hashes are looked up in PostgreSQL, MinHash signatures are read
+// there for the records whose LSH bands a candidate shares (the bands are a bounded cache in the worker), and
+// semantic matches are searched in the dataset's LanceDB table (accepted-vectors.ts).
 import type { Context } from '@temporalio/activity';
-import { Deduplicator } from '../domain/dedup';
-import { ByteLimitedCache } from '../domain/dedup';
-import { signatureFromBuffer } from '../domain/dedup';
+import { AcceptedBandIndex, ByteLimitedCache, Deduplicator, signatureFromBuffer } from '../domain/dedup';
 import type { AcceptSummary, BuildSettings } from '../workflows/build-settings';
 import { acceptCandidatesInOrder, invariantViolated, lockAcceptedSet, recountAccepted } from './accepted-set';
+import { acceptedNearDuplicates, acceptedWithHashes, type AcceptedNear } from './accepted-lookups';
 import { writeDuplicates } from './build-writes';
 import type { ActivityDeps } from './deps';
 import {
@@ -21,9 +21,9 @@ import {
 } from './accepted-vectors';
 import { reportProgress } from './keep-alive';
 
-interface CachedDedup {
-  /** Exact hashes and MinHash signatures of the accepted set; semantic matches come from LanceDB. */
-  dedup: Deduplicator;
+interface CachedBands {
+  /** The LSH bands of the accepted set's MinHash signatures, by accept_seq. */
+  bands: AcceptedBandIndex;
   /** The dataset's accepted_version the cache reflects. */
   version: number;
   /** How many accepted records it holds, and the last of them by accept_seq: where catching up starts. */
@@ -33,49 +33,37 @@ interface CachedDedup {
 }
 
 /**
- * The dedup state of the datasets this worker accepts for, a cache of what PostgreSQL holds, bounded in bytes
+ * The MinHash bands of the datasets this worker accepts for, a cache of what PostgreSQL holds, bounded in bytes
  * (dedup.cache_mb) with the least recently used dataset evicted first. Created with the first acceptance's config.
  */
-let cache: ByteLimitedCache<CachedDedup> | null = null;
+let cache: ByteLimitedCache<CachedBands> | null = null;
 
-function dedupCache(deps: ActivityDeps): ByteLimitedCache<CachedDedup> {
-  cache ??= new ByteLimitedCache<CachedDedup>(deps.config.dedup.cache_mb * 1024 * 1024, (entry) => entry.dedup.estimatedBytes);
+function bandCache(deps: ActivityDeps): ByteLimitedCache<CachedBands> {
+  cache ??= new ByteLimitedCache<CachedBands>(deps.config.dedup.cache_mb * 1024 * 1024, (entry) => entry.bands.estimatedBytes);
   return cache;
 }
 
 /**
- * The dataset's dedup state at `state`: the cached one when it is current, the cached one caught up with the
- * records accepted since (when nothing left the set meanwhile), or one loaded from PostgreSQL.
+ * The dataset's accepted bands at `state`: the cached ones when current, the cached ones caught up with the
+ * records accepted since (when nothing left the set meanwhile), or ones loaded from PostgreSQL.
  */
-async function dedupFor(
+async function bandsFor(
   deps: ActivityDeps,
-  settings: BuildSettings,
+  datasetId: string,
   state: { version: number; accepted: number },
   ctx: Context,
-): Promise<{ entry: CachedDedup; key: string }> {
-  const key = `${settings.datasetId}:${JSON.stringify(settings.dedup)}`;
-  // Taken out of the cache while in use: check() indexes the candidates tentatively, so an acceptance that does
-  // not commit leaves it unusable. It goes back only after a commit.
-  const hit = dedupCache(deps).take(key);
+): Promise<{ entry: CachedBands; key: string }> {
+  const { num_perm: numPerm, bands } = deps.config.dedup.minhash;
+  const key = `${datasetId}:${numPerm}:${bands}`;
+  // Taken out of the cache while in use, so an acceptance that does not commit cannot leave it half-updated.
+  const hit = bandCache(deps).take(key);
   if (hit && hit.version === state.version) return { entry: hit, key };
-  if (hit && (await onlyGrewSince(deps, settings.datasetId, hit))) {
-    const caughtUp = await loadAccepted(deps, settings.datasetId, hit, ctx);
+  if (hit && (await onlyGrewSince(deps, datasetId, hit))) {
+    const caughtUp = await loadAccepted(deps, datasetId, hit, ctx);
     if (caughtUp.count === state.accepted) return { entry: { ...caughtUp, version: state.version }, key };
   }
-  const dedup = await Deduplicator.open({
-    settings: {
-      exact: settings.dedup.exact,
-      minhash: {
-        enabled: settings.dedup.minhash.enabled,
-        threshold: settings.dedup.minhash.threshold,
-        numPerm: deps.config.dedup.minhash.num_perm,
-        bands: deps.config.dedup.minhash.bands,
-      },
-      semantic: settings.dedup.semantic,
-    },
-    acceptedVectors: 'caller',
-  });
-  const loaded = await loadAccepted(deps, settings.datasetId, { dedup, version: state.version, count: 0, lastSeq: 0, lastId: null }, ctx);
+  const fresh = new AcceptedBandIndex({ numPerm, bands, expectedItems: state.accepted });
+  const loaded = await loadAccepted(deps, datasetId, { bands: fresh, version: state.version, count: 0, lastSeq: 0, lastId: null }, ctx);
   return { entry: { ...loaded, version: state.version }, key };
 }
 
@@ -83,7 +71,7 @@ async function dedupFor(
  * Whether the records the cache holds are all still accepted under the same numbers: removals renumber the set
  * (compactAcceptSeq), which moves another record onto the cache's last number.
  */
-async function onlyGrewSince(deps: ActivityDeps, datasetId: string, entry: CachedDedup): Promise<boolean> {
+async function onlyGrewSince(deps: ActivityDeps, datasetId: string, entry: CachedBands): Promise<boolean> {
   if (entry.lastId === null) return true;
   const { sql } = deps.database;
   const [row] = await sql<{ id: string }[]>`
@@ -92,16 +80,17 @@ async function onlyGrewSince(deps: ActivityDeps, datasetId: string, entry: Cache
 }
 
 /** Adds the accepted records numbered after `from.lastSeq`, streamed in pages so memory holds one page of rows. */
-async function loadAccepted(deps: ActivityDeps, datasetId: string, from: CachedDedup, ctx: Context): Promise<CachedDedup> {
+async function loadAccepted(deps: ActivityDeps, datasetId: string, from: CachedBands, ctx: Context): Promise<CachedBands> {
   const { sql } = deps.database;
   let { count, lastSeq, lastId } = from;
   for (;;) {
-    const rows = await sql<{ id: string; content_hash: string; minhash: Buffer | null; accept_seq: number }[]>`
-      select id, content_hash, minhash, accept_seq from records
+    const rows = await sql<{ id: string; minhash: Buffer | null; accept_seq: number }[]>`
+      select id, minhash, accept_seq from records
       where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${lastSeq}
       order by accept_seq limit 5000`;
     if (rows.length === 0) break;
-    from.dedup.addAccepted(rows.map((r) => ({ id: r.id, contentHash: r.content_hash, minhash: r.minhash ? signatureFromBuffer(r.minhash) : undefined })));
+    // A record accepted without a signature (imported rows, say) has no bands: only exact and semantic dedup see it.
+    for (const row of rows) if (row.minhash) from.bands.add(row.accept_seq, signatureFromBuffer(row.minhash));
     count += rows.length;
     lastSeq = rows[rows.length - 1].accept_seq;
     lastId = rows[rows.length - 1].id;
@@ -151,8 +140,6 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
   const [dataset] = await sql<{ accepted_version: number; accepted_count: number }[]>`
     select accepted_version, accepted_count from datasets where id = ${datasetId}`;
   const version = dataset.accepted_version;
-  const { entry, key } = await dedupFor(deps, settings, { version, accepted: dataset.accepted_count }, ctx);
-  const { dedup } = entry;
   const order = new Map(batchIds.map((id, i) => [id, i]));
   const candidates = (
     await sql<{ id: string; batch_id: string; position: number; content_hash: string; minhash: Buffer; content: unknown }[]>`
@@ -181,13 +168,50 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
       settings.dedup.semantic.threshold,
     );
   }
+  const signatures = new Map(candidates.map((c) => [c.id, signatureFromBuffer(c.minhash)]));
+  const acceptedHashes = settings.dedup.exact
+    ? await acceptedWithHashes(
+        sql,
+        datasetId,
+        candidates.map((c) => c.content_hash),
+      )
+    : new Map<string, string>();
+  let acceptedNear = new Map<string, AcceptedNear>();
+  let cached: { entry: CachedBands; key: string } | null = null;
+  if (settings.dedup.minhash.enabled && candidates.length > 0) {
+    cached = await bandsFor(deps, datasetId, { version, accepted: dataset.accepted_count }, ctx);
+    acceptedNear = await acceptedNearDuplicates(
+      sql,
+      datasetId,
+      cached.entry.bands,
+      candidates.map((c) => ({ id: c.id, minhash: signatures.get(c.id)! })),
+      settings.dedup.minhash.threshold,
+    );
+  }
+  // The Deduplicator holds this acceptance's candidates only: it compares them with each other, and takes their
+  // matches in the accepted set from the lookups above.
+  const dedup = await Deduplicator.open({
+    settings: {
+      exact: settings.dedup.exact,
+      minhash: {
+        enabled: settings.dedup.minhash.enabled,
+        threshold: settings.dedup.minhash.threshold,
+        numPerm: deps.config.dedup.minhash.num_perm,
+        bands: deps.config.dedup.minhash.bands,
+      },
+      semantic: settings.dedup.semantic,
+    },
+    acceptedSet: 'caller',
+  });
   const verdicts = dedup.check(
     candidates.map((c) => ({
       id: c.id,
       text: '',
       contentHash: c.content_hash,
-      minhash: signatureFromBuffer(c.minhash),
+      minhash: signatures.get(c.id),
       vector: vectors.get(c.id),
+      acceptedExact: acceptedHashes.get(c.content_hash),
+      acceptedNear: acceptedNear.get(c.id),
       acceptedMatch: acceptedMatches.get(c.id),
     })),
   );
@@ -261,21 +285,29 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
       return { summary, fresh: true, acceptIds, newVersion, acceptedBefore: state.accepted, lastSeq };
     })
     .catch((err: unknown) => {
-      // The cache entry is still right for the version it was loaded at (check()'s tentative state is rolled back by
-      // its next use): the retry catches it up instead of reloading the whole accepted set.
-      dedupCache(deps).set(key, entry);
+      // The cached bands are still right for the version they were loaded at: the retry catches them up instead of
+      // reloading the whole accepted set.
+      if (cached) bandCache(deps).set(cached.key, cached.entry);
       throw err;
     });
-  if (!committed.fresh) return committed.summary;
-  dedup.accept(committed.acceptIds!);
+  if (!committed.fresh) {
+    // Another attempt committed this acceptance: the bands are still right for the set before it; the next
+    // acceptance catches them up.
+    if (cached) bandCache(deps).set(cached.key, cached.entry);
+    return committed.summary;
+  }
   const accepted = committed.acceptIds!;
-  dedupCache(deps).set(key, {
-    dedup,
-    version: committed.newVersion!,
-    count: committed.summary.acceptedTotal ?? entry.count + accepted.length,
-    lastSeq: committed.lastSeq ?? entry.lastSeq,
-    lastId: accepted.length ? accepted[accepted.length - 1] : entry.lastId,
-  });
+  if (cached) {
+    const { entry } = cached;
+    accepted.forEach((id, i) => entry.bands.add(committed.lastSeq! - accepted.length + 1 + i, signatures.get(id)!));
+    bandCache(deps).set(cached.key, {
+      bands: entry.bands,
+      version: committed.newVersion!,
+      count: committed.summary.acceptedTotal ?? entry.count + accepted.length,
+      lastSeq: committed.lastSeq ?? entry.lastSeq,
+      lastId: accepted.length ? accepted[accepted.length - 1] : entry.lastId,
+    });
+  }
 
   const before = committed.acceptedBefore!;
   if (store && Math.floor(before / VECTOR_MAINTENANCE_EVERY) !== Math.floor((before + accepted.length) / VECTOR_MAINTENANCE_EVERY)) {

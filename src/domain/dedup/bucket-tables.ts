@@ -58,6 +58,11 @@ export class BucketTables {
     return this.itemCount;
   }
 
+  /** Bytes held in typed arrays. */
+  get bytes(): number {
+    return this.next.byteLength + this.tables.reduce((sum, table) => sum + table.keys.byteLength + table.heads.byteLength, 0);
+  }
+
   /** Adds the next item (number `size`) under one key per table; returns its number. */
   insert(keys: ArrayLike<number>): number {
     const item = this.itemCount++;

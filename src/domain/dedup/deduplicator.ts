@@ -30,8 +30,15 @@ export interface DedupCandidate {
   minhash?: Uint32Array;
   /** The record's embedding; required when semantic dedup is enabled. */
   vector?: Float32Array | number[];
+  /** With `acceptedSet: 'caller'`: an accepted record with the same content hash, found by the caller (absent: none). */
+  acceptedExact?: string;
   /**
-   * With `acceptedVectors: 'caller'`: the most similar accepted record at or above the semantic threshold, found
+   * With `acceptedSet: 'caller'`: the most similar accepted record at or above the MinHash threshold, found by the
+   * caller (absent: none).
+   */
+  acceptedNear?: { id: string; similarity: number };
+  /**
+   * With `acceptedSet: 'caller'`: the most similar accepted record at or above the semantic threshold, found
    * by the caller in its vector store (absent: none).
    */
   acceptedMatch?: { id: string; similarity: number };
@@ -87,8 +94,11 @@ export class Deduplicator {
   private readonly semanticIdSet = new Set<string>();
   private pending: { items: PendingItem[]; batchHashes: Map<string, string>; minhashSize: number; semanticSize: number } | null = null;
   private unpersisted: { id: string; vector: Float32Array; text: string }[] = [];
-  /** Where the accepted set's vectors are searched: this object's index, or the caller's store (acceptedMatch). */
-  private readonly acceptedVectors: 'memory' | 'caller';
+  /**
+   * Where the accepted set is looked up: this object's hashes and indexes, or the caller's stores (each candidate's
+   * acceptedExact, acceptedNear and acceptedMatch).
+   */
+  private readonly acceptedSet: 'memory' | 'caller';
   private readonly statsValue: DedupStats = {
     checked: 0,
     duplicates: { exact_duplicate: 0, near_duplicate: 0, semantic_duplicate: 0 },
@@ -96,9 +106,9 @@ export class Deduplicator {
     accepted: 0,
   };
 
-  private constructor(settings: DedupSettings, store?: VectorStore, table?: string, acceptedVectors: 'memory' | 'caller' = 'memory') {
+  private constructor(settings: DedupSettings, store?: VectorStore, table?: string, acceptedSet: 'memory' | 'caller' = 'memory') {
     this.settings = settings;
-    this.acceptedVectors = acceptedVectors;
+    this.acceptedSet = acceptedSet;
     this.store = store;
     this.table = table;
     this.hasher = minHasherFor({ numPerm: settings.minhash.numPerm });
@@ -110,23 +120,24 @@ export class Deduplicator {
    * that LanceDB table (written by `persistAccepted`); hashes and MinHash signatures come from
    * `addAccepted` (they live with the records in PostgreSQL).
    *
-   * `acceptedVectors: 'caller'` keeps no accepted vectors at all (memory stays flat however large the dataset):
-   * the caller searches its vector store and passes each candidate's `acceptedMatch`; the semantic index then
-   * holds only the candidates of the current check(), so they are still compared with each other.
+   * `acceptedSet: 'caller'` keeps nothing of the accepted set (memory stays flat however large the dataset): the
+   * caller looks each candidate up in its own stores and passes its `acceptedExact`, `acceptedNear` and
+   * `acceptedMatch`; the hashes and indexes then hold only the candidates of the current check(), so they are
+   * still compared with each other.
    */
   static async open(opts: {
     store?: VectorStore;
     table?: string;
     settings?: DedupSettingsInput | DedupSettings;
-    acceptedVectors?: 'memory' | 'caller';
+    acceptedSet?: 'memory' | 'caller';
   }): Promise<Deduplicator> {
     if ((opts.store === undefined) !== (opts.table === undefined)) {
       throw new Error('Deduplicator.open needs both store and table (to load and persist vectors) or neither');
     }
-    if (opts.store && opts.acceptedVectors === 'caller') {
-      throw new Error("Deduplicator.open: acceptedVectors 'caller' means the caller owns the vector store; pass no store/table with it");
+    if (opts.store && opts.acceptedSet === 'caller') {
+      throw new Error("Deduplicator.open: acceptedSet 'caller' means the caller owns the accepted set; pass no store/table with it");
     }
-    const dedup = new Deduplicator(resolveDedupSettings(opts.settings ?? {}), opts.store, opts.table, opts.acceptedVectors);
+    const dedup = new Deduplicator(resolveDedupSettings(opts.settings ?? {}), opts.store, opts.table, opts.acceptedSet);
     if (opts.store && opts.table && dedup.settings.semantic.enabled) {
       const stored = await opts.store.readVectors(opts.table);
       dedup.loadVectors(stored.ids, stored.vectors, stored.dims);
@@ -157,6 +168,7 @@ export class Deduplicator {
 
   /** Loads already accepted records (e.g. from PostgreSQL). Discards a check() that was not accepted. */
   addAccepted(items: AcceptedItem[]): void {
+    if (this.acceptedSet === 'caller') throw new Error("addAccepted: this Deduplicator's accepted set is the caller's (acceptedSet 'caller')");
     this.rollbackPending();
     for (const item of items) {
       if (!this.acceptedHashes.has(item.contentHash)) this.acceptedHashes.set(item.contentHash, item.id);
@@ -196,7 +208,8 @@ export class Deduplicator {
       const item: PendingItem = { candidate, verdict, indexed: false };
       pending.items.push(item);
       if (exact) {
-        const earlier = this.acceptedHashes.get(hash) ?? pending.batchHashes.get(hash);
+        const accepted = this.acceptedSet === 'caller' ? candidate.acceptedExact : this.acceptedHashes.get(hash);
+        const earlier = accepted ?? pending.batchHashes.get(hash);
         if (earlier !== undefined) Object.assign(verdict, { duplicateOf: earlier, reason: 'exact_duplicate', similarity: 1 });
       }
       this.statsValue.millis.exact += performance.now() - started;
@@ -204,8 +217,10 @@ export class Deduplicator {
       if (minhash.enabled && verdict.reason === null) {
         started = performance.now();
         verdict.minhash = this.candidateSignature(candidate);
-        const best = verdict.minhash && this.minhashIndex.query(verdict.minhash, minhash.threshold)[0];
-        if (best) Object.assign(verdict, { duplicateOf: best.id, reason: 'near_duplicate', similarity: best.jaccard });
+        const accepted = this.acceptedSet === 'caller' ? candidate.acceptedNear : undefined;
+        const best = accepted ? null : verdict.minhash && this.minhashIndex.query(verdict.minhash, minhash.threshold)[0];
+        if (accepted) Object.assign(verdict, { duplicateOf: accepted.id, reason: 'near_duplicate', similarity: accepted.similarity });
+        else if (best) Object.assign(verdict, { duplicateOf: best.id, reason: 'near_duplicate', similarity: best.jaccard });
         this.statsValue.millis.minhash += performance.now() - started;
       }
 
@@ -213,7 +228,7 @@ export class Deduplicator {
         started = performance.now();
         const index = this.semanticIndexFor(candidate.vector!.length);
         item.prepared = index.prepare(candidate.vector!);
-        const accepted = this.acceptedVectors === 'caller' ? candidate.acceptedMatch : undefined;
+        const accepted = this.acceptedSet === 'caller' ? candidate.acceptedMatch : undefined;
         const best = accepted ? null : index.nearest(item.prepared, semantic.threshold);
         if (accepted) Object.assign(verdict, { duplicateOf: accepted.id, reason: 'semantic_duplicate', similarity: accepted.similarity });
         else if (best) Object.assign(verdict, { duplicateOf: this.semanticIds[best.item], reason: 'semantic_duplicate', similarity: best.similarity });
@@ -274,7 +289,9 @@ export class Deduplicator {
     }
     for (const item of pending.items) {
       if (!item.indexed) continue;
-      if (!this.acceptedHashes.has(item.verdict.contentHash)) this.acceptedHashes.set(item.verdict.contentHash, item.candidate.id);
+      if (this.acceptedSet === 'memory' && !this.acceptedHashes.has(item.verdict.contentHash)) {
+        this.acceptedHashes.set(item.verdict.contentHash, item.candidate.id);
+      }
       if (item.prepared) {
         this.semanticIdSet.add(item.candidate.id);
         // Kept for persistAccepted() only when there is a store to write them to.
@@ -283,9 +300,9 @@ export class Deduplicator {
       this.statsValue.accepted++;
     }
     this.pending = null;
-    // The caller's store holds the accepted vectors: the next check starts from an empty semantic index.
-    if (this.acceptedVectors === 'caller') {
-      this.truncateIndexes(this.minhashIndex.size, 0);
+    // The caller holds the accepted set: the next check starts from empty indexes.
+    if (this.acceptedSet === 'caller') {
+      this.truncateIndexes(0, 0);
       this.semanticIdSet.clear();
     }
   }

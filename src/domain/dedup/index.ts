@@ -13,7 +13,8 @@ export {
   type MinHashOptions,
   type ShingleKind,
 } from './minhash';
-export { MinHashIndex, type NearDuplicateMatch } from './minhash-index';
+export { MinHashIndex, lshBandKeys, type NearDuplicateMatch } from './minhash-index';
+export { AcceptedBandIndex } from './accepted-band-index';
 export { SemanticIndex, type SemanticIndexOptions, type SemanticMatch } from './semantic-index';
 export { dedupSettingsSchema, resolveDedupSettings, DEFAULT_DEDUP_SETTINGS, type DedupSettings, type DedupSettingsInput } from './settings';
 export {

@@ -146,13 +146,7 @@ export class MinHashIndex {
   }
 
   private bandKeys(sig: Uint32Array): Uint32Array {
-    const keys = new Uint32Array(this.bands);
-    for (let band = 0; band < this.bands; band++) {
-      let h = band + 1;
-      for (let r = band * this.rows; r < (band + 1) * this.rows; r++) h = fmix32(h ^ sig[r]);
-      keys[band] = h;
-    }
-    return keys;
+    return lshBandKeys(sig, this.bands);
   }
 
   private assertLength(sig: Uint32Array): void {
@@ -160,4 +154,16 @@ export class MinHashIndex {
       throw new Error(`MinHash signature has ${sig.length} slots but this index uses numPerm=${this.numPerm}; compute signatures with the same numPerm`);
     }
   }
+}
+
+/** One 32-bit key per band of `sig` (bands of numPerm / bands slots each); the band number is mixed in. */
+export function lshBandKeys(sig: Uint32Array, bands: number): Uint32Array {
+  const rows = sig.length / bands;
+  const keys = new Uint32Array(bands);
+  for (let band = 0; band < bands; band++) {
+    let h = band + 1;
+    for (let r = band * rows; r < (band + 1) * rows; r++) h = fmix32(h ^ sig[r]);
+    keys[band] = h;
+  }
+  return keys;
 }

@@ -172,7 +172,7 @@ export const dedupSchema = z
         lancedb_cache_mb: positiveInt,
       })
       .strict(),
-    /** Byte limit of each worker's in-memory dedup cache (exact hashes, MinHash signatures), least recently used dataset evicted first. */
+    /** Byte limit of each worker's acceptance cache (MinHash LSH bands of accepted records), least recently used dataset evicted first. */
     cache_mb: positiveInt,
   })
   .strict();

@@ -1,6 +1,7 @@
-// Semantic dedup through the dataset's LanceDB table, with real PostgreSQL and LanceDB on disk. Each "worker" is
-// its own copy of the activity modules (vi.resetModules) with its own database pool and LanceDB connection, so
-// nothing in memory is shared between them: whatever one accepts, the other can only learn from the stores.
+// Dedup across workers, with real PostgreSQL and LanceDB on disk: semantic matches through the dataset's LanceDB
+// table, exact and near ones through PostgreSQL. Each "worker" is its own copy of the activity modules
+// (vi.resetModules) with its own database pool and LanceDB connection, so nothing in memory is shared between them:
+// whatever one accepts, the other can only learn from the stores.
 import { Context } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -232,5 +233,56 @@ describe('semantic dedup in LanceDB', () => {
       remaining: 0,
     });
     expect(summary.accepted).toBe(1);
+  });
+});
+
+// Exact and near duplicates are looked up in PostgreSQL too: the worker holds only a compact index of the accepted
+// records' MinHash bands (caught up by accept_seq), so a worker that never saw the other accept still finds them.
+describe('exact and near dedup through PostgreSQL', () => {
+  const long = (topic: string) =>
+    `Which steps does a careful field team follow to measure ${topic} along the northern coast during spring tides when the weather turns and the instruments drift slowly out of calibration over several weeks`;
+
+  beforeAll(async () => {
+    datasetId = uniqueId('pg-dedup');
+    await workerA.deps.database.sql`insert into datasets (id, owner_id, name, type) values (${datasetId}, 'local', ${datasetId}, 'qa')`;
+  });
+
+  async function accept(worker: Worker, batchId: string): Promise<AcceptSummary> {
+    return worker.accept({ batchIds: [batchId], acceptanceId: `${batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 });
+  }
+
+  it("a worker that never saw the other worker accept finds an exact copy and a near copy of that worker's records", async () => {
+    const original = long('salinity');
+    const nearCopy = original.replace('several weeks', 'several months');
+    const minhashText = (q: string) => `${q} An answer about ${q}`;
+    // The near copy really is near (estimated Jaccard ≥ 0.8) and not exact.
+    const equalSlots = hasher.signature(minhashText(original)).filter((x, i) => x === hasher.signature(minhashText(nearCopy))[i]).length;
+    expect(equalSlots / 128).toBeGreaterThanOrEqual(0.8);
+
+    const first = await processedBatch(workerA, [{ question: original, vector: randomUnit() }]);
+    expect(await accept(workerA, first.batchId)).toMatchObject({ accepted: 1 });
+    const second = await processedBatch(workerB, [
+      { question: original, vector: randomUnit() },
+      { question: nearCopy, vector: randomUnit() },
+      { question: 'Who first charted the currents of the Gulf Stream, and with which instruments?', vector: randomUnit() },
+    ]);
+    expect(await accept(workerB, second.batchId)).toMatchObject({ accepted: 1, duplicates: { exact_duplicate: 1, near_duplicate: 1 } });
+    expect(await statusOf(workerB, second.ids)).toEqual({
+      [second.ids[0]]: { status: 'rejected', reason: 'exact_duplicate' },
+      [second.ids[1]]: { status: 'rejected', reason: 'near_duplicate' },
+      [second.ids[2]]: { status: 'accepted', reason: null },
+    });
+    const [detail] = await workerB.deps.database.sql<{ reject_detail: string }[]>`select reject_detail from records where id = ${second.ids[1]}`;
+    expect(detail.reject_detail).toMatch(new RegExp(`^duplicate of ${first.ids[0].replace(/[/]/g, '\\/')} \\(similarity 0\\.\\d{3}\\)$`));
+  });
+
+  it('a worker whose cached bands are behind catches up with what the other accepted since', async () => {
+    // Worker B cached the bands at its last acceptance; worker A accepts one more record after it.
+    const question =
+      'How did medieval glassmakers in Venice keep their furnace recipes secret from rival guilds while still training apprentices who might leave the island one day';
+    const later = await processedBatch(workerA, [{ question, vector: randomUnit() }]);
+    expect(await accept(workerA, later.batchId)).toMatchObject({ accepted: 1 });
+    const copy = await processedBatch(workerB, [{ question: question.replace('one day', 'some day'), vector: randomUnit() }]);
+    expect(await accept(workerB, copy.batchId)).toMatchObject({ accepted: 0, duplicates: { near_duplicate: 1 } });
   });
 });

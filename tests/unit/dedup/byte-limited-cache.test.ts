@@ -47,11 +47,11 @@ describe('ByteLimitedCache', () => {
   });
 });
 
-describe("Deduplicator with acceptedVectors: 'caller'", () => {
+describe("Deduplicator with acceptedSet: 'caller'", () => {
   const settings = { exact: false, minhash: { enabled: false }, semantic: { enabled: true, threshold: 0.9 } };
 
   it('takes accepted matches from the caller, compares candidates with each other, and keeps no vectors after accept', async () => {
-    const dedup = await Deduplicator.open({ settings, acceptedVectors: 'caller' });
+    const dedup = await Deduplicator.open({ settings, acceptedSet: 'caller' });
     const verdicts = dedup.check([
       { id: 'a', text: '', vector: [1, 0, 0], acceptedMatch: { id: 'old', similarity: 0.95 } },
       { id: 'b', text: '', vector: [0, 1, 0] },
@@ -69,5 +69,30 @@ describe("Deduplicator with acceptedVectors: 'caller'", () => {
     expect(dedup.estimatedBytes).toBeLessThan(inMemory.estimatedBytes);
     // b's vector lives in the caller's store now: without an acceptedMatch, a copy of it is not a duplicate here.
     expect(dedup.check([{ id: 'd', text: '', vector: [0, 1, 0] }])[0].reason).toBeNull();
+  });
+});
+
+describe("Deduplicator with acceptedSet: 'caller' for exact and near duplicates", () => {
+  const settings = { exact: true, minhash: { enabled: true, threshold: 0.8 }, semantic: { enabled: false } };
+
+  it('takes exact and near matches in the accepted set from the caller and still compares candidates with each other', async () => {
+    const dedup = await Deduplicator.open({ settings, acceptedSet: 'caller' });
+    const text = 'the tide rises twice a day because the moon pulls the ocean toward it';
+    const verdicts = dedup.check([
+      { id: 'a', text: 'a text the caller found among the accepted', acceptedExact: 'old-1' },
+      { id: 'b', text: 'another text the caller found near an accepted one', acceptedNear: { id: 'old-2', similarity: 0.9 } },
+      { id: 'c', text },
+      { id: 'd', text },
+    ]);
+    expect(verdicts.map((v) => [v.id, v.reason, v.duplicateOf])).toEqual([
+      ['a', 'exact_duplicate', 'old-1'],
+      ['b', 'near_duplicate', 'old-2'],
+      ['c', null, null],
+      ['d', 'exact_duplicate', 'c'],
+    ]);
+    dedup.accept(['c']);
+    // c is the caller's to remember now: without acceptedExact, its copy is no duplicate here.
+    expect(dedup.check([{ id: 'e', text }])[0].reason).toBeNull();
+    expect(() => dedup.addAccepted([{ id: 'x', contentHash: 'h' }])).toThrow(/caller/);
   });
 });
