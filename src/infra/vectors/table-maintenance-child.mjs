@@ -9,8 +9,9 @@ const scratch = process.env.TMPDIR;
 let done = false;
 
 // Every way out removes the scratch folder, including a crash or a write to the dead parent's stderr.
+// Retried: LanceDB's threads may still be adding spill files while the process exits.
 process.on('exit', () => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
 });
 process.on('uncaughtException', () => process.exit(4));
 process.stderr.on('error', () => {});

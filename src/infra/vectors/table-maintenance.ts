@@ -6,7 +6,7 @@
 //   The child's scratch folder is removed when it ends, or when the child sees its parent die.
 // - Compacting and re-indexing a large table reads it whole: in the worker that left about 1 GB of native memory
 //   behind at 100k rows. In the child it is returned to the system when the child exits, and the worker stays flat.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,13 +34,43 @@ const CHILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'table-mainte
 /** The last lines of the child's stderr are enough to say why maintenance failed. */
 const STDERR_KEPT = 4000;
 
+/** Children still running, with their scratch folders: a process that exits takes them (and their folders) along. */
+const running = new Map<ChildProcess, string>();
+let exitHookInstalled = false;
+
+/** Removes a scratch folder; retried because LanceDB's threads in a child that is going away may still add files. */
+function removeScratch(scratch: string): void {
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+}
+
+/**
+ * A worker that exits (shutdown, process.exit) while a child maintains a table would leave the child to notice on its
+ * own and clean up after the worker is gone: stop it and remove its folder before the worker's exit completes.
+ */
+function stopChildrenOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const [child, scratch] of running) {
+      child.kill('SIGKILL');
+      try {
+        removeScratch(scratch);
+      } catch {
+        // Nothing more can be done in an exiting process; the child also removes its folder when it can.
+      }
+    }
+  });
+}
+
 export function maintainTableInChild(request: TableMaintenanceRequest): Promise<TableMaintenanceResult> {
+  stopChildrenOnExit();
   const scratch = mkdtempSync(join(tmpdir(), 'datacreek-index-'));
   return new Promise<TableMaintenanceResult>((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD_SCRIPT], {
       env: { ...process.env, TMPDIR: scratch },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    running.set(child, scratch);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8');
@@ -51,8 +81,12 @@ export function maintainTableInChild(request: TableMaintenanceRequest): Promise<
     child.stderr.on('data', (piece: string) => {
       stderr = (stderr + piece).slice(-STDERR_KEPT);
     });
-    child.on('error', reject);
+    child.on('error', (error) => {
+      running.delete(child);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
+      running.delete(child);
       const result = code === 0 ? parseResult(stdout) : null;
       if (result) resolve(result);
       else {
@@ -67,7 +101,7 @@ export function maintainTableInChild(request: TableMaintenanceRequest): Promise<
     });
     // Stdin stays open until the child is done: the child takes its closing as the parent's death.
     child.stdin.write(`${JSON.stringify(request)}\n`);
-  }).finally(() => rmSync(scratch, { recursive: true, force: true }));
+  }).finally(() => removeScratch(scratch));
 }
 
 /** The child's last stdout line: {"rows": n, "indexed": bool, "indexPartitions": n}. */
