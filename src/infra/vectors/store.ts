@@ -89,7 +89,7 @@ export interface VectorStoreOptions {
   cacheMb?: number;
 }
 
-const DEFAULT_CACHE_MB = 256;
+const DEFAULT_CACHE_MB = 128;
 /** Looks (250 ms apart) before a listed but unloadable table name is taken for a dropped table's leftover. */
 const LEFTOVER_CHECKS = 4;
 
