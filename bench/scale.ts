@@ -154,7 +154,10 @@ async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promise<Scal
       await sql.begin((tx) =>
         Promise.all([
           acceptCandidatesInOrder(tx, datasetId, moreIds.slice(from, to), rows + from + 1),
-          store.upsert('maintained__bench', vectorRows.slice(from, to).map((row, k) => ({ ...row, id: moreIds[from + k] }))),
+          store.upsert(
+            'maintained__bench',
+            vectorRows.slice(from, to).map((row, k) => ({ ...row, id: moreIds[from + k] })),
+          ),
         ]),
       );
       maintainedWriteMs += performance.now() - started;

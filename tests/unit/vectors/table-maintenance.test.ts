@@ -69,7 +69,9 @@ function processesWithEnv(entry: string): number[] {
     .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((variable) => variable.startsWith(entry));
+        return readFileSync(`/proc/${pid}/environ`, 'latin1')
+          .split('\0')
+          .some((variable) => variable.startsWith(entry));
       } catch {
         return false;
       }
