@@ -4,7 +4,7 @@
 // full one does, so the estimate here is never below the true one and no near duplicate is missed; the few records
 // it names are then compared on their full signatures (read from PostgreSQL by the caller).
 import { BucketTables } from './bucket-tables';
-import { lshBandKeys } from './minhash-index';
+import { assertBanding, assertSignatureLength, lshBandKeys } from './minhash-index';
 import { VisitMarks } from './visit-marks';
 
 export class AcceptedBandIndex {
@@ -20,9 +20,7 @@ export class AcceptedBandIndex {
   constructor(options: { numPerm: number; bands: number; expectedItems?: number }) {
     this.numPerm = options.numPerm;
     this.bands = options.bands;
-    if (!Number.isInteger(this.bands) || this.bands < 1 || this.numPerm % this.bands !== 0) {
-      throw new Error(`MinHash LSH needs bands to divide numPerm evenly; got numPerm=${this.numPerm}, bands=${this.bands}. Try bands=32 with numPerm=128.`);
-    }
+    assertBanding(this.numPerm, this.bands);
     const expected = Math.max(16, options.expectedItems ?? 1024);
     this.buckets = new BucketTables(this.bands, expected);
     this.refs = new Int32Array(expected);
@@ -41,7 +39,7 @@ export class AcceptedBandIndex {
 
   /** Adds an accepted record's signature under its accept_seq. */
   add(ref: number, sig: Uint32Array): void {
-    this.assertLength(sig);
+    assertSignatureLength(sig, this.numPerm);
     const item = this.buckets.insert(lshBandKeys(sig, this.bands));
     if (item >= this.refs.length) {
       const grown = new Int32Array(this.refs.length * 2);
@@ -62,7 +60,7 @@ export class AcceptedBandIndex {
    * `threshold`, each once: a superset of the near duplicates at that threshold, to be confirmed on full signatures.
    */
   candidates(sig: Uint32Array, threshold: number): number[] {
-    this.assertLength(sig);
+    assertSignatureLength(sig, this.numPerm);
     const keys = lshBandKeys(sig, this.bands);
     const needed = Math.ceil(threshold * this.numPerm - 1e-9);
     const found: number[] = [];
@@ -77,11 +75,5 @@ export class AcceptedBandIndex {
       });
     }
     return found;
-  }
-
-  private assertLength(sig: Uint32Array): void {
-    if (sig.length !== this.numPerm) {
-      throw new Error(`MinHash signature has ${sig.length} slots but this index uses numPerm=${this.numPerm}; compute signatures with the same numPerm`);
-    }
   }
 }

@@ -18,7 +18,6 @@ const SERIAL_VERSION = 1;
 export class MinHashIndex {
   readonly numPerm: number;
   readonly bands: number;
-  readonly rows: number;
   private readonly buckets: BucketTables;
   private signatures: Uint32Array;
   private readonly ids: string[] = [];
@@ -29,10 +28,7 @@ export class MinHashIndex {
   constructor(options: { numPerm?: number; bands?: number; expectedItems?: number } = {}) {
     this.numPerm = options.numPerm ?? 128;
     this.bands = options.bands ?? 32;
-    if (!Number.isInteger(this.bands) || this.bands < 1 || this.numPerm % this.bands !== 0) {
-      throw new Error(`MinHash LSH needs bands to divide numPerm evenly; got numPerm=${this.numPerm}, bands=${this.bands}. Try bands=32 with numPerm=128.`);
-    }
-    this.rows = this.numPerm / this.bands;
+    assertBanding(this.numPerm, this.bands);
     const expected = options.expectedItems ?? 1024;
     this.buckets = new BucketTables(this.bands, expected);
     this.signatures = new Uint32Array(Math.max(16, expected) * this.numPerm);
@@ -150,9 +146,21 @@ export class MinHashIndex {
   }
 
   private assertLength(sig: Uint32Array): void {
-    if (sig.length !== this.numPerm) {
-      throw new Error(`MinHash signature has ${sig.length} slots but this index uses numPerm=${this.numPerm}; compute signatures with the same numPerm`);
-    }
+    assertSignatureLength(sig, this.numPerm);
+  }
+}
+
+/** Throws unless `bands` bands cut a `numPerm`-slot signature evenly. */
+export function assertBanding(numPerm: number, bands: number): void {
+  if (!Number.isInteger(bands) || bands < 1 || numPerm % bands !== 0) {
+    throw new Error(`MinHash LSH needs bands to divide numPerm evenly; got numPerm=${numPerm}, bands=${bands}. Try bands=32 with numPerm=128.`);
+  }
+}
+
+/** Throws unless `sig` has the `numPerm` slots an index was built for. */
+export function assertSignatureLength(sig: Uint32Array, numPerm: number): void {
+  if (sig.length !== numPerm) {
+    throw new Error(`MinHash signature has ${sig.length} slots but this index uses numPerm=${numPerm}; compute signatures with the same numPerm`);
   }
 }
 
