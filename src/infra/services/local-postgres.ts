@@ -103,8 +103,21 @@ export async function ensureLocalPostgres(opts: { dataDir: string; port: number;
     mkdirSync(dataDir, { recursive: true });
     if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
     runPg(bin, 'initdb', ['-D', dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C']);
-    // Tuned for a small dev machine: durability stays on (fsync), checkpoints are spread out.
-    writeFileSync(path.join(dataDir, 'postgresql.auto.conf'), 'max_connections = 200\nshared_buffers = 256MB\nsynchronous_commit = on\n');
+    // Tuned for a small dev machine: durability stays on (fsync, synchronous commit). Checkpoints are spread out
+    // and full-page images compressed, because a build's acceptance rewrites every accepted row once and, at the
+    // default 1 GB of WAL between checkpoints, a large build spent its write time on full-page images.
+    writeFileSync(
+      path.join(dataDir, 'postgresql.auto.conf'),
+      [
+        'max_connections = 200',
+        'shared_buffers = 256MB',
+        'synchronous_commit = on',
+        'max_wal_size = 4GB',
+        'checkpoint_timeout = 15min',
+        'wal_compression = on',
+        '',
+      ].join('\n'),
+    );
     if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dataDir]);
   }
 
