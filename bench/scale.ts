@@ -27,7 +27,7 @@ export interface ScaleBenchOptions {
 export interface ScaleBenchResult {
   wallSeconds: number;
   recordsPerSecond: number;
-  rssMb: { at: number; mb: number; heapMb: number }[];
+  rssMb: { at: number; mb: number; heapMb: number; heapCommittedMb: number; externalMb: number; lanceCacheMb: number }[];
   /** RSS at the end ÷ RSS at a fifth of the build: 1.0 is flat. */
   rssGrowth: number;
   historyEventsPerRun: number[];
@@ -59,13 +59,24 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Sc
     const points = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((share) => {
       const at = share * build.wallMs;
       const sample = build.samples.reduce((best, s) => (Math.abs(s.t - at) < Math.abs(best.t - at) ? s : best), build.samples[0]);
-      return { at: share, mb: sample.rssMb, heapMb: sample.heapMb };
+      return {
+        at: share,
+        mb: sample.rssMb,
+        heapMb: sample.heapMb,
+        heapCommittedMb: sample.heapCommittedMb,
+        externalMb: sample.externalMb,
+        lanceCacheMb: sample.lanceCacheMb,
+      };
     });
     const rssGrowth = points[points.length - 1].mb / points[1].mb;
     const historyEventsPerRun = build.runs.map((r) => r.events);
     log(figure('records/s (whole build)', target / wallSeconds, `${wallSeconds.toFixed(0)} s, ${build.server.requests.toLocaleString('en-US')} LLM requests`));
     log(`  worker RSS at 10 %, 20 % … 100 % of the build (MB): ${points.map((p) => p.mb.toFixed(0)).join(' ')}`);
     log(`  worker JS heap in use at the same points (MB):      ${points.map((p) => p.heapMb.toFixed(0)).join(' ')}`);
+    // The rest of RSS is native: LanceDB (its caches and runtime), Temporal's core, malloc's free lists.
+    log(`  worker JS heap committed (MB):                      ${points.map((p) => p.heapCommittedMb.toFixed(0)).join(' ')}`);
+    log(`  typed arrays and Buffers outside the heap (MB):     ${points.map((p) => p.externalMb.toFixed(0)).join(' ')}`);
+    log(`  LanceDB's index and metadata caches (MB):           ${points.map((p) => p.lanceCacheMb.toFixed(0)).join(' ')}`);
     log(figure('RSS at the end ÷ RSS at 20 %', rssGrowth, '(1.0 = flat)'));
     log(figure('history events, largest run', Math.max(...historyEventsPerRun), `over ${build.runs.length} run(s)`, { atMost: HISTORY_LIMIT }));
     log(figure('worker CPU (cores busy)', build.workerCpuShare, `event-loop p99 ${build.eventLoopP99Ms.toFixed(0)} ms`));

@@ -13,6 +13,7 @@ import type { DatacreekConfig } from '../../src/infra/config/schema';
 import { connectDatabase } from '../../src/infra/db/client';
 import { endpointGateStats } from '../../src/activities/build-gate';
 import { clearEndpointLimiters, endpointLimiterStats } from '../../src/infra/llm/endpoint-limiter';
+import { vectorCacheBytes } from '../../src/infra/vectors/store';
 import type { BuildInput, BuildProgress } from '../../src/workflows/build-input';
 import { buildWorkflowId } from '../../src/workflows/ids';
 import { startWorker } from '../../src/worker/worker';
@@ -52,7 +53,14 @@ export interface Sample {
   /** Requests answered so far. */
   completed: number;
   rssMb: number;
+  /** V8 heap in use (live objects and garbage not yet collected). */
   heapMb: number;
+  /** V8 heap committed: what the JS heap holds of RSS, in use or not. */
+  heapCommittedMb: number;
+  /** Memory of typed arrays and Buffers outside the V8 heap (the band index's arrays, signatures, Arrow data). */
+  externalMb: number;
+  /** LanceDB's index and metadata caches (bounded by dedup.semantic.lancedb_cache_mb). */
+  lanceCacheMb: number;
 }
 
 export interface RunHistory {
@@ -130,6 +138,9 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
           completed: Object.values(stats.byStatus).reduce((a, b) => a + b, 0),
           rssMb: memory.rss / 2 ** 20,
           heapMb: memory.heapUsed / 2 ** 20,
+          heapCommittedMb: memory.heapTotal / 2 ** 20,
+          externalMb: memory.external / 2 ** 20,
+          lanceCacheMb: vectorCacheBytes() / 2 ** 20,
         });
         await new Promise((r) => setTimeout(r, opts.sampleEveryMs ?? 100));
       }

@@ -90,6 +90,16 @@ export interface VectorStoreOptions {
 }
 
 const DEFAULT_CACHE_MB = 128;
+
+/** The LanceDB sessions (index and metadata caches) of this process's open stores. */
+const openSessions = new Set<lancedb.Session>();
+
+/** Bytes LanceDB's caches hold now, over every open store of the process: for worker memory figures. */
+export function vectorCacheBytes(): number {
+  let bytes = 0;
+  for (const session of openSessions) bytes += Number(session.sizeBytes());
+  return bytes;
+}
 /** Looks (250 ms apart) before a listed but unloadable table name is taken for a dropped table's leftover. */
 const LEFTOVER_CHECKS = 4;
 
@@ -114,6 +124,7 @@ export function openConfiguredVectorStore(
 class LanceVectorStore implements VectorStore {
   readonly dir: string;
   private connection: Promise<lancedb.Connection> | null = null;
+  private session: lancedb.Session | null = null;
   private readonly tables = new Map<string, Promise<lancedb.Table | null>>();
   /** Writes to one table are serialized: concurrent LanceDB commits to a table conflict and retry. */
   private readonly writeQueues = new Map<string, Promise<void>>();
@@ -329,6 +340,7 @@ class LanceVectorStore implements VectorStore {
     this.tables.clear();
     if (this.connection) (await this.connection).close();
     this.connection = null;
+    if (this.session) openSessions.delete(this.session);
   }
 
   private db(): Promise<lancedb.Connection> {
@@ -337,12 +349,16 @@ class LanceVectorStore implements VectorStore {
     // again after a table is opened, and semantic dedup must see what another worker accepted a moment ago).
     // Bounded caches: LanceDB's default session (6 GB of index cache, 1 GB of metadata) grows a worker without limit
     // as compactions re-cache rewritten indexes. Three quarters for the index, a quarter for metadata.
-    const bytes = BigInt(Math.round(this.cacheMb * 1024 * 1024));
-    this.connection ??= lancedb.connect(this.dir, {
-      readConsistencyInterval: 0,
-      ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
-      session: new lancedb.Session((bytes * 3n) / 4n, bytes / 4n),
-    });
+    if (!this.connection) {
+      const bytes = BigInt(Math.round(this.cacheMb * 1024 * 1024));
+      this.session = new lancedb.Session((bytes * 3n) / 4n, bytes / 4n);
+      openSessions.add(this.session);
+      this.connection = lancedb.connect(this.dir, {
+        readConsistencyInterval: 0,
+        ...(this.storageOptions ? { storageOptions: this.storageOptions } : {}),
+        session: this.session,
+      });
+    }
     return this.connection;
   }
 

@@ -11,6 +11,7 @@ import {
   vectorTableName,
   type VectorStore,
 } from '../../../src/infra/vectors';
+import { vectorCacheBytes } from '../../../src/infra/vectors/store';
 
 const texts = ['the cat sat on the mat', 'dogs chase cats in the park', 'quantum physics lecture notes', 'a cat sat on the mat'];
 const vectors = embedLexical(texts);
@@ -151,6 +152,23 @@ describe('vector store on LanceDB', () => {
     expect((await store.search(big, late.vector, 1))[0]).toMatchObject({ id: 'late' });
     expect((await store.search(big, many[123].vector, 1))[0]).toMatchObject({ id: 'm123' });
     await store.dropTable(big);
+  });
+
+  it("counts what an open store's LanceDB caches hold, and forgets a closed store's", async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'datacreek-vectors-cache-'));
+    const before = vectorCacheBytes();
+    const other = await openVectorStore(otherDir, { cacheMb: 8 });
+    try {
+      await other.upsert('cached', rows);
+      await other.search('cached', vectors[0], 2);
+      const held = vectorCacheBytes() - before;
+      expect(held).toBeGreaterThan(0);
+      expect(held).toBeLessThanOrEqual(8 * 2 ** 20);
+    } finally {
+      await other.close();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+    expect(vectorCacheBytes()).toBe(before);
   });
 
   it('treats a missing table as empty', async () => {
