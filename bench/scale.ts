@@ -73,7 +73,8 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Sc
     log(figure('records/s (whole build)', target / wallSeconds, `${wallSeconds.toFixed(0)} s, ${build.server.requests.toLocaleString('en-US')} LLM requests`));
     log(`  worker RSS at 10 %, 20 % … 100 % of the build (MB): ${points.map((p) => p.mb.toFixed(0)).join(' ')}`);
     log(`  worker JS heap in use at the same points (MB):      ${points.map((p) => p.heapMb.toFixed(0)).join(' ')}`);
-    // The rest of RSS is native: LanceDB (its caches and runtime), Temporal's core, malloc's free lists.
+    // What RSS holds beyond these three rows is native: workflow threads, Temporal's core, LanceDB outside its
+    // caches, malloc's free lists.
     log(`  worker JS heap committed (MB):                      ${points.map((p) => p.heapCommittedMb.toFixed(0)).join(' ')}`);
     log(`  typed arrays and Buffers outside the heap (MB):     ${points.map((p) => p.externalMb.toFixed(0)).join(' ')}`);
     log(`  LanceDB's index and metadata caches (MB):           ${points.map((p) => p.lanceCacheMb.toFixed(0)).join(' ')}`);

@@ -100,6 +100,7 @@ export function vectorCacheBytes(): number {
   for (const session of openSessions) bytes += Number(session.sizeBytes());
   return bytes;
 }
+
 /** Looks (250 ms apart) before a listed but unloadable table name is taken for a dropped table's leftover. */
 const LEFTOVER_CHECKS = 4;
 
@@ -341,6 +342,7 @@ class LanceVectorStore implements VectorStore {
     if (this.connection) (await this.connection).close();
     this.connection = null;
     if (this.session) openSessions.delete(this.session);
+    this.session = null;
   }
 
   private db(): Promise<lancedb.Connection> {
