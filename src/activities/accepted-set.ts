@@ -39,12 +39,12 @@ export async function lockAcceptedSet(tx: TransactionSql, datasetId: string): Pr
  */
 export async function acceptCandidatesInOrder(tx: TransactionSql, datasetId: string, ids: string[], firstSeq: number): Promise<void> {
   if (ids.length === 0) return;
-  // The rows are found by primary key (id = any(...)), and each id carries the dataset and status it must have as
-  // columns of the unnest, not as constants. With constants the planner may read every pending candidate of the
-  // dataset through its (dataset_id, status) index and hash-join them with the ids: statistics lag behind a burst of
-  // new candidates, so it expects a handful. That costs time in proportion to the candidates pending, not to the ids
-  // given (measured with 50k pending: 10-14k rows/s against 26k). Without the any(), a table it believes small is
-  // read whole instead.
+  // Each id carries the dataset and status it must have as columns of the unnest, not as constants, and the ids are
+  // also given as a restriction (id = any(...)) that the primary key serves. With constants the planner may read
+  // every pending candidate of the dataset through its (dataset_id, status) index and hash-join them with the ids:
+  // statistics lag behind a burst of new candidates, so it expects a handful. That costs time in proportion to the
+  // candidates pending, not to the ids given (measured with 50k pending: 10-14k rows/s against 26k). A table the
+  // planner believes small it may still scan once, hashing the ids.
   const updated = await guardUnique(
     () => tx`
       update records set status = 'accepted', accept_seq = v.seq, reject_reason = null, reject_detail = null
