@@ -2,8 +2,7 @@
 // stdin: { uri, storageOptions?, table, indexAtRows, vectorIndex }; writes {"rows": n, "indexed": bool} to stdout and exits 0
 // once everything is committed. Stdin staying open is the parent's lifeline: when it closes before the work is
 // done, the parent is gone and so is this work. Either way the scratch folder it was given as TMPDIR goes with it.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import * as lancedb from '@lancedb/lancedb';
 
 const scratch = process.env.TMPDIR;
@@ -44,7 +43,6 @@ const partitionsFor = (rows) => Math.max(1, Math.round(Math.sqrt(rows)));
 const trainedPartitions = (name) => Number(/_p(\d+)$/.exec(name)?.[1] ?? 0);
 
 async function maintain({ uri, storageOptions, table, indexAtRows, vectorIndex: wantVectorIndex = true }) {
-  const started = Date.now();
   const db = await lancedb.connect(uri, storageOptions ? { storageOptions } : {});
   const names = await db.tableNames();
   if (!names.includes(table)) throw new Error(`LanceDB table "${table}" does not exist at ${uri}`);
@@ -72,48 +70,5 @@ async function maintain({ uri, storageOptions, table, indexAtRows, vectorIndex: 
   await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   target.close();
   db.close();
-  flushLocalTable(uri, table, started);
   return { rows, indexed: Boolean(vectorIndex), indexPartitions: vectorIndex ? trainedPartitions(vectorIndex.name) : 0 };
-}
-
-/**
- * Puts what this maintenance wrote under a local table folder on disk before it reports done. LanceDB does not sync
- * its files, and a compaction or index build writes tens of MB at 100k rows; left to the kernel's writeback, that
- * data was flushed during the next PostgreSQL commits on the same disk instead, stalling acceptance's locked
- * transaction for 0.3-1 s at a time. Flushed here, the cost stays with maintenance, which nothing waits for.
- * Object stores need none of this.
- */
-function flushLocalTable(uri, table, since) {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file://')) return;
-  const root = join(uri.replace(/^file:\/\//, ''), `${table}.lance`);
-  if (!existsSync(root)) return;
-  // A file can vanish between listing and opening: another worker's maintenance cleaning up old versions.
-  const gone = (error) => error?.code === 'ENOENT';
-  const flush = (path) => {
-    let fd;
-    try {
-      if (statSync(path).mtimeMs < since - 1000) return;
-      fd = openSync(path, 'r');
-      fsyncSync(fd);
-    } catch (error) {
-      if (!gone(error)) throw error;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  };
-  const walk = (dir) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      if (gone(error)) return;
-      throw error;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) flush(path);
-    }
-  };
-  walk(root);
 }
