@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { createActivityDeps, type ActivityDeps } from '../activities';
 import { ACTIVITY_KINDS, parseWorkKinds, taskQueueFor, type WorkKind } from '../workflows/task-queues';
 import { connectEndpointBudget } from '../infra/llm';
+import { removeScratchFolders } from '../infra/vectors';
 import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm';
 import { reportEventLoopDelay } from './event-loop-report';
 import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
@@ -75,6 +76,9 @@ export async function startWorker(
   // A bad serve list fails before anything starts, naming the kinds that exist.
   const kinds = parseWorkKinds(opts.serve ?? config.worker.serve);
   installRuntime();
+  // A worker killed on this machine together with its table-maintenance child left that child's spill folder.
+  const swept = removeScratchFolders();
+  if (swept.length > 0) console.log(`[worker] removed ${swept.length} scratch folder(s) of table maintenance that ended with its worker`);
   // llm.provider `local`: serve the bundled model in-process, behind the same OpenAI-compatible client.
   const { resolveLocalProvider } = await import('../infra/local-llm');
   const local = await resolveLocalProvider(config, { log: (m) => console.log(`[local-llm] ${m}`) });

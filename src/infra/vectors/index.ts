@@ -10,6 +10,7 @@ export {
 } from './store';
 export { vectorTableName, datasetTablePrefix, assertValidTableName, chunkTableName, recordTableName, belongsToDataset } from './table-names';
 export { dropDatasetTables } from './dataset-tables';
+export { removeScratchFolders } from './table-maintenance';
 export type { Embedder } from './embedder';
 export { embedLexical, embedLexicalOne, createLexicalEmbedder, DEFAULT_LEXICAL_DIMS } from './lexical-embedder';
 export * from './store';

@@ -1,20 +1,44 @@
 // Maintains one vector table in a process of its own (see table-maintenance.ts for why). Reads one JSON line from
 // stdin: { uri, storageOptions?, table, indexAtRows, vectorIndex }; writes {"rows": n, "indexed": bool} to stdout and exits 0
 // once everything is committed. Stdin staying open is the parent's lifeline: when it closes before the work is
-// done, the parent is gone and so is this work. Either way the scratch folder it was given as TMPDIR goes with it.
-import { rmSync } from 'node:fs';
-import * as lancedb from '@lancedb/lancedb';
+// done, the parent is gone and so is this work.
+//
+// Its scratch folder, `datacreek-index-<pid>-XXXXXX` in the system temp folder, becomes TMPDIR before LanceDB is
+// loaded, so LanceDB's spill files land there. The parent removes it once this process has exited; if the parent
+// died first, this process removes it on its way out.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-const scratch = process.env.TMPDIR;
+const scratch = mkdtempSync(join(tmpdir(), `datacreek-index-${process.pid}-`));
+// Node's process.env writes the process environment itself, which LanceDB's native code reads for its temp folder.
+process.env.TMPDIR = scratch;
+const parent = process.ppid;
 let done = false;
+let stdinClosed = false;
 
-// Every way out removes the scratch folder, including a crash or a write to the dead parent's stderr.
-// Retried: LanceDB's threads may still be adding spill files while the process exits.
+/** Sleeps the thread without the event loop (an exit handler cannot wait any other way). */
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+// The parent is gone: nobody else will remove the folder while this process still exists. LanceDB's threads may
+// still add spill files while the process exits, so a removal can fail on a file added midway; once the folder
+// itself is gone they cannot make it again. Retried for up to 10 s, then the next maintenance's sweep takes it.
+// The parent is known gone when stdin closed early, or when this process was adopted by another (a new ppid).
 process.on('exit', () => {
-  if (scratch) rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  if (!stdinClosed && process.ppid === parent) return;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      rmSync(scratch, { recursive: true, force: true });
+      return;
+    } catch {
+      sleepSync(50);
+    }
+  }
 });
 process.on('uncaughtException', () => process.exit(4));
 process.stderr.on('error', () => {});
+
+const lancedb = await import('@lancedb/lancedb');
 
 let input = '';
 process.stdin.setEncoding('utf8');
@@ -34,6 +58,7 @@ process.stdin.on('data', (piece) => {
     );
 });
 process.stdin.on('end', () => {
+  stdinClosed = true;
   if (!done) process.exit(3);
 });
 

@@ -3,11 +3,18 @@
 // runs in a child process with a scratch folder of its own as TMPDIR:
 // - LanceDB's index build spills its shuffle files (the size of the table's vectors: about 150 MB at 100k × 384)
 //   into a temporary folder and never removes them; in a long-running worker that is a disk leak per indexed table.
-//   The child's scratch folder is removed when it ends, or when the child sees its parent die.
 // - Compacting and re-indexing a large table reads it whole: in the worker that left about 1 GB of native memory
 //   behind at 100k rows. In the child it is returned to the system when the child exits, and the worker stays flat.
+//
+// The scratch folder is the child's: it makes `datacreek-index-<its pid>-XXXXXX` in the system temp folder before
+// LanceDB loads. Removing it is only safe once no LanceDB thread can still write into it, so it goes
+// - when the child has exited (all its threads with it): the parent removes it on 'close', or, if the parent is
+//   exiting itself, after killing the child and seeing it dead;
+// - when the parent died first: the child removes it on its way out, retrying until it is gone (a thread may add a
+//   spill file between two attempts, but none can make the folder again once it is gone);
+// - and if both were killed outright: the next maintenance on this machine sweeps folders whose child is dead.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,43 +41,95 @@ const CHILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'table-mainte
 /** The last lines of the child's stderr are enough to say why maintenance failed. */
 const STDERR_KEPT = 4000;
 
-/** Children still running, with their scratch folders: a process that exits takes them (and their folders) along. */
-const running = new Map<ChildProcess, string>();
+/** A maintenance child's scratch folder: `datacreek-index-`, the child's pid, then mkdtemp's random suffix. */
+const scratchPattern = /^datacreek-index-(\d+)-/;
+
+/** Children still running: a process that exits takes them (and their folders) along. */
+const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** Removes a scratch folder; retried because LanceDB's threads in a child that is going away may still add files. */
-function removeScratch(scratch: string): void {
-  rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+/** The pid's process exists and is not a zombie, i.e. its threads may still run. Another user's counts as alive. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name in parentheses: Z (zombie) and X (dead) have no threads left.
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return true;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (signalError) {
+      return (signalError as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+}
+
+/** Whether the pid is a live maintenance child (not a process that reused the pid of one that died). */
+function isMaintenanceChild(pid: number): boolean {
+  if (!isRunning(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('table-maintenance-child');
+  } catch {
+    return true;
+  }
 }
 
 /**
- * A worker that exits (shutdown, process.exit) while a child maintains a table would leave the child to notice on its
- * own and clean up after the worker is gone: stop it and remove its folder before the worker's exit completes.
+ * Removes the scratch folders in `root` that belong to maintenance children no longer running: `pid` narrows it to
+ * one child (just exited), otherwise every dead child's folder goes. Another user's folders are left alone.
+ */
+export function removeScratchFolders(root: string = tmpdir(), pid?: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const owner = Number(scratchPattern.exec(name)?.[1]);
+    if (!owner || (pid !== undefined && owner !== pid) || isMaintenanceChild(owner)) continue;
+    try {
+      rmSync(join(root, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+      removed.push(name);
+    } catch {
+      // Not ours to remove (permissions) or busy: the next sweep tries again.
+    }
+  }
+  return removed;
+}
+
+/** Sleeps the thread without the event loop: an exit hook cannot wait any other way. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A worker that exits (shutdown, process.exit) while a child maintains a table would leave the child to clean up
+ * after the worker is gone: kill it, wait until it is dead (no thread of it can write any more; bounded), and
+ * remove its folder before the worker's exit completes.
  */
 function stopChildrenOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const [child, scratch] of running) {
+    for (const child of running) {
+      if (!child.pid) continue;
       child.kill('SIGKILL');
-      try {
-        removeScratch(scratch);
-      } catch {
-        // Nothing more can be done in an exiting process; the child also removes its folder when it can.
-      }
+      for (let waited = 0; waited < 2000 && isRunning(child.pid); waited += 5) sleepSync(5);
+      removeScratchFolders(tmpdir(), child.pid);
     }
   });
 }
 
 export function maintainTableInChild(request: TableMaintenanceRequest): Promise<TableMaintenanceResult> {
   stopChildrenOnExit();
-  const scratch = mkdtempSync(join(tmpdir(), 'datacreek-index-'));
+  // Folders left by children killed together with their parent (a machine's OOM killer, kill -9 of a process group).
+  removeScratchFolders();
   return new Promise<TableMaintenanceResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD_SCRIPT], {
-      env: { ...process.env, TMPDIR: scratch },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    running.set(child, scratch);
+    const child = spawn(process.execPath, [CHILD_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8');
@@ -87,6 +146,8 @@ export function maintainTableInChild(request: TableMaintenanceRequest): Promise<
     });
     child.on('close', (code, signal) => {
       running.delete(child);
+      // The child has exited with all its threads: nothing can write into its folder any more.
+      if (child.pid) removeScratchFolders(tmpdir(), child.pid);
       const result = code === 0 ? parseResult(stdout) : null;
       if (result) resolve(result);
       else {
@@ -101,7 +162,7 @@ export function maintainTableInChild(request: TableMaintenanceRequest): Promise<
     });
     // Stdin stays open until the child is done: the child takes its closing as the parent's death.
     child.stdin.write(`${JSON.stringify(request)}\n`);
-  }).finally(() => removeScratch(scratch));
+  });
 }
 
 /** The child's last stdout line: {"rows": n, "indexed": bool, "indexPartitions": n}. */
