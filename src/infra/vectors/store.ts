@@ -477,10 +477,10 @@ function toArrowTable(table: string, rows: VectorRow[], schema: Schema): ArrowTa
         );
       }
     }
-    for (let d = 0; d < dims; d++) {
-      const value = Number(row.vector[d]);
-      if (!Number.isFinite(value)) throw new Error(`Row "${row.id}" has a non-finite vector value at index ${d}; check the embedder output`);
-      flat[i * dims + d] = value;
+    // One block copy per row (a batch is hundreds of thousands of floats), then one check of what was copied.
+    flat.set(row.vector, i * dims);
+    for (let d = i * dims, end = d + dims; d < end; d++) {
+      if (!Number.isFinite(flat[d])) throw new Error(`Row "${row.id}" has a non-finite vector value at index ${d - i * dims}; check the embedder output`);
     }
   });
   const children = schema.fields.map((field) => {

@@ -7,6 +7,7 @@
 // loaded, so LanceDB's spill files land there. The parent removes it once this process has exited; if the parent
 // died first, this process removes it on its way out.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,6 +69,7 @@ const partitionsFor = (rows) => Math.max(1, Math.round(Math.sqrt(rows)));
 const trainedPartitions = (name) => Number(/_p(\d+)$/.exec(name)?.[1] ?? 0);
 
 async function maintain({ uri, storageOptions, table, indexAtRows, vectorIndex: wantVectorIndex = true }) {
+  const started = Date.now();
   const db = await lancedb.connect(uri, storageOptions ? { storageOptions } : {});
   const names = await db.tableNames();
   if (!names.includes(table)) throw new Error(`LanceDB table "${table}" does not exist at ${uri}`);
@@ -95,5 +97,43 @@ async function maintain({ uri, storageOptions, table, indexAtRows, vectorIndex: 
   await target.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   target.close();
   db.close();
+  await flushLocalTable(uri, table, started);
   return { rows, indexed: Boolean(vectorIndex), indexPartitions: vectorIndex ? trainedPartitions(vectorIndex.name) : 0 };
+}
+
+/**
+ * Puts what this maintenance wrote under a local table folder on disk before it reports done. LanceDB does not sync
+ * its files, and a compaction or index build writes tens of MB at 100k rows; left to the kernel's writeback, that
+ * data went out during the next PostgreSQL commits on the same disk instead, stalling acceptance's transaction for
+ * 0.3-1 s at a time (about one batch in ten). Flushed here, the cost stays with maintenance, which no build step
+ * waits for. Asynchronous, one file at a time, so a parent's death (stdin closing) still ends this process at once.
+ * Object stores need none of this.
+ */
+async function flushLocalTable(uri, table, since) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file://')) return;
+  // A file or folder can vanish between listing and opening: another worker's maintenance removing old versions.
+  const unlessGone = (error) => {
+    if (error?.code !== 'ENOENT') throw error;
+  };
+  const flush = async (path) => {
+    const info = await stat(path).catch(unlessGone);
+    // Written by this maintenance (a second of slack for coarse timestamps); older files were flushed before.
+    if (!info || info.mtimeMs < since - 1000) return;
+    const handle = await open(path, 'r').catch(unlessGone);
+    if (!handle) return;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  const walk = async (dir) => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(unlessGone);
+    for (const entry of entries ?? []) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile()) await flush(path);
+    }
+  };
+  await walk(join(uri.replace(/^file:\/\//, ''), `${table}.lance`));
 }
