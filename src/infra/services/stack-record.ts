@@ -60,8 +60,11 @@ function commandLine(pid: number): string {
   }
 }
 
-/** Whether `pid` is still the process that was recorded, not another one that got its number since. */
-function isProcessOf(pid: number, marker: RegExp): boolean {
+/**
+ * Whether `pid` is still the process that was recorded, not another one that got its number since. A zombie (exited,
+ * not yet reaped) has an empty command line on Linux, so it counts as gone: none of its threads runs any more.
+ */
+export function isProcessOf(pid: number, marker: RegExp): boolean {
   if (!isAlive(pid)) return false;
   const cmdline = commandLine(pid);
   return cmdline === '' ? process.platform !== 'linux' : marker.test(cmdline);

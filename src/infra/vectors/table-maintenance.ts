@@ -14,10 +14,11 @@
 //   spill file between two attempts, but none can make the folder again once it is gone);
 // - and if both were killed outright: the next maintenance on this machine sweeps folders whose child is dead.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isProcessOf } from '../services';
 
 export interface TableMaintenanceRequest {
   uri: string;
@@ -48,32 +49,8 @@ const scratchPattern = /^datacreek-index-(\d+)-/;
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** The pid's process exists and is not a zombie, i.e. its threads may still run. Another user's counts as alive. */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The state follows the command name in parentheses: Z (zombie) and X (dead) have no threads left.
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return true;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (signalError) {
-      return (signalError as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-}
-
-/** Whether the pid is a live maintenance child (not a process that reused the pid of one that died). */
-function isMaintenanceChild(pid: number): boolean {
-  if (!isRunning(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('table-maintenance-child');
-  } catch {
-    return true;
-  }
-}
+/** Whether the pid is a live maintenance child: not one that exited (a zombie included), nor a process that reused its pid. */
+const isMaintenanceChild = (pid: number) => isProcessOf(pid, /table-maintenance-child/);
 
 /**
  * Removes the scratch folders in `root` that belong to maintenance children no longer running: `pid` narrows it to
@@ -117,7 +94,7 @@ function stopChildrenOnExit(): void {
     for (const child of running) {
       if (!child.pid) continue;
       child.kill('SIGKILL');
-      for (let waited = 0; waited < 2000 && isRunning(child.pid); waited += 5) sleepSync(5);
+      for (let waited = 0; waited < 2000 && isMaintenanceChild(child.pid); waited += 5) sleepSync(5);
       removeScratchFolders(tmpdir(), child.pid);
     }
   });
