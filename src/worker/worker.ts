@@ -9,6 +9,7 @@ import { connectEndpointBudget } from '../infra/llm';
 import { removeScratchFolders } from '../infra/vectors';
 import { sharedEndpointBudget, useSharedEndpointBudget } from '../infra/llm';
 import { reportEventLoopDelay } from './event-loop-report';
+import { setJsHeapGrowingPercent } from './heap-growth';
 import { chooseWorkflowCode, WORKFLOWS_PATH } from './workflow-code';
 
 export { WORKFLOWS_PATH };
@@ -76,6 +77,7 @@ export async function startWorker(
   // A bad serve list fails before anything starts, naming the kinds that exist.
   const kinds = parseWorkKinds(opts.serve ?? config.worker.serve);
   installRuntime();
+  setJsHeapGrowingPercent(config.worker.js_heap_growing_percent);
   // A worker killed on this machine together with its table-maintenance child left that child's spill folder.
   const swept = removeScratchFolders();
   if (swept.length > 0) console.log(`[worker] removed ${swept.length} scratch folder(s) of table maintenance that ended with its worker`);

@@ -260,6 +260,12 @@ export const workerSchema = z
     /** Every this many ms, log the event loop's delay (p99 and max) over the interval; 0 turns it off. */
     event_loop_report_ms: nonNegativeInt,
     /**
+     * V8 lets the JS heap grow to (1 + this / 100) × what the last full collection kept before collecting again;
+     * 0 leaves V8's own factor, which a long build's garbage pushes toward 2–4× (the heap's committed size then
+     * climbs by 150 MB and more over a 100k-record build). Set once per process when a worker starts.
+     */
+    js_heap_growing_percent: nonNegativeInt.max(300),
+    /**
      * The kinds of work this worker serves, each on its own task queue derived from temporal.task_queue:
      * `workflows` (the base queue: workflows and their bookkeeping activities), `llm` (`<base>-llm`), `accept`
      * (`<base>-accept`), `files` (`<base>-files`), or `all`. A comma-separated string is accepted (environment variables).
