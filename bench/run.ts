@@ -2,6 +2,7 @@
 //   --quick   small sizes: a smoke run of every code path in a few minutes
 //   --full    the heavy sizes of the issue (a 100k-record build, 100k-record dedup)
 // Benchmarks print figures and their ratios to the targets; they never fail on timing.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { runBuildLoopBench } from './build-loop';
 import { runDedupBench } from './dedup';
@@ -25,11 +26,21 @@ function parseArguments(argv: string[]): { names: BenchName[]; size: 'quick' | '
   return { names: names.length ? names : [...BENCHES], size };
 }
 
+/** Which malloc this process runs on (scripts/allocator-env.sh picks jemalloc when installed): memory figures depend on it. */
+function allocator(): string {
+  try {
+    if (readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc')) return 'jemalloc';
+  } catch {
+    return 'malloc unknown';
+  }
+  return `glibc malloc (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'})`;
+}
+
 async function main(): Promise<void> {
   const { names, size } = parseArguments(process.argv.slice(2));
   const started = Date.now();
   console.log(
-    `datacreek benchmarks (${size}): ${names.join(', ')} — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString()}`,
+    `datacreek benchmarks (${size}): ${names.join(', ')} — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${allocator()}, ${new Date().toISOString()}`,
   );
   const run = new Set(names);
   if (run.has('saturation') || run.has('overhead')) {

@@ -34,3 +34,15 @@ else
   echo "or set DATABASE_URL to a running server." >&2
   exit 1
 fi
+
+echo "== jemalloc (the allocator workers start with: scripts/allocator-env.sh)"
+# Not fatal: without it workers use glibc's malloc with two arenas, and hold a few hundred MB more on long builds.
+if (unset LD_PRELOAD; DATACREEK_JEMALLOC=1; . scripts/allocator-env.sh; [ -n "${LD_PRELOAD:-}" ]); then
+  echo "found: $(unset LD_PRELOAD; DATACREEK_JEMALLOC=1; . scripts/allocator-env.sh; echo "$LD_PRELOAD")"
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; }; } &&
+    echo "installed" || echo "could not install libjemalloc2: workers use glibc's malloc"
+else
+  echo "not installed (Debian/Ubuntu: sudo apt-get install libjemalloc2): workers use glibc's malloc"
+fi

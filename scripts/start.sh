@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-# The worker runs in this process: two malloc arenas keep LanceDB's native threads from spreading its memory over
-# one arena per thread (glibc reads this only at start-up, so it is set before node starts, as the image does).
-export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+# The worker runs in this process: jemalloc when installed, else two glibc arenas (read only when a process starts,
+# so set before node starts, as the image does).
+. scripts/allocator-env.sh
 exec node bin/datacreek.js dev --demo "$@"
