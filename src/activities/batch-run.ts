@@ -49,3 +49,7 @@ export function batchClosed(batchId: string, status: string): ApplicationFailure
     nonRetryable: true,
   });
 }
+
+export function isBatchClosed(error: unknown): boolean {
+  return error instanceof ApplicationFailure && error.type === 'BatchClosed';
+}

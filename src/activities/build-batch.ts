@@ -11,7 +11,7 @@ import type { BatchArgs, BatchSummary } from '../workflows/build-settings';
 import { prepareDedup, sharesLlmEndpoint } from './batch-dedup-prep';
 import { filterCandidates } from './batch-filter';
 import { generateCandidates, loadSourceItems } from './batch-generate';
-import { batchClosed, writeWhileOpen, type BatchRun } from './batch-run';
+import { batchClosed, isBatchClosed, writeWhileOpen, type BatchRun } from './batch-run';
 import { startScoring } from './batch-score';
 import { batchPriority, endpointGate } from './build-gate';
 import { writeDedupPrep, writeRejections } from './build-writes';
@@ -21,6 +21,26 @@ import { reportProgress } from './keep-alive';
 export type { BatchArgs } from '../workflows/build-settings';
 
 export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx: Context): Promise<BatchSummary> {
+  try {
+    return await processOpenBatch(deps, args, ctx);
+  } catch (error) {
+    // An earlier attempt of this batch that outlived its heartbeat (its worker frozen past the timeout, then going
+    // on) finished the batch while this attempt was under way: what it wrote is the batch's outcome, so this
+    // attempt reports that instead of failing the build. A batch closed any other way stays a BatchClosed failure.
+    if (isBatchClosed(error)) {
+      const finished = await finishedBatchSummary(deps.database.sql, args.batchId);
+      if (finished) return finished;
+    }
+    throw error;
+  }
+}
+
+async function finishedBatchSummary(sql: ActivityDeps['database']['sql'], batchId: string): Promise<BatchSummary | null> {
+  const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
+  return batch?.status === 'processed' || batch?.status === 'accepted' ? batch.summary : null;
+}
+
+async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Context): Promise<BatchSummary> {
   const { sql } = deps.database;
   const { settings, batchId, round, index } = args;
   const datasetId = settings.datasetId;
