@@ -127,7 +127,13 @@ export async function runMeasuredBuild(opts: MeasuredBuildOptions): Promise<Meas
           const [accepted] = await db.sql`select 1 from records where dataset_id = ${opts.datasetId} and status = 'accepted' limit 1`;
           if (accepted) firstAcceptedMs = Date.now() - started;
         }
-        const stats = await opts.llm.stats();
+        // A failed read (the server closed an idle keep-alive socket, say) skips one sample instead of ending the
+        // bench with an unhandled rejection and its services left running.
+        const stats = await opts.llm.stats().catch(() => null);
+        if (stats === null) {
+          await new Promise((r) => setTimeout(r, opts.sampleEveryMs ?? 100));
+          continue;
+        }
         const memory = process.memoryUsage();
         samples.push({
           t: Date.now() - started,
