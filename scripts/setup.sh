@@ -37,8 +37,9 @@ fi
 
 echo "== jemalloc (the allocator workers start with: scripts/allocator-env.sh)"
 # Not fatal: without it workers use glibc's malloc with two arenas, and hold a few hundred MB more on long builds.
-if (unset LD_PRELOAD; DATACREEK_JEMALLOC=1; . scripts/allocator-env.sh; [ -n "${LD_PRELOAD:-}" ]); then
-  echo "found: $(unset LD_PRELOAD; DATACREEK_JEMALLOC=1; . scripts/allocator-env.sh; echo "$LD_PRELOAD")"
+jemalloc_path="$(unset LD_PRELOAD; DATACREEK_JEMALLOC=1; . scripts/allocator-env.sh; echo "${LD_PRELOAD:-}")"
+if [ -n "$jemalloc_path" ]; then
+  echo "found: $jemalloc_path"
 elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null 2>&1 ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjemalloc2 >/dev/null; }; } &&

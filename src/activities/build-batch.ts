@@ -37,7 +37,12 @@ export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx:
 
 async function finishedBatchSummary(sql: ActivityDeps['database']['sql'], batchId: string): Promise<BatchSummary | null> {
   const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
-  return batch?.status === 'processed' || batch?.status === 'accepted' ? batch.summary : null;
+  return batch && isFinished(batch.status) ? batch.summary : null;
+}
+
+/** A batch whose processing is done (waiting for acceptance, or accepted): its stored summary is its outcome. */
+function isFinished(status: string): boolean {
+  return status === 'processed' || status === 'accepted';
 }
 
 async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Context): Promise<BatchSummary> {
@@ -49,7 +54,7 @@ async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Contex
   await sql`insert into batches (id, dataset_id, round, index, status, summary)
     values (${batchId}, ${datasetId}, ${round}, ${index}, 'processing', '{}'::jsonb) on conflict (id) do nothing`;
   const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
-  if (batch.status === 'processed' || batch.status === 'accepted') return batch.summary;
+  if (isFinished(batch.status)) return batch.summary;
   if (batch.status !== 'processing') throw batchClosed(batchId, batch.status);
 
   const llm = deps.llm();

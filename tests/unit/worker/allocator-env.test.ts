@@ -1,18 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
-/** Where scripts/allocator-env.sh looks for jemalloc, in its order. */
-const JEMALLOC_PATHS = [
-  '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
-  '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
-  '/usr/lib64/libjemalloc.so.2',
-  '/usr/lib/libjemalloc.so.2',
-  '/usr/local/lib/libjemalloc.so.2',
-];
+/** Where scripts/allocator-env.sh looks for jemalloc, in its order: read from the script so the two cannot drift. */
+const JEMALLOC_PATHS = readFileSync('scripts/allocator-env.sh', 'utf8').match(/\/[\w/.-]*\/libjemalloc\.so\.2/g) ?? [];
 
 /** Starts node the way npm start / dev / bench do, and reports the allocator settings and what it loaded. */
 async function startedWith(env: Record<string, string | undefined>) {
@@ -33,6 +27,10 @@ async function startedWith(env: Record<string, string | undefined>) {
 
 describe('scripts/allocator-env.sh', () => {
   const installed = JEMALLOC_PATHS.find((path) => existsSync(path));
+
+  it('reads its list of places to look for jemalloc', () => {
+    expect(JEMALLOC_PATHS).toContain('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2');
+  });
 
   it('starts the process on jemalloc when it is installed, else on glibc with two arenas', async () => {
     const started = await startedWith({});
