@@ -1,6 +1,6 @@
 // The acceptance's compact MinHash index: it must name every accepted record the full in-memory LSH index would
 // report as a near duplicate (it is only allowed to name a few more, which the caller rejects on full signatures),
-// under the accept_seq it was given, in well under a kilobyte per record.
+// under the accept_seq it was given, in under half a kilobyte per record.
 import { describe, expect, it } from 'vitest';
 import { AcceptedBandIndex, estimateJaccard, MinHashIndex, signature } from '../../../src/domain/dedup';
 
@@ -37,16 +37,16 @@ describe('AcceptedBandIndex', () => {
       nearPairs += expected.length;
       extraNamed += named.filter((ref) => estimateJaccard(sig, signature(accepted[ref - 1000])) < 0.8).length;
     }
-    // The corpus has near duplicates to find, and 16-bit slots name (almost) nothing beyond them.
+    // The corpus has near duplicates to find, and 8-bit slots name (almost) nothing beyond them.
     expect(nearPairs).toBeGreaterThan(50);
     expect(extraNamed).toBeLessThanOrEqual(Math.ceil(nearPairs * 0.01));
   });
 
-  it('holds under a kilobyte per accepted record', () => {
+  it('holds under half a kilobyte per accepted record', () => {
     const index = new AcceptedBandIndex({ numPerm: 128, bands: 32 });
     corpus(20_000).forEach((text, i) => index.add(i + 1, signature(text)));
     expect(index.size).toBe(20_000);
-    expect(index.estimatedBytes / index.size).toBeLessThan(1024);
+    expect(index.estimatedBytes / index.size).toBeLessThan(512);
   });
 
   it('refuses a signature of another length, naming both', () => {
