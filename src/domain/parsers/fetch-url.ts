@@ -6,6 +6,7 @@ import https from 'node:https';
 import { posix } from 'node:path';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { linkedAbort } from '../../infra/common/linked-abort';
 import { DocumentError, describeBytes } from './errors';
 import { formatFromExtension } from './detect-format';
 import { assertPublicIpLiteral, guardedLookup, type NetworkPolicy } from './network-guard';
@@ -56,46 +57,51 @@ const EXTENSION_BY_CONTENT_TYPE: Record<string, string> = {
 export async function fetchUrl(url: string, opts: FetchUrlOptions = {}): Promise<FetchedDocument> {
   const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-
-  let current = parseHttpUrl(url, url);
-  for (let redirects = 0; ; redirects++) {
-    const response = await request(url, current, opts, signal, timeoutMs);
-    const location = response.headers.location;
-    if (REDIRECT_STATUSES.has(response.statusCode ?? 0) && location) {
-      response.resume(); // the redirect's own body is irrelevant
-      if (redirects >= maxRedirects) {
+  // One deadline for every hop; linked by hand and unlinked at the end (AbortSignal.any and AbortSignal.timeout
+  // signals with listeners are kept by Node for the process's life).
+  const fetchAbort = linkedAbort([opts.signal], timeoutMs);
+  const { signal } = fetchAbort;
+  try {
+    let current = parseHttpUrl(url, url);
+    for (let redirects = 0; ; redirects++) {
+      const response = await request(url, current, opts, signal, timeoutMs);
+      const location = response.headers.location;
+      if (REDIRECT_STATUSES.has(response.statusCode ?? 0) && location) {
+        response.resume(); // the redirect's own body is irrelevant
+        if (redirects >= maxRedirects) {
+          throw new DocumentError(
+            'fetch_failed',
+            url,
+            `redirects more than ${maxRedirects} times (last hop: ${current.href})`,
+            'Use the final address of the page directly',
+          );
+        }
+        current = parseHttpUrl(url, new URL(location, current).href);
+        continue;
+      }
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        response.resume();
         throw new DocumentError(
           'fetch_failed',
           url,
-          `redirects more than ${maxRedirects} times (last hop: ${current.href})`,
-          'Use the final address of the page directly',
+          `answered HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd() + (current.href === url ? '' : ` (at ${current.href})`),
+          status === 404 || status === 410
+            ? 'Check the address'
+            : status === 401 || status === 403
+              ? 'The page needs a login: save it from a browser and ingest the file'
+              : 'Try again later',
+          { retryable: status === 429 || status >= 500 },
         );
       }
-      current = parseHttpUrl(url, new URL(location, current).href);
-      continue;
+      const bytes = await readBody(url, response, opts.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal, timeoutMs);
+      const header = response.headers['content-type'] ?? 'application/octet-stream';
+      const contentType = header.split(';')[0].trim().toLowerCase();
+      const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(header)?.[1].toLowerCase();
+      return { url, finalUrl: current.href, contentType, charset, bytes, fileName: fileNameFor(current, contentType) };
     }
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      response.resume();
-      throw new DocumentError(
-        'fetch_failed',
-        url,
-        `answered HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd() + (current.href === url ? '' : ` (at ${current.href})`),
-        status === 404 || status === 410
-          ? 'Check the address'
-          : status === 401 || status === 403
-            ? 'The page needs a login: save it from a browser and ingest the file'
-            : 'Try again later',
-        { retryable: status === 429 || status >= 500 },
-      );
-    }
-    const bytes = await readBody(url, response, opts.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal, timeoutMs);
-    const header = response.headers['content-type'] ?? 'application/octet-stream';
-    const contentType = header.split(';')[0].trim().toLowerCase();
-    const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(header)?.[1].toLowerCase();
-    return { url, finalUrl: current.href, contentType, charset, bytes, fileName: fileNameFor(current, contentType) };
+  } finally {
+    fetchAbort.dispose();
   }
 }
 

@@ -4,6 +4,7 @@
 // structured output that never throws on a bad answer, and embeddings.
 import OpenAI from 'openai';
 import type { z } from 'zod';
+import { linkedAbort } from '../common/linked-abort';
 import { decodeBase64Embedding } from './embedding-encoding';
 import { abortReason, endpointKey, getEndpointLimiter, type EndpointLimiter } from './endpoint-limiter';
 import { backoffDelayMs, classifyFailure, sleep, type FailureKind } from './retry';
@@ -315,10 +316,9 @@ export class LlmClient {
         lease?.release();
         permit.release(outcome, retryAfterMs);
       };
-      const timeout = AbortSignal.timeout(this.config.timeoutMs);
-      const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const attemptAbort = linkedAbort([signal], this.config.timeoutMs);
       try {
-        const value = await send(attemptSignal);
+        const value = await send(attemptAbort.signal).finally(() => attemptAbort.dispose());
         release('success');
         return { value, attempts: attempt + 1 };
       } catch (error) {
@@ -326,7 +326,7 @@ export class LlmClient {
           release('cancelled');
           throw abortReason(signal);
         }
-        const failure = classifyFailure(error, timeout.aborted);
+        const failure = classifyFailure(error, attemptAbort.timedOut);
         release(failure.kind === 'rate_limited' ? 'throttled' : 'failed', failure.retryAfterMs ?? undefined);
         if (!failure.retryable || attempt >= this.config.maxRetries) {
           throw new LlmRequestError(this.endpoint, failure.kind, failure.status, attempt + 1, withoutKey(failure.message, this.config.apiKey));

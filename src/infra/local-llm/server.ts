@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LlamaModel } from 'node-llama-cpp';
 import { z } from 'zod';
+import { linkedAbort } from '../common/linked-abort';
 import { encodeBase64Embedding } from '../llm';
 import { ChatEngine } from './chat-engine';
 import { chatRequestSchema } from './chat-request';
@@ -190,7 +191,9 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions): Promi
     res.on('close', () => {
       if (!res.writableFinished) gone.abort(new Error('the client closed the connection'));
     });
-    const signal = AbortSignal.any([gone.signal, closing.signal]);
+    // Linked by hand rather than AbortSignal.any, which would keep every request's signal for the server's life.
+    const requestAbort = linkedAbort([gone.signal, closing.signal]);
+    const { signal } = requestAbort;
     const route = routes[`${req.method} ${(req.url ?? '/').split('?')[0].replace(/\/+$/, '')}`];
     try {
       if (!route) throw new LocalRequestError(404, `no route ${req.method} ${req.url}; this server speaks /v1/chat/completions, /v1/embeddings and /v1/models`);
@@ -203,6 +206,8 @@ export async function startLocalLlmServer(options: LocalLlmServerOptions): Promi
         const message = closing.signal.aborted ? 'the local LLM server is shutting down' : error instanceof Error ? error.message : String(error);
         sendJson(res, closing.signal.aborted ? 503 : 500, { error: { message, type: 'server_error', param: null, code: null } });
       }
+    } finally {
+      requestAbort.dispose();
     }
   }
 
