@@ -1,8 +1,8 @@
 // How far V8 lets the JS heap grow past what survived its last full collection before it collects again. V8's own
 // factor adapts between 1.1 and 4; a worker allocates garbage fast (batches of records, LLM replies, Arrow data) and
-// keeps little, so V8 keeps choosing large factors and the heap's committed size climbs with the build: +150 MB
-// and more over a 100k-record build, none of it live. A fixed factor keeps the heap near its live size, for more
-// frequent full collections.
+// keeps little, so V8 keeps choosing large factors and holds committed heap for garbage: ~90 MB more in the
+// 100k-record benchmark, none of it live. A fixed factor keeps the heap near its live size, for more frequent full
+// collections.
 import v8 from 'node:v8';
 
 /**

@@ -261,8 +261,8 @@ export const workerSchema = z
     event_loop_report_ms: nonNegativeInt,
     /**
      * V8 lets the JS heap grow to (1 + this / 100) × what the last full collection kept before collecting again;
-     * 0 leaves V8's own factor, which a long build's garbage pushes toward 2–4× (the heap's committed size then
-     * climbs by 150 MB and more over a 100k-record build). Set once per process when a worker starts.
+     * 0 leaves V8's own factor, which a long build's garbage pushes toward 2–4× (~90 MB more committed heap in the
+     * 100k-record benchmark). Set once per process when a worker starts.
      */
     js_heap_growing_percent: nonNegativeInt.max(300),
     /**
