@@ -6,7 +6,7 @@ import https from 'node:https';
 import { posix } from 'node:path';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { linkedAbort } from '../../infra/common/linked-abort';
+import { linkedAbort } from '../../infra/common';
 import { DocumentError, describeBytes } from './errors';
 import { formatFromExtension } from './detect-format';
 import { assertPublicIpLiteral, guardedLookup, type NetworkPolicy } from './network-guard';

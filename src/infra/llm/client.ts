@@ -4,7 +4,7 @@
 // structured output that never throws on a bad answer, and embeddings.
 import OpenAI from 'openai';
 import type { z } from 'zod';
-import { linkedAbort } from '../common/linked-abort';
+import { linkedAbort } from '../common';
 import { decodeBase64Embedding } from './embedding-encoding';
 import { abortReason, endpointKey, getEndpointLimiter, type EndpointLimiter } from './endpoint-limiter';
 import { backoffDelayMs, classifyFailure, sleep, type FailureKind } from './retry';

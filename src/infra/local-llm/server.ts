@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LlamaModel } from 'node-llama-cpp';
 import { z } from 'zod';
-import { linkedAbort } from '../common/linked-abort';
+import { linkedAbort } from '../common';
 import { encodeBase64Embedding } from '../llm';
 import { ChatEngine } from './chat-engine';
 import { chatRequestSchema } from './chat-request';

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { linkedAbort } from '../../../src/infra/common/linked-abort';
+import { linkedAbort } from '../../../src/infra/common';
 
 const run = promisify(execFile);
 
