@@ -21,7 +21,7 @@ const FREEZE_MS = 3 * HEARTBEAT_TIMEOUT_MS;
 let stack: ChaosStack;
 
 beforeAll(async () => {
-  // 200 ms per LLM call keeps every batch in flight for seconds, so each freeze lands inside some.
+  // With 16 batches of 6 in flight (each a few LLM calls plus scoring), every freeze lands inside some of them.
   stack = await startChaosStack({
     name: 'freeze-worker',
     llm: { latencyMs: 5 },
