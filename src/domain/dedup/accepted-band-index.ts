@@ -1,6 +1,6 @@
 // The MinHash LSH index of a dataset's accepted records, reduced to what finding near-duplicate candidates needs:
 // the band keys in sorted runs, and each signature's slots cut to their low 8 bits, all in typed arrays keyed by
-// accept_seq (no ids, no hashes, no per-record objects): about 0.4 KB per accepted record. An 8-bit slot matches
+// accept_seq (no ids, no hashes, no per-record objects): about 0.45 KB per accepted record. An 8-bit slot matches
 // whenever the full one does, so the estimate here is never below the true one and no near duplicate is missed
 // (two different slots agree on their low 8 bits 1 time in 256, which lifts a non-duplicate's estimate by < 0.4 %
 // of the slots); the few records it names are then compared on their full signatures (read from PostgreSQL by the
