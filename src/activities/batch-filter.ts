@@ -14,6 +14,7 @@ interface CandidateRow {
   score: number | null;
   source: string | null;
   chunk_id: string | null;
+  keyed: boolean;
 }
 
 export interface FilteredCandidates {
@@ -21,12 +22,14 @@ export interface FilteredCandidates {
   rejections: RejectionWrite[];
   /** Ids of kept records whose content a filter step changed. */
   changed: Set<string>;
+  /** Ids of kept records stored without their dedup keys (content hash, MinHash), which processing then writes. */
+  unkeyed: Set<string>;
 }
 
 export async function filterCandidates(run: BatchRun, sourceText: Map<string, string>): Promise<FilteredCandidates> {
   const { sql, batchId } = run;
   const candidates = await sql<CandidateRow[]>`
-    select id, content, score, source, chunk_id from records
+    select id, content, score, source, chunk_id, (content_hash is not null and minhash is not null) as keyed from records
     where batch_id = ${batchId} and status = 'candidate' order by position`;
   const rejections: RejectionWrite[] = [];
   const survivors: DatasetRecord[] = candidates.map((c) => ({ id: c.id, content: c.content, score: c.score, source: c.source }));
@@ -41,7 +44,8 @@ export async function filterCandidates(run: BatchRun, sourceText: Map<string, st
   const filtered = await runFilterPipeline(survivors, steps);
   for (const r of filtered.rejected) rejections.push({ id: r.id, reason: r.step, detail: r.reason });
   const changed = new Set(filtered.kept.filter((r) => JSON.stringify(r.content) !== generatedJson.get(r.id)).map((r) => r.id));
-  return { kept: filtered.kept, rejections, changed };
+  const unkeyed = new Set(candidates.filter((c) => !c.keyed).map((c) => c.id));
+  return { kept: filtered.kept, rejections, changed, unkeyed };
 }
 
 /** Basic quality (empty, length, language) always runs; the build's own filter steps follow. */

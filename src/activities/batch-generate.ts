@@ -7,6 +7,7 @@ import { generateFromText, generateVariants } from '../domain/generation';
 import type { RecordContent } from '../domain/records/types';
 import type { BuildSettings } from '../workflows/build-settings';
 import { POSITION_STRIDE, writeWhileOpen, type BatchRun } from './batch-run';
+import { dedupKeys } from './batch-dedup-prep';
 import type { CandidateToScore, StreamingScorer } from './batch-score';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
@@ -91,6 +92,8 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
             reject_detail: null as string | null,
             content: sql.json(content as never) as unknown,
             raw_output: null as string | null,
+            // The dedup keys go in with the candidate: processing then rewrites no row whose content it kept as is.
+            ...dedupKeyColumns(content),
           })),
           ...result.failures.map((f, k) => ({
             id: `${batchId}/${item.ordinal}.f${k}`,
@@ -100,6 +103,8 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
             reject_detail: f.reason.slice(0, 2000),
             content: null,
             raw_output: f.raw.slice(0, 20000),
+            content_hash: null,
+            minhash: null,
           })),
         ];
         if (rows.length === 0) {
@@ -112,6 +117,8 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
             reject_detail: 'the model returned no items',
             content: null,
             raw_output: null,
+            content_hash: null,
+            minhash: null,
           });
         }
         // The source item's candidates and its "done" mark are one write, made only while the batch is open: an
@@ -150,6 +157,11 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
       }),
   );
   return completed;
+}
+
+function dedupKeyColumns(content: RecordContent): { content_hash: string; minhash: Buffer } {
+  const keys = dedupKeys(content);
+  return { content_hash: keys.contentHash, minhash: keys.minhash };
 }
 
 /** Each round asks for a different kind of variant of the seed records (rephrase, new question, harder, easier). */

@@ -92,11 +92,11 @@ async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Contex
   await scorer.finish();
 
   // ---- filter --------------------------------------------------------------------------------------
-  const { kept, rejections, changed } = await filterCandidates(run, sourceText);
+  const { kept, rejections, changed, unkeyed } = await filterCandidates(run, sourceText);
 
   // ---- prepare dedup: hash, MinHash signature, embedding ---------------------------------------------
   reportProgress(ctx, { stage: 'embed', kept: kept.length });
-  const { rows: dedupRows, writeVectors } = await prepareDedup(run, kept, changed);
+  const { rows: keyRewrites, writeVectors } = await prepareDedup(run, kept, changed, unkeyed);
 
   // ---- write it all at once, with the batch row that marks it done ------------------------------------
   await writeWhileOpen(sql, batchId, async (tx) => {
@@ -104,7 +104,7 @@ async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Contex
     await Promise.all([
       (async () => {
         await writeRejections(tx, rejections);
-        await writeDedupPrep(tx, dedupRows);
+        await writeDedupPrep(tx, keyRewrites);
       })(),
       writeVectors(),
     ]);
@@ -123,7 +123,7 @@ async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Contex
       generated: counts.generated,
       parseFailures: counts.parse_failures,
       rejected: Object.fromEntries(reasons.map((r) => [r.reason, r.n])),
-      candidates: dedupRows.length,
+      candidates: kept.length,
       tokensIn: Math.max(tokensIn, counts.tokens_in),
       tokensOut: Math.max(tokensOut, counts.tokens_out),
       sourceOffset: from,

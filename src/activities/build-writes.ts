@@ -51,9 +51,9 @@ export async function writeRejections(sql: Tx, rows: RejectionWrite[]): Promise<
 }
 
 /**
- * Content hash and MinHash signature of kept candidates, and their content where a filter step changed it.
- * Unchanged content is not sent again (most rows): that, and base64 signatures, make the statement about 30 %
- * faster than rewriting every row's JSON.
+ * Content hash and MinHash signature of kept candidates whose stored keys are stale (generation stores them, so
+ * these are the records a filter step changed, and those generated without keys), with the content where a
+ * filter step changed it. Unchanged content is not sent again; signatures travel as base64.
  */
 export async function writeDedupPrep(sql: Tx, rows: DedupPrepWrite[]): Promise<void> {
   if (rows.length === 0) return;

@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedupKeys } from '../../../src/activities/batch-dedup-prep';
+import type { RecordContent } from '../../../src/domain/records/types';
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { Database } from '../../../src/infra/db/client';
 import type { BuildInput, BuildProgress } from '../../../src/workflows/build-input';
@@ -334,6 +336,17 @@ describe('buildDataset', () => {
     expect(decided.filter((r) => /\(555\) \d{3}-\d{4}/.test(r.text))).toEqual([]);
     // Content no step changed is what the generator wrote (the hash was computed from it, and it was not rewritten).
     expect(decided.filter((r) => r.text.includes('the survey found pattern')).length).toBeGreaterThan(0);
+    // Generation stored each candidate's dedup keys; processing rewrote them where the redaction changed the content:
+    // every decided record's keys are those of the content it holds.
+    const keyed = await db.sql<{ id: string; content: RecordContent; content_hash: string; minhash: Buffer }[]>`
+      select id, content, content_hash, minhash from records
+      where dataset_id = ${datasetId} and status in ('accepted', 'surplus') and content is not null`;
+    expect(keyed.length).toBeGreaterThanOrEqual(12);
+    const stale = keyed.filter((r) => {
+      const keys = dedupKeys(r.content);
+      return r.content_hash !== keys.contentHash || !keys.minhash.equals(r.minhash);
+    });
+    expect(stale.map((r) => r.id)).toEqual([]);
   });
 
   it('records unparseable output as rejected candidates with the raw text and the reason', async () => {
