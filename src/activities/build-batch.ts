@@ -36,8 +36,13 @@ export async function processBatchWork(deps: ActivityDeps, args: BatchArgs, ctx:
 }
 
 async function finishedBatchSummary(sql: ActivityDeps['database']['sql'], batchId: string): Promise<BatchSummary | null> {
-  const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
+  const batch = await readBatch(sql, batchId);
   return batch && isFinished(batch.status) ? batch.summary : null;
+}
+
+async function readBatch(sql: ActivityDeps['database']['sql'], batchId: string): Promise<{ status: string; summary: BatchSummary } | undefined> {
+  const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
+  return batch;
 }
 
 /** A batch whose processing is done (waiting for acceptance, or accepted): its stored summary is its outcome. */
@@ -53,9 +58,9 @@ async function processOpenBatch(deps: ActivityDeps, args: BatchArgs, ctx: Contex
   // The batch row is opened before any candidate is written; candidates are written only while it is open.
   await sql`insert into batches (id, dataset_id, round, index, status, summary)
     values (${batchId}, ${datasetId}, ${round}, ${index}, 'processing', '{}'::jsonb) on conflict (id) do nothing`;
-  const [batch] = await sql<{ status: string; summary: BatchSummary }[]>`select status, summary from batches where id = ${batchId}`;
-  if (isFinished(batch.status)) return batch.summary;
-  if (batch.status !== 'processing') throw batchClosed(batchId, batch.status);
+  const batch = await readBatch(sql, batchId);
+  if (batch && isFinished(batch.status)) return batch.summary;
+  if (batch?.status !== 'processing') throw batchClosed(batchId, batch?.status ?? 'missing');
 
   const llm = deps.llm();
   const gate = endpointGate(llm.endpoint, deps.config.llm.concurrency);
