@@ -105,7 +105,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Sc
 /**
  * The build's write paths on `rows` fresh records, in statement-sized batches, each as the activity runs it:
  * generation's INSERT (with the dedup keys: content hash, MinHash); processing's candidate vectors into LanceDB
- * beside its dedup-key check in PostgreSQL (no row to rewrite when no filter changed the content); acceptance's
+ * (no PostgreSQL row to rewrite when no filter changed the content); acceptance's
  * locked transaction (`acceptCandidatesInOrder`) beside the accepted vectors in LanceDB. Also, without a target,
  * what a filter that rewrites every record's content adds to processing. Signatures and vectors are computed
  * before the clock starts: the activities compute them before writing.
@@ -152,9 +152,7 @@ export async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promi
     // Each path alone on a scratch copy of the rows, then together as the activities run them.
     const vectorsAlone = await batches((from, to) => store.upsert('alone__bench', vectorRows.slice(from, to)))();
     // Processing with no filter that changes content (the default): the keys are in, no row is rewritten.
-    const processing = await batches((from, to) =>
-      sql.begin((tx) => Promise.all([writeDedupPrep(tx, []), store.upsert('candidates__bench', vectorRows.slice(from, to))])),
-    )();
+    const processing = await batches((from, to) => store.upsert('candidates__bench', vectorRows.slice(from, to)))();
     // Processing after a filter step (PII redaction, HTML cleaning) changed every record: content and keys rewritten.
     const processingRewritten = await batches((from, to) =>
       sql.begin((tx) =>

@@ -2,8 +2,7 @@
 // in parallel with other batches rather than in the serialized acceptance. The content hash and MinHash signature
 // go into PostgreSQL with the candidate when it is generated (dedupKeys); this stage rewrites them only for the
 // candidates a filter step changed, and adds the embedding (written to the dataset's LanceDB candidates table).
-import { contentHash } from '../domain/dedup';
-import { signature, signatureToBuffer } from '../domain/dedup';
+import { contentHash, signature, signatureToBuffer } from '../domain/dedup';
 import { recordText, type DatasetRecord, type RecordContent } from '../domain/records/types';
 import { candidateVectorTableName } from '../infra/vectors';
 import type { BatchRun } from './batch-run';

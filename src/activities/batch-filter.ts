@@ -22,7 +22,7 @@ export interface FilteredCandidates {
   rejections: RejectionWrite[];
   /** Ids of kept records whose content a filter step changed. */
   changed: Set<string>;
-  /** Ids of kept records stored without their dedup keys (content hash, MinHash), which processing then writes. */
+  /** Ids of candidates stored without their dedup keys (content hash, MinHash): processing writes those it keeps. */
   unkeyed: Set<string>;
 }
 

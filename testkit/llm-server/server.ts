@@ -20,7 +20,7 @@ import {
 import { StatsCollector, type ServerStats } from './stats';
 import { answerTagged } from './tagged-answers';
 import { answerChat, messageText, type ChatMessageIn, type ChatRequestBody, type TaskAnswer } from './tasks';
-import { linkedAbort } from '../../src/infra/common/linked-abort';
+import { linkedAbort } from '../../src/infra/common';
 import { seededRandom } from '../../src/infra/common/seeded-random';
 import { estimateTokens } from './text-tools';
 
