@@ -94,7 +94,7 @@ export class MinHashIndex {
   }
 
   /**
-   * A compact binary form: header, signatures (little-endian), then ids as JSON. 128 permutations cost
+   * A binary form: header, signatures (4 little-endian bytes per slot), then ids as JSON. 128 permutations cost
    * 512 bytes per item; the LSH buckets are rebuilt on load, which takes ~1 s per million items.
    */
   serialize(): Buffer {
@@ -128,7 +128,8 @@ export class MinHashIndex {
     const index = new MinHashIndex({ numPerm, bands, expectedItems: count });
     const sig = new Uint32Array(numPerm);
     for (let item = 0; item < count; item++) {
-      for (let i = 0; i < numPerm; i++) sig[i] = buffer.readUInt32LE(20 + (item * numPerm + i) * 4);
+      // Cut to the 16 bits a slot keeps now: an index serialized when slots held 32 bits still matches new signatures.
+      for (let i = 0; i < numPerm; i++) sig[i] = buffer.readUInt32LE(20 + (item * numPerm + i) * 4) & 0xffff;
       index.add(ids[item], sig);
     }
     return index;

@@ -52,13 +52,23 @@ describe('MinHash signatures', () => {
   it('round-trip through Buffer (bytea) and base64', () => {
     const sig = signature('round trip me');
     const bytes = signatureToBuffer(sig);
-    expect(bytes).toHaveLength(512);
+    expect(bytes).toHaveLength(257);
+    expect(Math.max(...sig)).toBeLessThan(0x10000);
     expect(Array.from(signatureFromBuffer(bytes))).toEqual(Array.from(sig));
     // postgres.js hands back Buffers that may be views into a larger pool.
     const pooled = Buffer.concat([Buffer.alloc(3), bytes]).subarray(3);
     expect(Array.from(signatureFromBuffer(pooled))).toEqual(Array.from(sig));
     expect(Array.from(signatureFromBase64(signatureToBase64(sig)))).toEqual(Array.from(sig));
-    expect(() => signatureFromBuffer(new Uint8Array(5))).toThrow(/4-byte slots/);
+    expect(() => signatureFromBuffer(new Uint8Array(6))).toThrow(/2 bytes per slot, or 4 bytes per slot; got 6 bytes/);
+  });
+
+  it('reads signatures stored with full 32-bit slots as the 16-bit slots computed now', () => {
+    const sig = signature('stored before slots kept 16 bits');
+    // The first stored format: 4 little-endian bytes per slot. Its high halves are arbitrary; they must not matter.
+    const legacy = Buffer.alloc(sig.length * 4);
+    sig.forEach((slot, i) => legacy.writeUInt32LE(((0xabcd0000 + i * 0x10000) | slot) >>> 0, i * 4));
+    expect(Array.from(signatureFromBuffer(legacy))).toEqual(Array.from(sig));
+    expect(estimateJaccard(signatureFromBuffer(legacy), sig)).toBe(1);
   });
 });
 
