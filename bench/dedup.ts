@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Deduplicator, type DedupCandidate } from '../src/domain/dedup/deduplicator';
 import { seededGaussian, seededRandom } from '../src/infra/common/seeded-random';
-import { signature } from '../src/domain/dedup/minhash';
+import { AcceptedBandIndex } from '../src/domain/dedup/accepted-band-index';
+import { estimateJaccard, signature } from '../src/domain/dedup/minhash';
 import { textHash } from '../src/domain/dedup/normalize';
 import { VECTOR_MAINTENANCE_EVERY } from '../src/activities/accepted-vectors';
 import { openVectorStore } from '../src/infra/vectors/store';
@@ -211,7 +212,8 @@ function scoreFlags(stream: StreamItem[], flagged: Map<string, string>) {
 /**
  * The path acceptance takes: the accepted vectors in a LanceDB table with its IVF index, one search per
  * candidate (bounded concurrency), the candidates compared with each other in memory, and each batch's accepted
- * vectors written back to the table. Exact hashes and MinHash stay in memory as in the worker's cache.
+ * vectors written back to the table. Exact and near duplicates are looked up as acceptance looks them up (here in
+ * memory, standing in for PostgreSQL): by hash, and through the band index confirmed on stored signatures.
  */
 async function runLancePath(
   records: { id: string; text: string; vector: Float32Array }[],
@@ -238,8 +240,27 @@ async function runLancePath(
     const indexSeconds = (performance.now() - started) / 1000;
     log(`  LanceDB path: accepted vectors written at ${vectorWriteRowsPerSecond} rows/s (batches of 10k), IVF index built in ${indexSeconds.toFixed(1)} s`);
 
+    // As acceptance looks the accepted set up: exact hashes by value (PostgreSQL's unique index there), near
+    // duplicates through the band index confirmed on the stored signatures (read from PostgreSQL there).
     const dedup = await Deduplicator.open({ acceptedSet: 'caller' });
-    dedup.addAccepted(records.map((r, i) => ({ id: r.id, contentHash: hashes[i], minhash: signatures[i] })));
+    const { minhash } = dedup.settings;
+    const acceptedByHash = new Map(records.map((r, i) => [hashes[i], r.id]));
+    const acceptedBySeq: { id: string; minhash: Uint32Array }[] = [];
+    const bands = new AcceptedBandIndex({ numPerm: minhash.numPerm, bands: minhash.bands, expectedItems: records.length + stream.length });
+    const acceptOne = (id: string, hash: string, sig: Uint32Array) => {
+      acceptedByHash.set(hash, id);
+      bands.add(acceptedBySeq.length, sig);
+      acceptedBySeq.push({ id, minhash: sig });
+    };
+    records.forEach((r, i) => acceptOne(r.id, hashes[i], signatures[i]));
+    const nearestAccepted = (sig: Uint32Array) => {
+      let best: { id: string; similarity: number } | undefined;
+      for (const ref of bands.candidates(sig, minhash.threshold)) {
+        const similarity = estimateJaccard(sig, acceptedBySeq[ref].minhash);
+        if (similarity >= minhash.threshold && (!best || similarity > best.similarity)) best = { id: acceptedBySeq[ref].id, similarity };
+      }
+      return best;
+    };
     const threshold = dedup.settings.semantic.threshold;
     const flagged = new Map<string, string>();
     const rssBefore = process.memoryUsage().rss;
@@ -254,15 +275,22 @@ async function runLancePath(
         4,
         { idsOnly: true },
       );
+      const keyed = batch.map((c) => ({ ...c, contentHash: textHash(c.text), minhash: signature(c.text) }));
       const verdicts = dedup.check(
-        batch.map((c, i) => {
+        keyed.map((c, i) => {
           const best = hits[i].find((h) => h.score >= threshold);
-          return { ...c, acceptedMatch: best ? { id: best.id, similarity: best.score } : undefined };
+          return {
+            ...c,
+            acceptedExact: acceptedByHash.get(c.contentHash),
+            acceptedNear: nearestAccepted(c.minhash),
+            acceptedMatch: best ? { id: best.id, similarity: best.score } : undefined,
+          };
         }),
       );
       for (const verdict of verdicts) if (verdict.duplicateOf !== null) flagged.set(verdict.id, verdict.duplicateOf);
       const unique = new Set(verdicts.filter((v) => v.duplicateOf === null).map((v) => v.id));
       dedup.accept([...unique]);
+      for (const c of keyed) if (unique.has(c.id)) acceptOne(c.id, c.contentHash, c.minhash);
       await store.upsert(
         table,
         batch.filter((c) => unique.has(c.id)).map((c) => ({ id: c.id, vector: c.vector!, text: c.text })),
