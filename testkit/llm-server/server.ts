@@ -3,6 +3,7 @@
 // Content is deterministic and derived from the prompt (see tasks.ts); latency, a server-side
 // concurrency limit C and faults are controllable in process (setOptions) or over HTTP
 // (/_control/*) when it runs as its own process (main.ts).
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuplicateInjector } from './duplicates';
@@ -55,6 +56,9 @@ export async function startTestLlmServer(initial: TestLlmServerOptionsPatch = {}
   const stats = new StatsCollector();
   const duplicates = new DuplicateInjector();
   const closing = new AbortController();
+  // Every request in flight links to it (and unlinks when it ends): a server at concurrency 64 holds 64 listeners,
+  // which is not the leak Node's default warning at 10 is there to catch.
+  setMaxListeners(0, closing.signal);
   let completionCounter = 0;
 
   // The server-side slots: at most C requests are served at once, the rest wait in FIFO order.
