@@ -5,7 +5,7 @@
 // has not happened yet — never counts as a match: matches are checked against the accepted set before use.
 import type { Context } from '@temporalio/activity';
 import type { Sql } from 'postgres';
-import type { VectorStore } from '../infra/vectors';
+import type { VectorRow, VectorStore } from '../infra/vectors';
 import type { ActivityDeps } from './deps';
 import { candidateVectorTableName, recordTableName } from '../infra/vectors';
 
@@ -72,9 +72,22 @@ export async function readCandidateVectors(store: VectorStore, datasetId: string
   return vectors;
 }
 
-/** Writes the vectors of newly accepted records (merge on id: a retried acceptance writes each row once). */
-export async function writeAcceptedVectors(store: VectorStore, datasetId: string, rows: { id: string; vector: Float32Array; text: string }[]): Promise<void> {
-  await store.upsert(recordTableName(datasetId), rows);
+/**
+ * Writes the vectors of newly accepted records. An acceptance's first attempt appends them: its records were
+ * candidates until now, so no row of the table holds their ids, and an append does not join with the whole table as
+ * a merge on id does (a cost that grows with the accepted set). A later attempt may follow one that wrote its rows
+ * and then rolled back, so it merges on id and each record keeps one row. (Only a workflow reset, re-running a
+ * cut-short acceptance as a first attempt, can leave a second row of an id: the same id and vector, which every
+ * reader takes by id and checks against the accepted set.)
+ */
+export async function writeAcceptedVectors(
+  store: VectorStore,
+  datasetId: string,
+  rows: VectorRow[],
+  { firstAttempt }: { firstAttempt: boolean },
+): Promise<void> {
+  const table = recordTableName(datasetId);
+  await (firstAttempt ? store.append(table, rows) : store.upsert(table, rows));
 }
 
 /** Removes the vectors of records that left the accepted set. */

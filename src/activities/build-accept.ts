@@ -242,6 +242,7 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
           store,
           datasetId,
           acceptIds.map((id) => ({ id, vector: vectors.get(id)!, text: JSON.stringify(contentById.get(id)) })),
+          { firstAttempt: ctx.info.attempt === 1 },
         );
       };
       const writeDecisions = async () => {
@@ -267,7 +268,12 @@ export async function acceptCandidates(deps: ActivityDeps, args: AcceptArgs, ctx
           throw invariantViolated(`acceptance ${acceptanceId} would leave ${recount.accepted} accepted records, over the target ${target}`);
         return recount;
       };
-      const [{ accepted: acceptedTotal, version: newVersion }] = await Promise.all([writeDecisions(), writeVectors()]);
+      // Both settle before the transaction ends: no write of this attempt may land after it gave up the dataset's
+      // lock, where it would follow the next attempt's (which merges, so one row per record holds only then).
+      const [decisions, vectorsWritten] = await Promise.allSettled([writeDecisions(), writeVectors()]);
+      if (decisions.status === 'rejected') throw decisions.reason;
+      if (vectorsWritten.status === 'rejected') throw vectorsWritten.reason;
+      const { accepted: acceptedTotal, version: newVersion } = decisions.value;
       const summary: AcceptSummary = {
         acceptanceId,
         batchId: batchIds[0],

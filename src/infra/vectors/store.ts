@@ -53,6 +53,12 @@ export interface VectorStore {
   readonly dir: string;
   /** Inserts or replaces rows by `id`; creates the table from the first rows' shape. */
   upsert(table: string, rows: VectorRow[]): Promise<void>;
+  /**
+   * Adds rows without looking for their ids in the table: no join with what is there, so its cost does not grow
+   * with the table (an upsert's does). For ids the caller knows are new; an id already present is then held twice,
+   * so a writer that may repeat itself (a retry) upserts instead.
+   */
+  append(table: string, rows: VectorRow[]): Promise<void>;
   /** The `k` rows most similar to `vector` (cosine), optionally filtered by an SQL predicate. [] if no table. */
   search(table: string, vector: ArrayLike<number>, k: number, filter?: string): Promise<VectorSearchResult[]>;
   /**
@@ -142,28 +148,34 @@ class LanceVectorStore implements VectorStore {
     this.queryLimit = pLimit(Math.max(1, maxConcurrentQueries));
   }
 
-  async upsert(table: string, rows: VectorRow[]): Promise<void> {
+  upsert(table: string, rows: VectorRow[]): Promise<void> {
+    return this.write(table, rows, (target, data) => target.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
+  }
+
+  append(table: string, rows: VectorRow[]): Promise<void> {
+    return this.write(table, rows, (target, data) => target.add(data));
+  }
+
+  private async write(table: string, rows: VectorRow[], commit: (target: lancedb.Table, data: ArrowTable) => Promise<unknown>): Promise<void> {
     assertValidTableName(table);
     if (rows.length === 0) return;
     const unique = lastRowPerId(table, rows);
+    const writeRows = async () => {
+      const target = (await this.openTable(table)) ?? (await this.createEmptyTable(table, inferSchema(table, unique)));
+      await commit(target, toArrowTable(table, unique, ownSchema(table, await target.schema())));
+    };
     await this.serializedWrite(table, async () => {
       try {
-        await this.writeRows(table, unique);
+        await writeRows();
       } catch (error) {
         // A handle cached here goes stale when another process drops the table (a dataset deleted through the API
         // or CLI, then ingested or built again): reopen it, creating the table anew if it is gone, and write once more.
         this.tables.delete(table);
-        await this.writeRows(table, unique).catch(() => {
+        await writeRows().catch(() => {
           throw error;
         });
       }
     });
-  }
-
-  private async writeRows(table: string, unique: VectorRow[]): Promise<void> {
-    const target = (await this.openTable(table)) ?? (await this.createEmptyTable(table, inferSchema(table, unique)));
-    const data = toArrowTable(table, unique, ownSchema(table, await target.schema()));
-    await target.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
   }
 
   /**
@@ -430,7 +442,7 @@ function lastRowPerId(table: string, rows: VectorRow[]): VectorRow[] {
   const byId = new Map<string, VectorRow>();
   for (const row of rows) {
     if (typeof row.id !== 'string' || row.id.length === 0) {
-      throw new Error(`Every row upserted into "${table}" needs a non-empty string id; got ${JSON.stringify(row.id)}`);
+      throw new Error(`Every row written to "${table}" needs a non-empty string id; got ${JSON.stringify(row.id)}`);
     }
     byId.set(row.id, row);
   }

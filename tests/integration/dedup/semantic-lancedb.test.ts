@@ -20,7 +20,8 @@ const THRESHOLD = 0.9;
 
 interface Worker {
   deps: ActivityDeps;
-  accept(args: AcceptArgs): Promise<AcceptSummary>;
+  /** `attempt` is Temporal's: 1 for the first run of the activity, more for its retries. */
+  accept(args: AcceptArgs, attempt?: number): Promise<AcceptSummary>;
   curateBatch(args: { datasetId: string; fromSeq: number; toSeq: number; filters: Record<string, unknown>[] }): Promise<unknown>;
 }
 
@@ -34,7 +35,7 @@ async function startWorker(config: DatacreekConfig): Promise<Worker> {
   const curate = createCurateActivities(deps);
   return {
     deps,
-    accept: (args) => new MockActivityEnvironment().run(() => acceptCandidates(deps, args, Context.current())),
+    accept: (args, attempt = 1) => new MockActivityEnvironment({ attempt }).run(() => acceptCandidates(deps, args, Context.current())),
     curateBatch: (args) => new MockActivityEnvironment().run(() => curate.curateBatch({ ...args, threshold: 0, scoring: 'none' })),
   };
 }
@@ -233,6 +234,26 @@ describe('semantic dedup in LanceDB', () => {
       remaining: 0,
     });
     expect(summary.accepted).toBe(1);
+  });
+
+  it('a first attempt appends the accepted vectors; a retry after an attempt that wrote them and rolled back keeps one row per record', async () => {
+    const store = await workerA.deps.vectors();
+    const rowsOf = async (id: string) => (await store.readVectors(recordTableName(datasetId))).ids.filter((held) => held === id).length;
+
+    const first = await processedBatch(workerA, [{ question: 'Why do leaves turn red in autumn?', vector: randomUnit() }]);
+    const firstArgs = { batchIds: [first.batchId], acceptanceId: `${first.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 };
+    expect((await workerA.accept(firstArgs, 1)).accepted).toBe(1);
+    expect(await rowsOf(first.ids[0])).toBe(1);
+
+    // An earlier attempt appended this candidate's vector, then its transaction rolled back: the row is there, the
+    // record still a candidate. The retry (attempt 2) merges on id instead of appending a second row.
+    const vector = randomUnit();
+    const retried = await processedBatch(workerA, [{ question: 'What makes bread rise?', vector }]);
+    await store.append(recordTableName(datasetId), [{ id: retried.ids[0], vector, text: 'What makes bread rise?' }]);
+    const retryArgs = { batchIds: [retried.batchId], acceptanceId: `${retried.batchId}/accept`, settings: settingsFor(datasetId), target: 100, remaining: 0 };
+    expect((await workerA.accept(retryArgs, 2)).accepted).toBe(1);
+    expect(await rowsOf(retried.ids[0])).toBe(1);
+    expect((await statusOf(workerA, retried.ids))[retried.ids[0]].status).toBe('accepted');
   });
 });
 

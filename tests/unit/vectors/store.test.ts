@@ -101,6 +101,28 @@ describe('vector store on LanceDB', () => {
     expect(top).toMatchObject({ id: 'r2', tag: 'updated' });
   });
 
+  it('appends without looking ids up: a new table from the first rows, and an id appended twice is held twice', async () => {
+    const appended = vectorTableName('Team A/dataset #1', 'appended');
+    await store.append(appended, rows.slice(0, 2));
+    await store.append(appended, rows.slice(2));
+    expect(await store.count(appended)).toBe(4);
+    const [top] = await store.search(appended, vectors[3], 1);
+    expect(top).toMatchObject({ id: 'r3', tag: 'odd' });
+
+    // An append does not look for the id: a repeated one is a second row (why a retrying writer upserts instead).
+    await store.append(appended, rows.slice(0, 1));
+    expect(await store.count(appended)).toBe(5);
+    // An upsert over it updates both rows in place: the copy stays, with the new values (the same id and vector).
+    await store.upsert(appended, [{ ...rows[0], tag: 'updated' }]);
+    expect((await store.readVectors(appended)).ids.filter((id) => id === 'r0')).toHaveLength(2);
+    const hits = await store.search(appended, vectors[0], 2);
+    expect(hits.map((hit) => [hit.id, hit.tag])).toEqual([
+      ['r0', 'updated'],
+      ['r0', 'updated'],
+    ]);
+    await store.dropTable(appended);
+  });
+
   it('searches by cosine similarity, with filters and in batches', async () => {
     const results = await store.search(table, vectors[0], 2);
     expect(results.map((r) => r.id)).toEqual(['r0', 'r3']);
