@@ -14,8 +14,12 @@ import { seededGaussian, seededRandom } from '../src/infra/common/seeded-random'
 import { AcceptedBandIndex } from '../src/domain/dedup/accepted-band-index';
 import { estimateJaccard, signature } from '../src/domain/dedup/minhash';
 import { textHash } from '../src/domain/dedup/normalize';
-import { VECTOR_MAINTENANCE_EVERY } from '../src/activities/accepted-vectors';
+import { VECTOR_MAINTENANCE_EVERY, writeAcceptedVectors } from '../src/activities/accepted-vectors';
 import { openVectorStore } from '../src/infra/vectors/store';
+import { recordTableName } from '../src/infra/vectors/table-names';
+
+/** The dataset whose accepted-vector table the LanceDB path fills, as acceptance names it. */
+const BENCH_DATASET = 'bench';
 
 export interface DedupBenchOptions {
   /** Accepted records already in the dataset. */
@@ -225,7 +229,7 @@ async function runLancePath(
 ): Promise<LancePathResult> {
   const dir = mkdtempSync(join(tmpdir(), 'datacreek-bench-lance-path-'));
   const store = await openVectorStore(dir);
-  const table = 'records__bench';
+  const table = recordTableName(BENCH_DATASET);
   try {
     let started = performance.now();
     for (let start = 0; start < records.length; start += 10_000) {
@@ -291,9 +295,11 @@ async function runLancePath(
       const unique = new Set(verdicts.filter((v) => v.duplicateOf === null).map((v) => v.id));
       dedup.accept([...unique]);
       for (const c of keyed) if (unique.has(c.id)) acceptOne(c.id, c.contentHash, c.minhash);
-      await store.upsert(
-        table,
+      await writeAcceptedVectors(
+        store,
+        BENCH_DATASET,
         batch.filter((c) => unique.has(c.id)).map((c) => ({ id: c.id, vector: c.vector!, text: c.text })),
+        { firstAttempt: true },
       );
       // As acceptance does: compaction and index catch-up each time the accepted set crosses a multiple of 2,000,
       // so the unindexed tail that every search scans stays short.

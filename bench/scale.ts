@@ -5,12 +5,14 @@
 // the build uses (multi-row INSERT, the unnest() UPDATEs, and the LanceDB vector merges beside them).
 import { signature, signatureToBuffer } from '../src/domain/dedup/minhash';
 import { acceptCandidatesInOrder } from '../src/activities/accepted-set';
+import { writeAcceptedVectors } from '../src/activities/accepted-vectors';
 import { writeDedupPrep } from '../src/activities/build-writes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, type Sql } from '../src/infra/db/client';
 import { openVectorStore } from '../src/infra/vectors/store';
+import { recordTableName } from '../src/infra/vectors/table-names';
 import { seedSyntheticDataset } from './support/corpus';
 import { startLlmServerProcess } from './support/llm-process';
 import { runMeasuredBuild } from './support/measured-build';
@@ -181,7 +183,10 @@ export async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promi
     )();
     const acceptance = await batches((from, to) =>
       sql.begin((tx) =>
-        Promise.all([acceptCandidatesInOrder(tx, datasetId, ids.slice(from, to), from + 1), store.upsert('records__bench', vectorRows.slice(from, to))]),
+        Promise.all([
+          acceptCandidatesInOrder(tx, datasetId, ids.slice(from, to), from + 1),
+          writeAcceptedVectors(store, 'bench-plain', vectorRows.slice(from, to), { firstAttempt: true }),
+        ]),
       ),
     )();
     // Acceptance once more on as many fresh candidates, now with the accepted-vector table maintained every 2,000
@@ -197,14 +202,16 @@ export async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promi
       await sql.begin((tx) =>
         Promise.all([
           acceptCandidatesInOrder(tx, datasetId, moreIds.slice(from, to), rows + from + 1),
-          store.upsert(
-            'maintained__bench',
+          writeAcceptedVectors(
+            store,
+            'bench-maintained',
             vectorRows.slice(from, to).map((row, k) => ({ ...row, id: moreIds[from + k] })),
+            { firstAttempt: true },
           ),
         ]),
       );
       maintainedWriteMs += performance.now() - started;
-      if (Math.floor(from / 2000) !== Math.floor(to / 2000)) await store.maintain('maintained__bench', { indexAtRows: 4000 });
+      if (Math.floor(from / 2000) !== Math.floor(to / 2000)) await store.maintain(recordTableName('bench-maintained'), { indexAtRows: 4000 });
     }
     const acceptanceMaintained = rows / (maintainedWriteMs / 1000);
 
