@@ -220,7 +220,7 @@ export async function measureBulkWrites(sql: Sql, rows: number, log: Log): Promi
     >`select count(*)::int as prepared from records where dataset_id = ${datasetId} and status = 'accepted' and minhash is not null`;
     if (prepared !== 2 * rows) throw new Error(`bulk-write bench: ${prepared} of ${2 * rows} rows were prepared and accepted`);
 
-    log(`  Bulk writes of the build, ${rows.toLocaleString('en-US')} rows in batches of ${statementRows} (PostgreSQL statements, LanceDB merges):`);
+    log(`  Bulk writes of the build, ${rows.toLocaleString('en-US')} rows in batches of ${statementRows} (PostgreSQL statements, LanceDB writes):`);
     log(figure('INSERT records (generation, 2 statements at a time)', insert, 'rows/s', { atLeast: BULK_TARGET }));
     log(figure('INSERT records, one statement at a time', insertOneWriter, 'rows/s'));
     log(figure('LanceDB vector merge alone (384-d)', vectorsAlone, 'rows/s', { atLeast: BULK_TARGET }));
