@@ -7,7 +7,7 @@ import { generateFromText, generateVariants } from '../domain/generation';
 import type { RecordContent } from '../domain/records/types';
 import type { BuildSettings } from '../workflows/build-settings';
 import { POSITION_STRIDE, writeWhileOpen, type BatchRun } from './batch-run';
-import { dedupKeys } from './batch-dedup-prep';
+import { dedupKeyColumns } from './batch-dedup-prep';
 import type { CandidateToScore, StreamingScorer } from './batch-score';
 import type { ActivityDeps } from './deps';
 import { reportProgress } from './keep-alive';
@@ -157,11 +157,6 @@ export async function generateCandidates(run: BatchRun, items: SourceItem[], sco
       }),
   );
   return completed;
-}
-
-function dedupKeyColumns(content: RecordContent): { content_hash: string; minhash: Buffer } {
-  const keys = dedupKeys(content);
-  return { content_hash: keys.contentHash, minhash: keys.minhash };
 }
 
 /** Each round asks for a different kind of variant of the seed records (rephrase, new question, harder, easier). */

@@ -89,7 +89,8 @@ async function loadAccepted(deps: ActivityDeps, datasetId: string, from: CachedB
       where dataset_id = ${datasetId} and status = 'accepted' and accept_seq > ${lastSeq}
       order by accept_seq limit 5000`;
     if (rows.length === 0) break;
-    // A record accepted without a signature (imported rows, say) has no bands: only exact and semantic dedup see it.
+    // A record stored without a signature (adopted or augmented before those carried one) has no bands: near dedup
+    // misses it, exact dedup still finds it by its hash.
     for (const row of rows) if (row.minhash) from.bands.add(row.accept_seq, signatureFromBuffer(row.minhash));
     count += rows.length;
     lastSeq = rows[rows.length - 1].accept_seq;

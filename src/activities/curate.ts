@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import type { TransactionSql } from 'postgres';
-import { contentHash } from '../domain/dedup';
 import { dedupeRecords } from '../domain/dedup';
 import { augmentRecord, judgeRecords, rewardScoreRecords } from '../domain/generation';
 import { buildFilterPipeline, buildQualityReport, renderQualityReportHtml, runFilterPipeline } from '../domain/quality';
@@ -18,6 +17,7 @@ import type { DatasetRecord, RecordContent } from '../domain/records/types';
 import { qualityReportKeys } from '../infra/storage';
 import { compactAcceptSeq, insertAccepted, lockAcceptedSet, recountAccepted } from './accepted-set';
 import { removeAcceptedVectors } from './accepted-vectors';
+import { dedupKeyColumns } from './batch-dedup-prep';
 import { activityWriterLease } from './dataset-writer';
 import { ensureDataset } from './datasets';
 import type { ActivityDeps } from './deps';
@@ -87,7 +87,8 @@ export function createCurateActivities(deps: ActivityDeps) {
       position,
       type: seed.content.type,
       content: tx.json(seed.content as never),
-      content_hash: contentHash(seed.content),
+      // The keys a build's dedup looks accepted records up by: the hash for exact, the signature for near duplicates.
+      ...dedupKeyColumns(seed.content),
       seed_record_id: seed.id,
       source: seed.file_name,
     }));
@@ -153,7 +154,9 @@ export function createCurateActivities(deps: ActivityDeps) {
     await sql.begin(async (tx) => {
       for (const [id, score] of scores) await tx`update records set score = ${score} where id = ${id}`;
       for (const r of outcome.kept.filter((k) => modified.has(k.id))) {
-        await tx`update records set content = ${tx.json(r.content as never)}, content_hash = ${contentHash(r.content)} where id = ${r.id}`;
+        // A filter changed the content (PII redaction, cleaning): its dedup keys follow it.
+        const keys = dedupKeyColumns(r.content);
+        await tx`update records set content = ${tx.json(r.content as never)}, content_hash = ${keys.content_hash}, minhash = ${keys.minhash} where id = ${r.id}`;
       }
       await removeFromAcceptedSet(tx, args.datasetId, reject);
     });
@@ -233,7 +236,7 @@ export function createCurateActivities(deps: ActivityDeps) {
           position,
           type: m.content.type,
           content: tx.json(m.content as never),
-          content_hash: contentHash(m.content),
+          ...dedupKeyColumns(m.content),
           source: m.source,
           reject_detail: `augmentation (${m.kind}) of ${m.origin}`,
         })),

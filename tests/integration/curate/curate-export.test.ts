@@ -9,6 +9,8 @@ import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import { PROJECT_ROOT } from '../../../src/infra/config/load';
 import type { Database } from '../../../src/infra/db/client';
 import { validateExport } from '../../../src/domain/formats';
+import type { RecordContent } from '../../../src/domain/records/types';
+import { dedupKeyColumns } from '../../../src/activities/batch-dedup-prep';
 import type { CurateResult, ExportResult } from '../../../src/workflows/curate-input';
 import type { RunningWorker } from '../../../src/worker/worker';
 import { startTestLlmServer, type TestLlmServer } from '../../../testkit/llm-server';
@@ -69,6 +71,15 @@ describe('curateDataset and exportDataset', () => {
     const [{ low }] = await db.sql<{ low: number }[]>`
       select count(*)::int as low from records where dataset_id = ${datasetId} and status = 'accepted' and score < 7 and id not like 'augment/%'`;
     expect(low).toBe(0);
+    // Adopted and augmented records carry the keys a later build's dedup looks them up by, those of their content.
+    const keyed = await db.sql<{ content: RecordContent; content_hash: string; minhash: Buffer | null }[]>`
+      select content, content_hash, minhash from records where dataset_id = ${datasetId} and status = 'accepted'`;
+    expect(keyed.length).toBe(accepted);
+    for (const row of keyed) {
+      const keys = dedupKeyColumns(row.content);
+      expect(row.content_hash).toBe(keys.content_hash);
+      expect(row.minhash && Buffer.compare(row.minhash, keys.minhash)).toBe(0);
+    }
 
     const html = readFileSync(result.report!.html, 'utf8');
     expect(html).toContain('<svg');

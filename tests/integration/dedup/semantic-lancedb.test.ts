@@ -11,6 +11,8 @@ import { candidateVectorTableName, recordTableName } from '../../../src/infra/ve
 import { seededRandom } from '../../../src/infra/common/seeded-random';
 import { minHasherFor, signatureToBuffer } from '../../../src/domain/dedup/minhash';
 import { contentHash } from '../../../src/domain/dedup/normalize';
+import type { RecordContent } from '../../../src/domain/records/types';
+import { dedupKeyColumns } from '../../../src/activities/batch-dedup-prep';
 import type { DatacreekConfig } from '../../../src/infra/config/schema';
 import type { AcceptSummary, BuildSettings } from '../../../src/workflows/build-settings';
 import { testConfig, uniqueId } from '../../support/env';
@@ -305,5 +307,21 @@ describe('exact and near dedup through PostgreSQL', () => {
     expect(await accept(workerA, later.batchId)).toMatchObject({ accepted: 1 });
     const copy = await processedBatch(workerB, [{ question: question.replace('one day', 'some day'), vector: randomUnit() }]);
     expect(await accept(workerB, copy.batchId)).toMatchObject({ accepted: 0, duplicates: { near_duplicate: 1 } });
+  });
+
+  it('curation that rewrites an accepted record (PII redaction) rewrites the keys it is looked up by', async () => {
+    const { sql } = workerA.deps.database;
+    const question = 'Who answers the letters sent to tides@example.org about the spring survey of the northern coast';
+    const batch = await processedBatch(workerA, [{ question, vector: randomUnit() }]);
+    expect(await accept(workerA, batch.batchId)).toMatchObject({ accepted: 1 });
+    const [{ accept_seq: seq }] = await sql<{ accept_seq: number }[]>`select accept_seq from records where id = ${batch.ids[0]}`;
+    await workerA.curateBatch({ datasetId, fromSeq: seq, toSeq: seq, filters: [{ step: 'pii', action: 'redact', kinds: ['email'] }] });
+
+    const [row] = await sql<{ content: RecordContent; content_hash: string; minhash: Buffer }[]>`
+      select content, content_hash, minhash from records where id = ${batch.ids[0]} and status = 'accepted'`;
+    expect(JSON.stringify(row.content)).not.toContain('tides@example.org');
+    const keys = dedupKeyColumns(row.content);
+    expect(row.content_hash).toBe(keys.content_hash);
+    expect(Buffer.compare(row.minhash, keys.minhash)).toBe(0);
   });
 });
