@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Deduplicator, type DedupCandidate } from '../src/domain/dedup/deduplicator';
 import { seededGaussian, seededRandom } from '../src/infra/common/seeded-random';
-import { AcceptedBandIndex } from '../src/domain/dedup/accepted-band-index';
-import { estimateJaccard, signature } from '../src/domain/dedup/minhash';
+import { AcceptedBandIndex, bestNearMatch } from '../src/domain/dedup/accepted-band-index';
+import { signature } from '../src/domain/dedup/minhash';
 import { textHash } from '../src/domain/dedup/normalize';
 import { VECTOR_MAINTENANCE_EVERY, writeAcceptedVectors } from '../src/activities/accepted-vectors';
 import { openVectorStore } from '../src/infra/vectors/store';
@@ -257,14 +257,7 @@ async function runLancePath(
       acceptedBySeq.push({ id, minhash: sig });
     };
     records.forEach((r, i) => acceptOne(r.id, hashes[i], signatures[i]));
-    const nearestAccepted = (sig: Uint32Array) => {
-      let best: { id: string; similarity: number } | undefined;
-      for (const ref of bands.candidates(sig, minhash.threshold)) {
-        const similarity = estimateJaccard(sig, acceptedBySeq[ref].minhash);
-        if (similarity >= minhash.threshold && (!best || similarity > best.similarity)) best = { id: acceptedBySeq[ref].id, similarity };
-      }
-      return best;
-    };
+    const nearestAccepted = (sig: Uint32Array) => bestNearMatch(sig, bands.candidates(sig, minhash.threshold), (ref) => acceptedBySeq[ref], minhash.threshold);
     const threshold = dedup.settings.semantic.threshold;
     const flagged = new Map<string, string>();
     const rssBefore = process.memoryUsage().rss;

@@ -3,12 +3,9 @@
 // few accepted records that may be near duplicates, and their full MinHash signatures, read from PostgreSQL, decide.
 // The worker keeps no hash, id or full signature of the accepted set.
 import type { Sql } from 'postgres';
-import { estimateJaccard, signatureFromBuffer, type AcceptedBandIndex } from '../domain/dedup';
+import { bestNearMatch, signatureFromBuffer, type AcceptedBandIndex, type NearMatch } from '../domain/dedup';
 
-export interface AcceptedNear {
-  id: string;
-  similarity: number;
-}
+export type AcceptedNear = NearMatch;
 
 /** For each content hash an accepted record of the dataset has, that record's id. */
 export async function acceptedWithHashes(sql: Sql, datasetId: string, hashes: string[]): Promise<Map<string, string>> {
@@ -47,13 +44,7 @@ export async function acceptedNearDuplicates(
     for (const row of rows) if (row.minhash) bySeq.set(row.accept_seq, { id: row.id, minhash: signatureFromBuffer(row.minhash) });
   }
   candidates.forEach((candidate, i) => {
-    let best: AcceptedNear | undefined;
-    for (const ref of refsOf[i]) {
-      const accepted = bySeq.get(ref);
-      if (!accepted) continue;
-      const similarity = estimateJaccard(candidate.minhash, accepted.minhash);
-      if (similarity >= threshold && (!best || similarity > best.similarity)) best = { id: accepted.id, similarity };
-    }
+    const best = bestNearMatch(candidate.minhash, refsOf[i], (ref) => bySeq.get(ref), threshold);
     if (best) matches.set(candidate.id, best);
   });
   return matches;

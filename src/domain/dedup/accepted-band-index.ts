@@ -6,6 +6,7 @@
 // of the slots); the few records it names are then compared on their full signatures (read from PostgreSQL by the
 // caller).
 import { BandKeyRuns } from './band-key-runs';
+import { estimateJaccard } from './minhash';
 import { assertBanding, assertSignatureLength, lshBandKeys } from './minhash-index';
 import { VisitMarks } from './visit-marks';
 
@@ -80,4 +81,31 @@ export class AcceptedBandIndex {
     }
     return found;
   }
+}
+
+/** An accepted record a candidate nearly duplicates, with their estimated Jaccard similarity. */
+export interface NearMatch {
+  id: string;
+  similarity: number;
+}
+
+/**
+ * The confirm step after the band index: among the accepted records it named (`refs`, by accept_seq), the one most
+ * similar to `signature` on full signatures at `threshold` or above. `acceptedAt` gives a ref's id and full signature;
+ * a ref it does not know (left the accepted set, or stored without a signature) is skipped.
+ */
+export function bestNearMatch(
+  signature: Uint32Array,
+  refs: Iterable<number>,
+  acceptedAt: (ref: number) => { id: string; minhash: Uint32Array } | undefined,
+  threshold: number,
+): NearMatch | undefined {
+  let best: NearMatch | undefined;
+  for (const ref of refs) {
+    const accepted = acceptedAt(ref);
+    if (!accepted) continue;
+    const similarity = estimateJaccard(signature, accepted.minhash);
+    if (similarity >= threshold && (!best || similarity > best.similarity)) best = { id: accepted.id, similarity };
+  }
+  return best;
 }

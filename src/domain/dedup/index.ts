@@ -14,7 +14,7 @@ export {
   type ShingleKind,
 } from './minhash';
 export { MinHashIndex, lshBandKeys, type NearDuplicateMatch } from './minhash-index';
-export { AcceptedBandIndex } from './accepted-band-index';
+export { AcceptedBandIndex, bestNearMatch, type NearMatch } from './accepted-band-index';
 export { SemanticIndex, type SemanticIndexOptions, type SemanticMatch } from './semantic-index';
 export { dedupSettingsSchema, resolveDedupSettings, DEFAULT_DEDUP_SETTINGS, type DedupSettings, type DedupSettingsInput } from './settings';
 export {

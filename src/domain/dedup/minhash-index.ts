@@ -3,6 +3,7 @@
 // verified by their estimated Jaccard similarity. With 32 bands × 4 rows a pair at Jaccard 0.8 becomes a
 // candidate with probability 1 − (1 − 0.8⁴)³² ≈ 0.99999, a pair at 0.3 with probability ≈ 0.23.
 import { BucketTables } from './bucket-tables';
+import { SLOT_MASK } from './minhash';
 import { VisitMarks } from './visit-marks';
 import { fmix32 } from '../../infra/common';
 
@@ -129,7 +130,7 @@ export class MinHashIndex {
     const sig = new Uint32Array(numPerm);
     for (let item = 0; item < count; item++) {
       // Cut to the 16 bits a slot keeps now: an index serialized when slots held 32 bits still matches new signatures.
-      for (let i = 0; i < numPerm; i++) sig[i] = buffer.readUInt32LE(20 + (item * numPerm + i) * 4) & 0xffff;
+      for (let i = 0; i < numPerm; i++) sig[i] = buffer.readUInt32LE(20 + (item * numPerm + i) * 4) & SLOT_MASK;
       index.add(ids[item], sig);
     }
     return index;

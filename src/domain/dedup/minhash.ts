@@ -35,7 +35,9 @@ export const DEFAULT_MINHASH_OPTIONS: MinHashOptions = Object.freeze({
 
 const EMPTY_SLOT = 0xffffffff;
 /** The bits a slot keeps (see the header). */
-const SLOT_MASK = 0xffff;
+export const SLOT_MASK = 0xffff;
+/** The first byte of a stored signature with 16-bit slots (see `signatureToBuffer`). */
+const SIXTEEN_BIT_FORMAT = 16;
 
 /** Computes MinHash signatures with one fixed family of permutations. Reuse one per option set. */
 export class MinHasher {
@@ -179,8 +181,6 @@ export function signatureToBuffer(sig: Uint32Array): Buffer {
   for (let i = 0; i < sig.length; i++) bytes.writeUInt16LE(sig[i] & SLOT_MASK, 1 + i * 2);
   return bytes;
 }
-
-const SIXTEEN_BIT_FORMAT = 16;
 
 /**
  * Reverses `signatureToBuffer`; accepts any Uint8Array view (postgres.js returns Buffers for bytea). A signature
